@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace ChatBot.Core.Messages;
+
+/// <summary>
+/// Where and how an answer goes back. It travels inside the sealed job envelope, never in plaintext
+/// job arguments, because callback URLs carry one-shot credentials (response_code, session).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(WeComAiBotRoute), "wecom-aibot")]
+[JsonDerivedType(typeof(WeComAppRoute), "wecom-app")]
+[JsonDerivedType(typeof(DingTalkRoute), "dingtalk")]
+public abstract record ReplyRoute
+{
+    /// <summary>The key under which the reply sender for this route is registered.</summary>
+    [JsonIgnore]
+    public abstract string SenderKey { get; }
+}
+
+/// <summary>WeCom AI bot (智能机器人): one-shot <c>response_url</c>, valid 1 h (wecom.md §2).</summary>
+public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string? StreamId) : ReplyRoute
+{
+    public const string Key = "wecom-aibot";
+    public override string SenderKey => Key;
+}
+
+/// <summary>WeCom self-built app: <c>message/send</c> to the user through the app's agent (wecom.md §3).</summary>
+public sealed record WeComAppRoute(int AgentId, string UserId) : ReplyRoute
+{
+    public const string Key = "wecom-app";
+    public override string SenderKey => Key;
+}
+
+/// <summary>
+/// DingTalk app robot: the <c>sessionWebhook</c> while it lives (≈90 min), then the OpenAPI group or 1:1 send
+/// (dingtalk.md §4).
+/// </summary>
+public sealed record DingTalkRoute(
+    string? SessionWebhook,
+    DateTimeOffset? SessionWebhookExpiresAt,
+    string ConversationId,
+    string RobotCode,
+    string? SenderStaffId) : ReplyRoute
+{
+    public const string Key = "dingtalk";
+    public override string SenderKey => Key;
+}

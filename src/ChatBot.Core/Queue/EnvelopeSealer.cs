@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using ChatBot.Core.Messages;
+
+namespace ChatBot.Core.Queue;
+
+/// <summary>
+/// Seals a message for the queue with AES-256-GCM, so Hangfire storage (memory or Redis) only ever holds
+/// ciphertext: <c>nonce(12) ‖ tag(16) ‖ ciphertext</c>, Base64. The key comes from configuration when
+/// several instances share Redis, or is random per process for the in-memory default.
+/// </summary>
+public sealed class EnvelopeSealer
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly byte[] _key;
+
+    public EnvelopeSealer(byte[] key)
+    {
+        if (key.Length != 32)
+        {
+            throw new ArgumentException("The envelope key is 32 bytes.", nameof(key));
+        }
+
+        _key = key;
+    }
+
+    public string Seal(SealedAnswer answer)
+    {
+        var plain = JsonSerializer.SerializeToUtf8Bytes(answer, Json);
+        var output = new byte[NonceSize + TagSize + plain.Length];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using (var aes = new AesGcm(_key, TagSize))
+        {
+            aes.Encrypt(nonce, plain, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize));
+        }
+
+        CryptographicOperations.ZeroMemory(plain);
+        return Convert.ToBase64String(output);
+    }
+
+    /// <exception cref="EnvelopeException">The envelope was not sealed with this key, or was altered.</exception>
+    public SealedAnswer Open(string envelope)
+    {
+        byte[] data;
+        try
+        {
+            data = Convert.FromBase64String(envelope);
+        }
+        catch (FormatException)
+        {
+            throw new EnvelopeException("The envelope is not Base64.");
+        }
+
+        if (data.Length < NonceSize + TagSize)
+        {
+            throw new EnvelopeException("The envelope is too short.");
+        }
+
+        var plain = new byte[data.Length - NonceSize - TagSize];
+        try
+        {
+            using var aes = new AesGcm(_key, TagSize);
+            aes.Decrypt(data.AsSpan(0, NonceSize), data.AsSpan(NonceSize + TagSize), data.AsSpan(NonceSize, TagSize), plain);
+            return JsonSerializer.Deserialize<SealedAnswer>(plain, Json) ?? throw new EnvelopeException("The envelope is empty.");
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            // A different key: another instance with another Queue:EnvelopeKey, or a restart of the in-memory default.
+            throw new EnvelopeException("The envelope does not open with this instance's Queue:EnvelopeKey.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+}
+
+/// <summary>What a job needs, sealed: the message (with its text and reply route) and what to answer with.</summary>
+public sealed record SealedAnswer(InboundMessage Message, AnswerKind Kind, DateTimeOffset? QuotaResetsAt = null);
+
+/// <summary>An envelope that cannot be opened. Its message never says anything about the content.</summary>
+public sealed class EnvelopeException(string message) : Exception(message);

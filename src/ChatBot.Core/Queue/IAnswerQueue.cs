@@ -1,0 +1,26 @@
+using ChatBot.Core.Messages;
+
+namespace ChatBot.Core.Queue;
+
+/// <summary>
+/// Hands an accepted message to background processing. A process boundary: the job and its sealed envelope
+/// leave this process for Hangfire storage (memory or Redis).
+/// </summary>
+public interface IAnswerQueue
+{
+    /// <returns>The job id.</returns>
+    Task<string> EnqueueAsync(InboundMessage message, AnswerKind kind, CancellationToken cancellationToken);
+}
+
+/// <summary>What the job should answer with.</summary>
+public enum AnswerKind
+{
+    /// <summary>Run inference and reply with the model's answer.</summary>
+    Inference,
+
+    /// <summary>Reply with the over-quota notice, no inference.</summary>
+    OverQuota,
+
+    /// <summary>Reply with the neutral refusal for screened input, no inference.</summary>
+    RefusedInput,
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using ChatBot.Core.Callbacks;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Pipeline;
+using ChatBot.DingTalk.Signing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk.Callbacks;
+
+/// <summary>
+/// <c>POST /dingtalk/callback</c>: the app robot's HTTP-mode callback (dingtalk.md §2). Verify the headers,
+/// parse, queue, and answer <c>{"msgtype":"empty"}</c> at once; the reply goes out later through §4.
+/// </summary>
+internal sealed partial class DingTalkCallbackEndpoint(
+    IOptions<DingTalkOptions> options,
+    MessageIntake intake,
+    IOptionsMonitor<IntakeOptions> intakeOptions,
+    TimeProvider clock,
+    ILogger<DingTalkCallbackEndpoint> logger)
+{
+    public const string Path = "/dingtalk/callback";
+    private const string Empty = """{"msgtype":"empty"}""";
+    private readonly DingTalkSignature _signature = new(options.Value.ClientSecret);
+    private readonly DingTalkOptions _options = options.Value;
+
+    public async Task<IResult> ReceiveAsync(HttpContext context)
+    {
+        string? timestamp = context.Request.Headers["timestamp"], sign = context.Request.Headers["sign"];
+        if (string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(sign))
+        {
+            return Reject(CallbackRejection.MissingParameter);
+        }
+
+        if (!_signature.Verify(sign, timestamp))
+        {
+            return Reject(CallbackRejection.SignatureMismatch);
+        }
+
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            || Math.Abs(clock.GetUtcNow().ToUnixTimeMilliseconds() - ms) > _options.TimestampTolerance.TotalMilliseconds)
+        {
+            return Reject(CallbackRejection.StaleTimestamp);
+        }
+
+        var body = await BoundedBody.ReadAsync(context.Request.Body, context.Request.ContentLength, intakeOptions.CurrentValue.MaxBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return Reject(CallbackRejection.BodyTooLarge);
+        }
+
+        if (DingTalkMessage.Parse(body) is not { } message)
+        {
+            return Reject(CallbackRejection.MalformedBody);
+        }
+
+        if (message.Text is not { Length: > 0 } text || string.IsNullOrEmpty(message.SenderId))
+        {
+            LogAcknowledged(logger, message.MsgType);
+            return Results.Content(Empty, "application/json");
+        }
+
+        var robotCode = string.IsNullOrEmpty(message.RobotCode) ? _options.EffectiveRobotCode : message.RobotCode;
+        var inbound = new InboundMessage(
+            Platform.DingTalk,
+            robotCode,
+            message.ChatKind,
+            message.ConversationId,
+            message.SenderId,
+            SenderDepartment: null,
+            text,
+            message.MsgId,
+            new DingTalkRoute(message.SessionWebhook, message.SessionWebhookExpiresAt, message.ConversationId, robotCode, message.SenderStaffId),
+            clock.GetUtcNow());
+        var outcome = await intake.AcceptAsync(inbound, context.RequestAborted);
+        return outcome == IntakeOutcome.Unavailable
+            ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+            : Results.Content(Empty, "application/json");
+    }
+
+    private IResult Reject(CallbackRejection rejection)
+    {
+        LogRejected(logger, rejection.Code(), rejection.StatusCode());
+        return Results.Content(rejection.Body(), "application/json", statusCode: rejection.StatusCode());
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "DingTalk callback rejected: {Code} ({Status})")]
+    private static partial void LogRejected(ILogger logger, string code, int status);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "DingTalk {MsgType} callback acknowledged, not queued")]
+    private static partial void LogAcknowledged(ILogger logger, string msgType);
+}

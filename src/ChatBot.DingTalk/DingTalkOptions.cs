@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk;
+
+/// <summary>Section <c>DingTalk</c>: an enterprise-internal app robot in HTTP mode. Off while ClientSecret is empty.</summary>
+public sealed class DingTalkOptions
+{
+    public const string Section = "DingTalk";
+
+    /// <summary>The app's Client ID (AppKey), for access tokens.</summary>
+    public string ClientId { get; set; } = "";
+
+    /// <summary>The app's Client Secret (AppSecret): signs callbacks and gets tokens. Environment only.</summary>
+    public string ClientSecret { get; set; } = "";
+
+    /// <summary>The robot code for OpenAPI sends; empty means the Client ID, as the official SDK does.</summary>
+    public string RobotCode { get; set; } = "";
+
+    /// <summary>New API (tokens, group and 1:1 sends); configurable for tests and overseas tenants (api.dingtalk.io).</summary>
+    public Uri ApiBaseUrl { get; set; } = new("https://api.dingtalk.com");
+
+    /// <summary>How far the <c>timestamp</c> header may be from our clock: ±1 h (dingtalk.md §2).</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Hosts a callback's <c>sessionWebhook</c> may point to (no server-side request forgery).</summary>
+    public List<string> AllowedReplyHosts { get; set; } = ["oapi.dingtalk.com"];
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(ClientSecret);
+
+    public string EffectiveRobotCode => string.IsNullOrEmpty(RobotCode) ? ClientId : RobotCode;
+}
+
+internal sealed class DingTalkOptionsValidator : IValidateOptions<DingTalkOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DingTalkOptions options)
+    {
+        var errors = new List<string>();
+        if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"DingTalk:ApiBaseUrl must be an absolute http(s) URL; got '{options.ApiBaseUrl}'.");
+        }
+
+        if (options.TimestampTolerance <= TimeSpan.Zero)
+        {
+            errors.Add($"DingTalk:TimestampTolerance must be positive; got '{options.TimestampTolerance}'.");
+        }
+
+        if (options.Enabled || !string.IsNullOrEmpty(options.ClientId))
+        {
+            if (string.IsNullOrWhiteSpace(options.ClientId))
+            {
+                errors.Add("DingTalk:ClientId is required when DingTalk:ClientSecret is set (replies need an access token).");
+            }
+
+            if (!options.Enabled)
+            {
+                errors.Add("DingTalk:ClientSecret is required when DingTalk:ClientId is set; set it through the environment: DingTalk__ClientSecret.");
+            }
+            else if (options.ClientSecret != options.ClientSecret.Trim())
+            {
+                // A pasted secret with a trailing space signs differently: a classic sign mismatch (dingtalk.md §7).
+                errors.Add("DingTalk:ClientSecret has leading or trailing whitespace; paste it again without it.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

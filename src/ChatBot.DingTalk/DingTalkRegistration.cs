@@ -1,0 +1,45 @@
+using ChatBot.DingTalk.Callbacks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk;
+
+/// <summary>The DingTalk feature's own registration and routes (STYLE.md §2).</summary>
+public static partial class DingTalkRegistration
+{
+    public static IHostApplicationBuilder AddDingTalk(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DingTalkOptions>().Bind(builder.Configuration.GetSection(DingTalkOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DingTalkOptions>, DingTalkOptionsValidator>();
+        builder.Services.AddSingleton<DingTalkCallbackEndpoint>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapDingTalk(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<DingTalkOptions>>().Value;
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("ChatBot.DingTalk");
+        if (options.Enabled)
+        {
+            app.MapPost(DingTalkCallbackEndpoint.Path, (HttpContext context, DingTalkCallbackEndpoint endpoint) => endpoint.ReceiveAsync(context));
+            LogOn(logger, DingTalkCallbackEndpoint.Path);
+        }
+        else
+        {
+            LogOff(logger);
+        }
+
+        return app;
+    }
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "DingTalk is on at {Path}")]
+    private static partial void LogOn(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "DingTalk is off: DingTalk:ClientSecret is not set")]
+    private static partial void LogOff(ILogger logger);
+}

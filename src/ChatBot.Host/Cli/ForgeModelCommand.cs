@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Globalization;
+using ChatBot.Inference.Forge;
+using ChatBot.Inference.Native;
+
+namespace ChatBot.Host.Cli;
+
+/// <summary>
+/// <c>forge-model</c>: writes a synthetic Qwen2-architecture GGUF (random weights, the real tokenizer) for tests,
+/// benchmarks, and as the embedded default where the real model cannot be downloaded.
+/// </summary>
+internal static class ForgeModelCommand
+{
+    public static int Run(string[] args)
+    {
+        var options = CliVerbs.Options(args);
+        var shape = options.GetValueOrDefault("shape", "tiny");
+        var spec = shape switch
+        {
+            "tiny" => SyntheticModelSpec.Tiny,
+            "qwen2.5-0.5b" => SyntheticModelSpec.Qwen25_05B,
+            _ => null,
+        };
+        if (spec is null)
+        {
+            Console.Error.WriteLine($"--shape must be tiny or qwen2.5-0.5b; got '{shape}'.");
+            return 2;
+        }
+
+        if (options.ContainsKey("stop-immediately"))
+        {
+            spec = spec with { Name = spec.Name + "-eog", StopImmediately = true };
+        }
+
+        var type = options.GetValueOrDefault("type", shape == "tiny" ? "q8_0" : "q4_k_m");
+        int? fileType = type switch { "f32" => 0, "f16" => 1, "q8_0" => 7, "q4_k_m" => 15, _ => null };
+        if (fileType is null)
+        {
+            Console.Error.WriteLine($"--type must be f32, f16, q8_0 or q4_k_m; got '{type}'.");
+            return 2;
+        }
+
+        var native = LlamaLibrary.Locate(options.GetValueOrDefault("native"));
+        if (native is null)
+        {
+            Console.Error.WriteLine("No llama.cpp libraries found (native/linux-x64); run scripts/native-libs or pass --native DIR.");
+            return 1;
+        }
+
+        var vocab = options.GetValueOrDefault("vocab", Path.Combine(native, "..", "vocab", "ggml-vocab-qwen2.gguf"));
+        var output = options.GetValueOrDefault("out", $"models/synthetic-{spec.Name}-{type}.gguf");
+        var started = Stopwatch.GetTimestamp();
+        SyntheticModelForge.Write(native, vocab, output, spec, fileType.Value, Environment.ProcessorCount);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"forge-model: {output} ({new FileInfo(output).Length:N0} bytes, {spec.Name}, {type}) in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
+        return 0;
+    }
+}

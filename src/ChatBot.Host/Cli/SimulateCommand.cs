@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using ChatBot.Host.Demo;
+
+namespace ChatBot.Host.Cli;
+
+/// <summary>
+/// <c>simulate</c>: plays the platform. Builds a signed, encrypted callback from a text and a user id with the
+/// admin's own keys (the demo key file, or the configured ones), posts it to a running bot, prints the outcome,
+/// and in the demo profile waits for the answer.
+/// </summary>
+internal static class SimulateCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Dictionary<string, string> options;
+        try
+        {
+            options = CliVerbs.Options(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        var platform = options.GetValueOrDefault("platform", "wecom-aibot");
+        var text = options.GetValueOrDefault("text", "你好");
+        var user = options.GetValueOrDefault("user", "alice");
+        var group = options.GetValueOrDefault("group");
+        var baseUrl = new Uri(options.GetValueOrDefault("url", "http://127.0.0.1:5080"));
+        var wait = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("wait", "120"), CultureInfo.InvariantCulture));
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile("appsettings.Local.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var keyFile = options.GetValueOrDefault("keys", DemoProfile.KeyFile(configuration));
+        var keys = File.Exists(keyFile) ? DemoKeys.LoadOrCreate(keyFile).AsConfiguration() : [];
+        string Setting(string key) => configuration[key] is { Length: > 0 } value ? value : keys.GetValueOrDefault(key) ?? "";
+
+        var msgId = platform == "wecom-app"
+            ? (BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue).ToString(CultureInfo.InvariantCulture)
+            : "sim" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var now = DateTimeOffset.UtcNow;
+        SimulatedCallback callback;
+        try
+        {
+            callback = platform switch
+            {
+                "wecom-aibot" => SimulatedCallback.WeComAiBot(Setting("WeCom:AiBot:Token"), Setting("WeCom:AiBot:EncodingAesKey"), msgId, user, text, group, now),
+                "wecom-app" => SimulatedCallback.WeComApp(Setting("WeCom:App:Token"), Setting("WeCom:App:EncodingAesKey"), Setting("WeCom:App:CorpId"),
+                    int.Parse(Setting("WeCom:App:AgentId"), CultureInfo.InvariantCulture), msgId, user, text, now),
+                "dingtalk" => SimulatedCallback.DingTalk(Setting("DingTalk:ClientSecret"), msgId, user, text, group, now),
+                _ => throw new ArgumentException($"--platform must be wecom-aibot, wecom-app or dingtalk; got '{platform}'."),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"Cannot build the callback: {ex.Message} Start the bot once with the demo profile (scripts/run), or pass --keys FILE.");
+            return 2;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var started = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(callback.ToRequest(baseUrl));
+        }
+        catch (HttpRequestException ex)
+        {
+            Console.Error.WriteLine($"No bot answers at {baseUrl}: {ex.Message}");
+            return 1;
+        }
+
+        var body = await response.Content.ReadAsStringAsync();
+        Console.WriteLine($"{platform} message {msgId} → HTTP {(int)response.StatusCode} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms {body}");
+        if (!response.IsSuccessStatusCode)
+        {
+            return 1;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            using var reply = await http.GetAsync(new Uri(baseUrl, $"/demo/replies/{Uri.EscapeDataString(msgId)}"));
+            if (reply.StatusCode == System.Net.HttpStatusCode.OK)
+            {
+                Console.WriteLine($"answer after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s:");
+                Console.WriteLine(await reply.Content.ReadAsStringAsync());
+                return 0;
+            }
+
+            if (reply.StatusCode != System.Net.HttpStatusCode.NoContent)
+            {
+                Console.WriteLine("Accepted. The bot is not in the demo profile, so the answer went to the platform.");
+                return 0;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Console.Error.WriteLine($"No answer within {wait.TotalSeconds:F0} s.");
+        return 1;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using ChatBot.Inference.Native;
+
+namespace ChatBot.Inference.Engine;
+
+/// <summary>A GGUF model loaded once (mmap) with its vocabulary: tokenising, pieces and the chat template.</summary>
+internal sealed unsafe class LlamaModel : IDisposable
+{
+    private static readonly string[] SupportedArchitectures = ["qwen2", "qwen3", "llama"];
+    private readonly SafeLlamaModelHandle _handle;
+
+    private LlamaModel(SafeLlamaModelHandle handle, string path, string architecture)
+    {
+        _handle = handle;
+        Path = path;
+        Architecture = architecture;
+        Vocab = LlamaNative.llama_model_get_vocab(handle.DangerousGetHandle());
+        VocabSize = LlamaNative.llama_vocab_n_tokens(Vocab);
+        var template = LlamaNative.llama_model_chat_template(handle.DangerousGetHandle(), null);
+        ChatTemplate = template is null ? null : Marshal.PtrToStringUTF8((nint)template);
+        TrainContext = LlamaNative.llama_model_n_ctx_train(handle.DangerousGetHandle());
+        SizeBytes = (long)LlamaNative.llama_model_size(handle.DangerousGetHandle());
+        Parameters = (long)LlamaNative.llama_model_n_params(handle.DangerousGetHandle());
+        Span<byte> buffer = stackalloc byte[256];
+        fixed (byte* b = buffer)
+        {
+            var length = LlamaNative.llama_model_desc(handle.DangerousGetHandle(), b, (nuint)buffer.Length);
+            Description = length > 0 ? Encoding.UTF8.GetString(buffer[..Math.Min(length, buffer.Length - 1)]) : "";
+        }
+    }
+
+    public string Path { get; }
+
+    public string Architecture { get; }
+
+    public string Description { get; }
+
+    public nint Handle => _handle.DangerousGetHandle();
+
+    public nint Vocab { get; }
+
+    public int VocabSize { get; }
+
+    public string? ChatTemplate { get; }
+
+    public int TrainContext { get; }
+
+    public long SizeBytes { get; }
+
+    public long Parameters { get; }
+
+    /// <summary>Loads and validates; every failure names the path and the setting (Inference:ModelPath).</summary>
+    /// <exception cref="InvalidOperationException">Missing file, not a GGUF file, unsupported architecture, or a load failure.</exception>
+    public static LlamaModel Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"Inference:ModelPath '{path}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file.");
+        }
+
+        Span<byte> magic = stackalloc byte[4];
+        using (var file = File.OpenRead(path))
+        {
+            if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("GGUF"u8))
+            {
+                throw new InvalidOperationException($"Inference:ModelPath '{path}' is not a GGUF file (it does not start with the GGUF magic).");
+            }
+        }
+
+        var parameters = LlamaNative.llama_model_default_params();
+        parameters.n_gpu_layers = 0;
+        var pointer = LlamaNative.llama_model_load_from_file(path, parameters);
+        if (pointer == 0)
+        {
+            throw new InvalidOperationException($"Inference:ModelPath '{path}' could not be loaded by llama.cpp: a corrupt file or an unsupported architecture (supported: {string.Join(", ", SupportedArchitectures)}).");
+        }
+
+        var handle = SafeLlamaModelHandle.From(pointer);
+        var architecture = Meta(pointer, "general.architecture") ?? "";
+        if (!SupportedArchitectures.Contains(architecture))
+        {
+            handle.Dispose();
+            throw new InvalidOperationException($"Inference:ModelPath '{path}' has architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}.");
+        }
+
+        return new LlamaModel(handle, path, architecture);
+    }
+
+    public string? Meta(string key) => Meta(Handle, key);
+
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var tokens = new int[bytes.Length + 8];
+        fixed (byte* b = bytes)
+        fixed (int* t = tokens)
+        {
+            var count = LlamaNative.llama_tokenize(Vocab, b, bytes.Length, t, tokens.Length, addSpecial, parseSpecial);
+            if (count < 0)
+            {
+                tokens = new int[-count];
+                fixed (int* t2 = tokens)
+                {
+                    count = LlamaNative.llama_tokenize(Vocab, b, bytes.Length, t2, tokens.Length, addSpecial, parseSpecial);
+                }
+            }
+
+            return tokens[..count];
+        }
+    }
+
+    /// <summary>The bytes a token stands for; special tokens render as nothing, so control text never reaches a user.</summary>
+    public int Piece(int token, Span<byte> destination)
+    {
+        fixed (byte* d = destination)
+        {
+            var length = LlamaNative.llama_token_to_piece(Vocab, token, d, destination.Length, 0, special: false);
+            return length < 0 ? throw new InvalidOperationException($"Token {token} needs a {-length}-byte buffer.") : length;
+        }
+    }
+
+    public string Detokenize(IEnumerable<int> tokens)
+    {
+        var bytes = new List<byte>();
+        Span<byte> piece = stackalloc byte[256];
+        foreach (var token in tokens)
+        {
+            bytes.AddRange(piece[..Piece(token, piece)]);
+        }
+
+        return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(Vocab, token);
+
+    /// <summary>Renders a chat with the model's template (ChatML for Qwen); not Jinja, see llama-cpp.md.</summary>
+    public string ApplyTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistant)
+    {
+        var strings = new List<nint>(messages.Count * 2);
+        var template = ChatTemplate is null ? 0 : Marshal.StringToCoTaskMemUTF8(ChatTemplate);
+        try
+        {
+            var chat = new llama_chat_message[messages.Count];
+            var total = 0;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                chat[i].role = Marshal.StringToCoTaskMemUTF8(messages[i].Role);
+                chat[i].content = Marshal.StringToCoTaskMemUTF8(messages[i].Content);
+                strings.Add(chat[i].role);
+                strings.Add(chat[i].content);
+                total += Encoding.UTF8.GetByteCount(messages[i].Content) + 64;
+            }
+
+            var buffer = new byte[Math.Max(total * 2, 256)];
+            fixed (llama_chat_message* c = chat)
+            {
+                for (var attempt = 0; attempt < 2; attempt++)
+                {
+                    fixed (byte* b = buffer)
+                    {
+                        var length = LlamaNative.llama_chat_apply_template((byte*)template, c, (nuint)chat.Length, addAssistant, b, buffer.Length);
+                        if (length < 0)
+                        {
+                            throw new InvalidOperationException($"The chat template of '{Path}' is not one llama.cpp can render.");
+                        }
+
+                        if (length <= buffer.Length)
+                        {
+                            return Encoding.UTF8.GetString(buffer, 0, length);
+                        }
+
+                        buffer = new byte[length];
+                    }
+                }
+            }
+
+            throw new InvalidOperationException("The chat template kept growing.");
+        }
+        finally
+        {
+            foreach (var s in strings)
+            {
+                Marshal.FreeCoTaskMem(s);
+            }
+
+            Marshal.FreeCoTaskMem(template);
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    private static string? Meta(nint model, string key)
+    {
+        var buffer = new byte[512];
+        fixed (byte* b = buffer)
+        {
+            var length = LlamaNative.llama_model_meta_val_str(model, key, b, (nuint)buffer.Length);
+            return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, Math.Min(length, buffer.Length - 1));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatBot.Inference;
+
+/// <summary>Section <c>Inference</c>: which model answers, and how.</summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "Inference";
+
+    /// <summary><c>Local</c> (llama.cpp in process) or <c>OpenAI</c> (an OpenAI-compatible server: vLLM, llama-server).</summary>
+    public string Provider { get; set; } = "Local";
+
+    /// <summary>The GGUF file for the local provider.</summary>
+    public string ModelPath { get; set; } = "models/qwen2.5-0.5b-instruct-q4_k_m.gguf";
+
+    /// <summary>Folder of the llama.cpp libraries; empty: <c>native/linux-x64</c> here or above the app.</summary>
+    public string NativeLibraryPath { get; set; } = "";
+
+    /// <summary>CPU threads for decoding; 0 = every core.</summary>
+    [Range(0, 256)]
+    public int Threads { get; set; }
+
+    /// <summary>Requests decoded together in one context (continuous batching).</summary>
+    [Range(1, 64)]
+    public int ParallelSequences { get; set; } = 4;
+
+    /// <summary>KV cells shared by all sequences; each sequence gets ContextSize / ParallelSequences positions.</summary>
+    [Range(256, 131072)]
+    public int ContextSize { get; set; } = 8192;
+
+    [Range(32, 8192)]
+    public int BatchSize { get; set; } = 512;
+
+    [Range(1, 8192)]
+    public int MaxNewTokens { get; set; } = 512;
+
+    [Range(0.0, 2.0)]
+    public float Temperature { get; set; } = 0.7f;
+
+    [Range(0.0, 1.0)]
+    public float TopP { get; set; } = 0.8f;
+
+    [Range(0, 1000)]
+    public int TopK { get; set; } = 20;
+
+    [Range(0.0, 1.0)]
+    public float MinP { get; set; } = 0.05f;
+
+    [Range(0.5, 2.0)]
+    public float RepeatPenalty { get; set; } = 1.05f;
+
+    /// <summary>Sampling seed; empty = random per request.</summary>
+    public uint? Seed { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Route llama.cpp's own log to ILogger at Debug; quiet otherwise.</summary>
+    public bool NativeLog { get; set; }
+
+    public OpenAIProviderOptions OpenAI { get; set; } = new();
+}
+
+/// <summary>Section <c>Inference:OpenAI</c>: an OpenAI-compatible chat completions server.</summary>
+public sealed class OpenAIProviderOptions
+{
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>A secret: environment only (Inference__OpenAI__ApiKey).</summary>
+    public string ApiKey { get; set; } = "";
+
+    public string Model { get; set; } = "qwen2.5-0.5b-instruct";
+}

@@ -1,0 +1,98 @@
+using ChatBot.Inference.Engine;
+using ChatBot.Inference.Native;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Inference;
+
+/// <summary>
+/// Owns the native libraries, the model and the engine for the process. Started as a hosted service so a
+/// missing or broken model stops start-up with a message that names the path and the setting.
+/// </summary>
+public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> options, ILoggerFactory loggers) : IHostedService, IDisposable
+{
+    private readonly Lock _gate = new();
+    private LlamaModel? _model;
+    private LlamaEngine? _engine;
+    private LlamaChatClient? _client;
+
+    public bool IsLoaded => _client is not null;
+
+    public string? ModelDescription => _model is null ? null : $"{_model.Description} ({_model.Architecture}, {_model.SizeBytes / 1_000_000} MB)";
+
+    /// <summary>The weights are random (a forged model): answers are noise. Said loudly at start.</summary>
+    public bool IsSynthetic => _model?.Meta("general.name")?.StartsWith("chatbot-synthetic", StringComparison.Ordinal) == true;
+
+    public IChatClient Client
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _client ??= Load();
+            }
+        }
+    }
+
+    internal LlamaEngine Engine => _engine ?? throw new InvalidOperationException("The model is not loaded.");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Client;
+        var logger = loggers.CreateLogger<LocalInference>();
+        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.Threads);
+        if (IsSynthetic)
+        {
+            LogSynthetic(logger, _model.Path);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private LlamaChatClient Load()
+    {
+        var settings = options.CurrentValue;
+        var directory = LlamaLibrary.Locate(settings.NativeLibraryPath)
+            ?? throw new InvalidOperationException(string.IsNullOrWhiteSpace(settings.NativeLibraryPath)
+                ? "Inference:NativeLibraryPath is empty and no native/linux-x64 folder with the llama.cpp libraries was found; run scripts/native-libs."
+                : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs.");
+        var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
+        LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath));
+        var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads),
+            loggers.CreateLogger<LlamaEngine>());
+        return new LlamaChatClient(_engine, () => options.CurrentValue);
+    }
+
+    public void Dispose()
+    {
+        _engine?.Dispose();
+        _model?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
+        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context}, {Threads} threads")]
+    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, int threads);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
+        Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]
+    private static partial void LogSynthetic(ILogger logger, string path);
+}
+
+public static class LocalInferenceRegistration
+{
+    public static IHostApplicationBuilder AddLocalInference(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LocalInference>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<LocalInference>());
+        builder.Services.AddSingleton(provider => provider.GetRequiredService<LocalInference>().Client);
+        return builder;
+    }
+}

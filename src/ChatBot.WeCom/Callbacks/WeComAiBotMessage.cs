@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using ChatBot.Core.Messages;
+
+namespace ChatBot.WeCom.Callbacks;
+
+/// <summary>
+/// The decrypted AI-bot callback (wecom.md §2): text, mixed and quote carry text; stream refreshes,
+/// events and media are acknowledged and not queued.
+/// </summary>
+internal sealed record WeComAiBotMessage(
+    string MsgId,
+    string AiBotId,
+    string? ChatId,
+    ChatKind ChatKind,
+    string UserId,
+    string? ResponseUrl,
+    string MsgType,
+    string? Text,
+    string? StreamId,
+    string? EventType)
+{
+    /// <returns>The message, or null when the JSON is not an AI-bot callback.</returns>
+    public static WeComAiBotMessage? Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var msgId = String(root, "msgid");
+            var msgType = String(root, "msgtype");
+            if (string.IsNullOrEmpty(msgId) || string.IsNullOrEmpty(msgType))
+            {
+                return null;
+            }
+
+            var userId = root.TryGetProperty("from", out var from) && from.ValueKind == JsonValueKind.Object ? String(from, "userid") : null;
+            var chatKind = String(root, "chattype") == "group" ? ChatKind.Group : ChatKind.Direct;
+            return new WeComAiBotMessage(
+                msgId,
+                String(root, "aibotid") ?? "",
+                String(root, "chatid"),
+                chatKind,
+                userId ?? "",
+                String(root, "response_url"),
+                msgType,
+                TextOf(root, msgType),
+                root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.Object ? String(stream, "id") : null,
+                root.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object ? String(ev, "eventtype") : null);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? TextOf(JsonElement root, string msgType)
+    {
+        switch (msgType)
+        {
+            case "text":
+                return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content") : null;
+            case "mixed":
+                // 图文混排: keep the text items in order; images are not read by a text model.
+                if (!root.TryGetProperty("mixed", out var mixed) || !mixed.TryGetProperty("msg_item", out var items) || items.ValueKind != JsonValueKind.Array)
+                {
+                    return null;
+                }
+
+                var builder = new StringBuilder();
+                foreach (var item in items.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Object && String(item, "msgtype") == "text"
+                        && item.TryGetProperty("text", out var part) && String(part, "content") is { } content)
+                    {
+                        builder.Append(builder.Length > 0 ? "\n" : "").Append(content);
+                    }
+                }
+
+                return builder.Length > 0 ? builder.ToString() : null;
+            default:
+                return null;
+        }
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

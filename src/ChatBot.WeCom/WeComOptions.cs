@@ -1,0 +1,121 @@
+using ChatBot.WeCom.Crypto;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.WeCom;
+
+/// <summary>Section <c>WeCom</c>. A channel whose Token is empty stays off; start-up says so.</summary>
+public sealed class WeComOptions
+{
+    public const string Section = "WeCom";
+
+    /// <summary>API base for token and send calls; configurable for tests and private gateways.</summary>
+    public Uri ApiBaseUrl { get; set; } = new("https://qyapi.weixin.qq.com");
+
+    /// <summary>How far a callback's timestamp may be from our clock. Retries come within seconds (wecom.md §4).</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Hosts a callback's <c>response_url</c> may point to (no server-side request forgery).</summary>
+    public List<string> AllowedReplyHosts { get; set; } = ["qyapi.weixin.qq.com"];
+
+    public WeComAiBotOptions AiBot { get; set; } = new();
+
+    public WeComAppOptions App { get; set; } = new();
+}
+
+/// <summary>The AI bot (智能机器人) in API mode: group @-mentions and DMs, JSON callbacks, receiveid "".</summary>
+public sealed class WeComAiBotOptions
+{
+    public string Token { get; set; } = "";
+
+    public string EncodingAesKey { get; set; } = "";
+
+    /// <summary>The bot's display name, so "@Name" can be removed from group text; empty: the leading mention is removed.</summary>
+    public string MentionName { get; set; } = "";
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Token);
+}
+
+/// <summary>A self-built app (自建应用): DMs, XML callbacks, receiveid = corpid, replies through message/send.</summary>
+public sealed class WeComAppOptions
+{
+    public string CorpId { get; set; } = "";
+
+    public int AgentId { get; set; }
+
+    public string Token { get; set; } = "";
+
+    public string EncodingAesKey { get; set; } = "";
+
+    /// <summary>The app's Secret, for access tokens. A secret: environment or a secret store, never the file.</summary>
+    public string Secret { get; set; } = "";
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Token);
+}
+
+/// <summary>Cross-field rules; each message names the key and what is wrong with its value.</summary>
+internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WeComOptions options)
+    {
+        var errors = new List<string>();
+        if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"WeCom:ApiBaseUrl must be an absolute http(s) URL; got '{options.ApiBaseUrl}'.");
+        }
+
+        if (options.TimestampTolerance <= TimeSpan.Zero)
+        {
+            errors.Add($"WeCom:TimestampTolerance must be positive; got '{options.TimestampTolerance}'.");
+        }
+
+        var bot = options.AiBot;
+        if (bot.Enabled || !string.IsNullOrEmpty(bot.EncodingAesKey))
+        {
+            RequireToken("WeCom:AiBot:Token", bot.Token, errors);
+            RequireKey("WeCom:AiBot:EncodingAesKey", bot.EncodingAesKey, errors);
+        }
+
+        var app = options.App;
+        if (app.Enabled || !string.IsNullOrEmpty(app.EncodingAesKey) || !string.IsNullOrEmpty(app.CorpId))
+        {
+            RequireToken("WeCom:App:Token", app.Token, errors);
+            RequireKey("WeCom:App:EncodingAesKey", app.EncodingAesKey, errors);
+            if (string.IsNullOrWhiteSpace(app.CorpId))
+            {
+                errors.Add("WeCom:App:CorpId is required when the app is configured (it is the receiveid of its callbacks).");
+            }
+
+            if (app.AgentId <= 0)
+            {
+                errors.Add($"WeCom:App:AgentId must be the app's positive AgentId; got '{app.AgentId}'.");
+            }
+
+            if (string.IsNullOrWhiteSpace(app.Secret))
+            {
+                errors.Add("WeCom:App:Secret is required when the app is configured (replies need an access token); set it through the environment: WeCom__App__Secret.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void RequireToken(string key, string value, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} is required when its channel is configured.");
+        }
+        else if (value.Length > 32 || !value.All(char.IsAsciiLetterOrDigit))
+        {
+            errors.Add($"{key} must be up to 32 ASCII letters and digits, as the WeCom console generates it; got {value.Length} characters with other symbols.");
+        }
+    }
+
+    private static void RequireKey(string key, string value, List<string> errors)
+    {
+        if (WeComCallbackCrypto.TryDecodeKey(value) is null)
+        {
+            errors.Add($"{key} must be the 43-character EncodingAESKey from the WeCom console; got {value.Length} characters that do not decode to 32 bytes.");
+        }
+    }
+}

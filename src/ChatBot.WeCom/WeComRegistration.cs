@@ -1,0 +1,53 @@
+using ChatBot.WeCom.Callbacks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.WeCom;
+
+/// <summary>The WeCom feature's own registration and routes (STYLE.md §2).</summary>
+public static class WeComRegistration
+{
+    public static IHostApplicationBuilder AddWeCom(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WeComOptions>().Bind(builder.Configuration.GetSection(WeComOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
+        builder.Services.AddSingleton<WeComAiBotEndpoint>();
+        builder.Services.AddSingleton<WeComAppEndpoint>();
+        return builder;
+    }
+
+    /// <summary>Maps the callbacks of each configured channel; a channel without a Token stays off and start-up says so.</summary>
+    public static IEndpointRouteBuilder MapWeCom(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<WeComOptions>>().Value;
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("ChatBot.WeCom");
+        if (options.AiBot.Enabled)
+        {
+            app.MapGet(WeComAiBotEndpoint.Path, (HttpContext context, WeComAiBotEndpoint endpoint) => endpoint.VerifyUrl(context));
+            app.MapPost(WeComAiBotEndpoint.Path, (HttpContext context, WeComAiBotEndpoint endpoint) => endpoint.ReceiveAsync(context));
+            WeComLog.ChannelOn(logger, "aibot", WeComAiBotEndpoint.Path);
+        }
+        else
+        {
+            WeComLog.ChannelOff(logger, "aibot", "WeCom:AiBot:Token");
+        }
+
+        if (options.App.Enabled)
+        {
+            app.MapGet(WeComAppEndpoint.Path, (HttpContext context, WeComAppEndpoint endpoint) => endpoint.VerifyUrl(context));
+            app.MapPost(WeComAppEndpoint.Path, (HttpContext context, WeComAppEndpoint endpoint) => endpoint.ReceiveAsync(context));
+            WeComLog.ChannelOn(logger, "app", WeComAppEndpoint.Path);
+        }
+        else
+        {
+            WeComLog.ChannelOff(logger, "app", "WeCom:App:Token");
+        }
+
+        return app;
+    }
+}
