@@ -54,7 +54,8 @@ internal sealed record DingTalkMessage(
                 String(root, "sessionWebhook"),
                 EpochMs(root, "sessionWebhookExpiredTime"));
         }
-        catch (JsonException)
+        // InvalidOperationException: a JSON string holding invalid UTF-8, found by the fuzz test.
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }

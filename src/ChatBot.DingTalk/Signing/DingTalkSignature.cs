@@ -20,17 +20,21 @@ public sealed class DingTalkSignature(string appSecret)
         return Convert.ToBase64String(mac);
     }
 
-    /// <summary>Compares the decoded MACs in constant time; anything that is not 32 bytes of Base64 fails.</summary>
+    /// <summary>
+    /// Compares the Base64 text in constant time. Text, not decoded bytes: Base64 has several spellings of one
+    /// MAC (unused low bits in the last character), and only the canonical one DingTalk sends is accepted.
+    /// </summary>
     public bool Verify(string? sign, string timestamp)
     {
-        Span<byte> given = stackalloc byte[33];
-        if (sign is not { Length: 44 } || !Convert.TryFromBase64String(sign, given, out var written) || written != 32)
+        if (sign is not { Length: 44 })
         {
             return false;
         }
 
-        Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(timestamp + "\n" + _secret), expected);
-        return CryptographicOperations.FixedTimeEquals(given[..32], expected);
+        Span<byte> given = stackalloc byte[44];
+        Span<byte> expected = stackalloc byte[44];
+        return Encoding.ASCII.GetBytes(sign, given) == 44
+            && Encoding.ASCII.GetBytes(Compute(timestamp), expected) == 44
+            && CryptographicOperations.FixedTimeEquals(given, expected);
     }
 }

@@ -12,7 +12,7 @@ namespace ChatBot.Host.Cli;
 /// Builds a correctly signed and encrypted callback exactly as the platform would send it. Used by the
 /// <c>simulate</c> verb, the integration tests and the benchmarks, so all three speak the real wire format.
 /// </summary>
-internal sealed record SimulatedCallback(string PathAndQuery, byte[] Body, string ContentType, IReadOnlyDictionary<string, string> Headers)
+public sealed record SimulatedCallback(string PathAndQuery, byte[] Body, string ContentType, IReadOnlyDictionary<string, string> Headers)
 {
     public static SimulatedCallback WeComAiBot(string token, string aesKey, string msgId, string userId, string text,
         string? groupChatId, DateTimeOffset now, string responseUrl = "https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=demo", string mention = "@ChatBot ")

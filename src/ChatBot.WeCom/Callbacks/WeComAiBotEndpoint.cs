@@ -94,7 +94,8 @@ internal sealed class WeComAiBotEndpoint
                 && value.ValueKind == JsonValueKind.String
                 && value.GetString() is { Length: > 0 } encrypt ? encrypt : null;
         }
-        catch (JsonException)
+        // InvalidOperationException: a JSON string holding invalid UTF-8, found by the fuzz test.
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }

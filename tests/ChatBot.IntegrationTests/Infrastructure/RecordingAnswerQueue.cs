@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Queue;
+
+namespace ChatBot.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Stands in for Hangfire at the queue boundary when a test is about intake only: it records what would have
+/// been queued. Can be told to fail, as a storage outage would.
+/// </summary>
+public sealed class RecordingAnswerQueue : IAnswerQueue
+{
+    private readonly ConcurrentQueue<(InboundMessage Message, AnswerKind Kind)> _queued = new();
+
+    public IReadOnlyList<(InboundMessage Message, AnswerKind Kind)> Queued => [.. _queued];
+
+    public bool Fail { get; set; }
+
+    public Task<string> EnqueueAsync(InboundMessage message, AnswerKind kind, CancellationToken cancellationToken)
+    {
+        if (Fail)
+        {
+            throw new InvalidOperationException("queue storage unavailable (test)");
+        }
+
+        _queued.Enqueue((message, kind));
+        return Task.FromResult(_queued.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

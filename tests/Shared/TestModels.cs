@@ -1,0 +1,46 @@
+using ChatBot.Inference.Forge;
+using ChatBot.Inference.Native;
+
+namespace ChatBot.Tests.Shared;
+
+/// <summary>
+/// Tiny synthetic Qwen2 models, forged once per test run into a temp folder from the real tokenizer — real
+/// llama.cpp inference in milliseconds a token, no download.
+/// </summary>
+public static class TestModels
+{
+    private static readonly Lazy<string> Folder = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"chatbot-test-models-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        return folder;
+    });
+
+    private static readonly Lazy<string> TinyModel = new(() => Forge("tiny.gguf", SyntheticModelSpec.Tiny));
+    private static readonly Lazy<string> StopModel = new(() => Forge("tiny-eog.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-eog", StopImmediately = true }));
+
+    public static string NativeDirectory => LlamaLibrary.Locate(null)
+        ?? throw new InvalidOperationException("native/linux-x64 not found: run scripts/native-libs (scripts/test does).");
+
+    public static string VocabPath => Path.GetFullPath(Path.Combine(NativeDirectory, "..", "vocab", "ggml-vocab-qwen2.gguf"));
+
+    /// <summary>2 layers, hidden 64, the real 151,936-token Qwen2 vocabulary, Q8_0.</summary>
+    public static string Tiny => TinyModel.Value;
+
+    /// <summary>A tiny model whose greedy output is &lt;|im_end|&gt; at once.</summary>
+    public static string StopsImmediately => StopModel.Value;
+
+    private static string Forge(string name, SyntheticModelSpec spec)
+    {
+        var path = Path.Combine(Folder.Value, name);
+        lock (Folder)
+        {
+            if (!File.Exists(path))
+            {
+                SyntheticModelForge.Write(NativeDirectory, VocabPath, path, spec, fileType: 7, threads: 2);
+            }
+        }
+
+        return path;
+    }
+}
