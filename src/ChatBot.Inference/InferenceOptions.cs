@@ -24,9 +24,9 @@ public sealed class InferenceOptions
     [Range(1, 64)]
     public int ParallelSequences { get; set; } = 4;
 
-    /// <summary>KV cells shared by all sequences; each sequence gets ContextSize / ParallelSequences positions.</summary>
-    [Range(256, 131072)]
-    public int ContextSize { get; set; } = 8192;
+    /// <summary>Positions per sequence: system prompt + history + answer. The KV cache holds ParallelSequences + 1 of them.</summary>
+    [Range(256, 32768)]
+    public int ContextSize { get; set; } = 2048;
 
     [Range(32, 8192)]
     public int BatchSize { get; set; } = 512;
@@ -54,6 +54,12 @@ public sealed class InferenceOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Concurrent answers bit-identical to solo ones: turns off ggml's repacked weight layouts, whose GEMM/GEMV
+    /// split depends on how many sequences share a step. Costs some speed; off by default.
+    /// </summary>
+    public bool BatchInvariant { get; set; }
 
     /// <summary>Route llama.cpp's own log to ILogger at Debug; quiet otherwise.</summary>
     public bool NativeLog { get; set; }

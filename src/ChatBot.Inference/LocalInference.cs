@@ -63,7 +63,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
                 : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs.");
         var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
         LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath));
+        _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant);
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads),
             loggers.CreateLogger<LlamaEngine>());

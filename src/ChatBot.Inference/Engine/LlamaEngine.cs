@@ -11,6 +11,12 @@ namespace ChatBot.Inference.Engine;
 /// <c>llama_decode</c> carrying one token for every generating sequence plus prompt chunks of newcomers, who
 /// join between steps. Sequence 0 holds the shared system prefix, decoded once and copied into each new
 /// sequence with <c>llama_memory_seq_cp</c>. One dedicated thread owns the context; it sleeps when idle.
+/// <para>
+/// Each sequence has its own KV stream (<c>kv_unified = false</c>). In a unified cache a sequence's cells sit
+/// wherever its neighbours left room, so its attention sums run in a different SIMD order from one run to the
+/// next and greedy answers drift with load; in its own stream, with the prefix copied to the same cells every
+/// time, a sequence computes the same numbers whoever else is decoding.
+/// </para>
 /// </summary>
 internal sealed unsafe partial class LlamaEngine : IDisposable
 {
@@ -35,19 +41,18 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         _settings = settings;
         _logger = logger;
         var parameters = LlamaNative.llama_context_default_params();
-        parameters.n_ctx = (uint)settings.ContextSize;
+        parameters.n_ctx = (uint)settings.TotalCells;
         parameters.n_batch = (uint)settings.BatchSize;
         parameters.n_ubatch = (uint)settings.BatchSize;
         parameters.n_seq_max = (uint)settings.Parallel + 1;
         parameters.n_threads = settings.Threads;
         parameters.n_threads_batch = settings.Threads;
         parameters.no_perf = 1;
-        // One KV buffer for all sequences: the shared prefix is stored once, and each sequence may use the full width.
-        parameters.kv_unified = 1;
+        parameters.kv_unified = 0;
         var context = LlamaNative.llama_init_from_model(model.Handle, parameters);
         if (context == 0)
         {
-            throw new InvalidOperationException($"llama.cpp could not create a context of {settings.ContextSize} tokens (Inference:ContextSize) for '{model.Path}'.");
+            throw new InvalidOperationException($"llama.cpp could not create a context of {settings.Parallel + 1} × {settings.ContextSize} tokens (Inference:ParallelSequences, Inference:ContextSize) for '{model.Path}'.");
         }
 
         _context = SafeLlamaContextHandle.From(context);
@@ -136,11 +141,14 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
                 CachePrefix(prefix);
             }
 
-            LlamaNative.llama_memory_seq_rm(_memory, slot.Sequence, -1, -1);
+            // Across streams llama.cpp copies whole buffers (partial copies are not supported): take the full
+            // prefix, then cut it back to what this prompt really shares. The copy also resets the slot's stream,
+            // so its cells start at the same index on every request.
+            LlamaNative.llama_memory_seq_cp(_memory, PrefixSequence, slot.Sequence, -1, -1);
             var shared = Math.Min(CommonPrefix(_prefix, request.Prompt), request.Prompt.Length - 1);
-            if (shared > 0)
+            if (shared < _prefix.Length)
             {
-                LlamaNative.llama_memory_seq_cp(_memory, PrefixSequence, slot.Sequence, 0, shared);
+                LlamaNative.llama_memory_seq_rm(_memory, slot.Sequence, shared, -1);
             }
 
             slot.Start(request, shared, CreateSampler(request.Sampling));
@@ -192,7 +200,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         if (result != 0)
         {
             // 1: no room in the KV cache for this batch. The sequences in it fail; the others go on.
-            var error = new InvalidOperationException($"llama_decode returned {result}: the context (Inference:ContextSize = {_settings.ContextSize}) is full.");
+            var error = new InvalidOperationException($"llama_decode returned {result}: a sequence is full (Inference:ContextSize = {_settings.ContextSize}).");
             foreach (var slot in _slots.Where(s => s.Advance > 0))
             {
                 Complete(slot, GenerationFinish.None, error);

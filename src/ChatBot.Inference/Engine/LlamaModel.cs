@@ -52,7 +52,12 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     /// <summary>Loads and validates; every failure names the path and the setting (Inference:ModelPath).</summary>
     /// <exception cref="InvalidOperationException">Missing file, not a GGUF file, unsupported architecture, or a load failure.</exception>
-    public static LlamaModel Load(string path)
+    /// <param name="batchInvariant">
+    /// Turns off ggml's repacked CPU weight layouts. Those compute a batch's rows in groups of four (GEMM) and
+    /// the rest one by one (GEMV), so a sequence's float rounding depends on how many others share its step;
+    /// without them every row takes the same path and concurrent output is bit-identical to solo, at some speed.
+    /// </param>
+    public static LlamaModel Load(string path, bool batchInvariant = false)
     {
         if (!File.Exists(path))
         {
@@ -70,6 +75,7 @@ internal sealed unsafe class LlamaModel : IDisposable
 
         var parameters = LlamaNative.llama_model_default_params();
         parameters.n_gpu_layers = 0;
+        parameters.use_extra_bufts = batchInvariant ? (byte)0 : (byte)1;
         var pointer = LlamaNative.llama_model_load_from_file(path, parameters);
         if (pointer == 0)
         {

@@ -35,7 +35,7 @@ public class ChatBotApp : WebApplicationFactory<Program>
         ["DingTalk:ClientSecret"] = DingTalkSecret,
         ["Inference:ModelPath"] = TestModels.Tiny,
         ["Inference:ParallelSequences"] = "2",
-        ["Inference:ContextSize"] = "2048",
+        ["Inference:ContextSize"] = "1024",
         ["Inference:MaxNewTokens"] = "16",
         ["Answers:SystemPromptFile"] = "does-not-exist.md",
     };
