@@ -53,6 +53,9 @@ public sealed partial class LlamaChatClient : IChatClient
                     break;
                 }
 
+                // Pieces already generated when the caller cancelled are not handed out after it.
+                cancellationToken.ThrowIfCancellationRequested();
+
                 yield return new ChatResponseUpdate(ChatRole.Assistant, pieces.Current) { ResponseId = responseId, ModelId = _metadata.DefaultModelId };
             }
 
