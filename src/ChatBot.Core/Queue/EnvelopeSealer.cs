@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Quotas;
 
 namespace ChatBot.Core.Queue;
 
@@ -78,8 +79,11 @@ public sealed class EnvelopeSealer
     }
 }
 
-/// <summary>What a job needs, sealed: the message (with its text and reply route) and what to answer with.</summary>
-public sealed record SealedAnswer(InboundMessage Message, AnswerKind Kind, DateTimeOffset? QuotaResetsAt = null);
+/// <summary>
+/// What a job needs, sealed: the message (with its text and reply route), what to answer with, and the quota
+/// charge to give back if the system fails.
+/// </summary>
+public sealed record SealedAnswer(InboundMessage Message, AnswerKind Kind, QuotaDay? ChargedDay = null, DateTimeOffset? QuotaResetsAt = null);
 
 /// <summary>An envelope that cannot be opened. Its message never says anything about the content.</summary>
 public sealed class EnvelopeException(string message) : Exception(message);

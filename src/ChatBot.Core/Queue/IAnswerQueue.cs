@@ -9,7 +9,7 @@ namespace ChatBot.Core.Queue;
 public interface IAnswerQueue
 {
     /// <returns>The job id.</returns>
-    Task<string> EnqueueAsync(InboundMessage message, AnswerKind kind, CancellationToken cancellationToken);
+    Task<string> EnqueueAsync(SealedAnswer answer, CancellationToken cancellationToken);
 }
 
 /// <summary>What the job should answer with.</summary>
@@ -20,6 +20,9 @@ public enum AnswerKind
 
     /// <summary>Reply with the over-quota notice, no inference.</summary>
     OverQuota,
+
+    /// <summary>Reply with the too-fast notice (per-minute burst limit), no inference.</summary>
+    OverBurst,
 
     /// <summary>Reply with the neutral refusal for screened input, no inference.</summary>
     RefusedInput,

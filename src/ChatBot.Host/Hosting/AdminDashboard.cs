@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using ChatBot.Core.Queue;
 using Hangfire;
 using Hangfire.Dashboard;
 

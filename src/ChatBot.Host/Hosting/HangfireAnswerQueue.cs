@@ -1,4 +1,3 @@
-using ChatBot.Core.Messages;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using Hangfire;
@@ -8,10 +7,10 @@ namespace ChatBot.Host.Hosting;
 /// <summary>Queues one Hangfire job per accepted message; its only argument is the sealed envelope.</summary>
 internal sealed class HangfireAnswerQueue(IBackgroundJobClient jobs, EnvelopeSealer sealer) : IAnswerQueue
 {
-    public Task<string> EnqueueAsync(InboundMessage message, AnswerKind kind, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(SealedAnswer answer, CancellationToken cancellationToken)
     {
-        var envelope = sealer.Seal(new SealedAnswer(message, kind));
-        var id = jobs.Enqueue<AnswerJob>(job => job.RunAsync(envelope, CancellationToken.None));
+        var envelope = sealer.Seal(answer);
+        var id = jobs.Enqueue<AnswerJob>(job => job.RunAsync(envelope, null, CancellationToken.None));
         return Task.FromResult(id);
     }
 }

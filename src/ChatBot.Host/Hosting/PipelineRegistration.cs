@@ -1,7 +1,12 @@
 using System.Security.Cryptography;
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
+using ChatBot.Core.Quotas;
+using ChatBot.Core.Replies;
+using ChatBot.Core.Screening;
 using Hangfire;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Options;
@@ -9,7 +14,10 @@ using StackExchange.Redis;
 
 namespace ChatBot.Host.Hosting;
 
-/// <summary>Intake, dedupe, sealed envelopes and the Hangfire queue: memory by default, Redis when configured.</summary>
+/// <summary>
+/// Intake, dedupe, screening, quotas, sealed envelopes and the Hangfire queue: memory by default, Redis when
+/// configured. The admin files (quotas, sensitive words) load here, so a broken one stops start-up.
+/// </summary>
 internal static class PipelineRegistration
 {
     public static IHostApplicationBuilder AddMessagePipeline(this IHostApplicationBuilder builder, RedisOptions redis, int inferenceParallelism)
@@ -20,16 +28,32 @@ internal static class PipelineRegistration
         services.AddOptions<QueueOptions>().Bind(builder.Configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
 
+        services.AddOptions<ScreeningOptions>().Bind(builder.Configuration.GetSection(ScreeningOptions.Section));
+        services.AddOptions<QuotaOptions>().Bind(builder.Configuration.GetSection(QuotaOptions.Section));
+        var screening = builder.Configuration.GetSection(ScreeningOptions.Section).Get<ScreeningOptions>() ?? new ScreeningOptions();
+        var quotas = builder.Configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
+        services.AddSingleton(provider => new HotReloadedFile<SensitiveWordList>(screening.WordListFile, SensitiveWordList.Parse,
+            provider.GetRequiredService<ILogger<SensitiveWordList>>()));
+        services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(quotas.PolicyFile, QuotaPolicy.Parse,
+            provider.GetRequiredService<ILogger<QuotaPolicy>>()));
+        services.AddSingleton<SensitiveWordScreener>();
+        services.AddSingleton<QuotaGate>();
+        services.AddSingleton<ConversationMemory>();
         services.AddSingleton(new EnvelopeSealer(EnvelopeKey(queue, redis)));
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
+        services.AddHostedService<AdminFilesCheck>();
         if (redis.Enabled)
         {
             services.AddSingleton<IDedupeStore, RedisDedupeStore>();
+            services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
+            services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
         }
         else
         {
             services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
+            services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
+            services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
         }
 
         services.AddHangfire((provider, config) =>
@@ -54,6 +78,19 @@ internal static class PipelineRegistration
             options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         return builder;
+    }
+
+    /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
+    private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = words.Current;
+            _ = quotas.Current;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)

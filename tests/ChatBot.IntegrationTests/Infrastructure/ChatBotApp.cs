@@ -37,7 +37,6 @@ public class ChatBotApp : WebApplicationFactory<Program>
         ["Inference:ParallelSequences"] = "2",
         ["Inference:ContextSize"] = "1024",
         ["Inference:MaxNewTokens"] = "16",
-        ["Answers:SystemPromptFile"] = "does-not-exist.md",
     };
 
     private readonly List<Action<IServiceCollection>> _services = [];
@@ -45,7 +44,22 @@ public class ChatBotApp : WebApplicationFactory<Program>
     public ChatBotApp()
     {
         UseKestrel(0);
+        ConfigDirectory = Directory.CreateTempSubdirectory("chatbot-config").FullName;
+        File.Copy(RepoPaths.Config("sensitive-words.txt"), Path.Combine(ConfigDirectory, "sensitive-words.txt"));
+        File.Copy(RepoPaths.Config("system-prompt.md"), Path.Combine(ConfigDirectory, "system-prompt.md"));
+        // Generous by default, so tests about other things are not throttled; quota tests write their own.
+        WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 100000, "burstPerMinute": 0 }""");
+        _settings["Quotas:PolicyFile"] = Path.Combine(ConfigDirectory, "quotas.json");
+        _settings["Screening:WordListFile"] = Path.Combine(ConfigDirectory, "sensitive-words.txt");
+        _settings["Answers:SystemPromptFile"] = Path.Combine(ConfigDirectory, "system-prompt.md");
     }
+
+    /// <summary>This app's own copy of config/, which tests may edit (hot reload).</summary>
+    public string ConfigDirectory { get; }
+
+    public void WriteQuotas(string json) => File.WriteAllText(Path.Combine(ConfigDirectory, "quotas.json"), json);
+
+    public void WriteSensitiveWords(string text) => File.WriteAllText(Path.Combine(ConfigDirectory, "sensitive-words.txt"), text);
 
     public CapturedLogs Logs { get; } = new();
 
@@ -85,6 +99,22 @@ public class ChatBotApp : WebApplicationFactory<Program>
     {
         StartServer();
         return CreateClient();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(ConfigDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A watcher may still hold it for a moment; the temp folder is cleaned by the OS.
+            }
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

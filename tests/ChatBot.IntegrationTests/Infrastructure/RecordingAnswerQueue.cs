@@ -16,14 +16,14 @@ public sealed class RecordingAnswerQueue : IAnswerQueue
 
     public bool Fail { get; set; }
 
-    public Task<string> EnqueueAsync(InboundMessage message, AnswerKind kind, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(SealedAnswer answer, CancellationToken cancellationToken)
     {
         if (Fail)
         {
             throw new InvalidOperationException("queue storage unavailable (test)");
         }
 
-        _queued.Enqueue((message, kind));
+        _queued.Enqueue((answer.Message, answer.Kind));
         return Task.FromResult(_queued.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

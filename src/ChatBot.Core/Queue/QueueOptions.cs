@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ChatBot.Host.Hosting;
+namespace ChatBot.Core.Queue;
 
 /// <summary>Section <c>Queue</c>: the Hangfire queue and its sealed envelopes.</summary>
-internal sealed class QueueOptions
+public sealed class QueueOptions
 {
     public const string Section = "Queue";
 

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace ChatBot.Core.AdminFiles;
+
+/// <summary>
+/// An admin-edited file under <c>config/</c>, parsed into <typeparamref name="T"/> and reloaded when it changes.
+/// Invalid at start-up: start-up stops with the parser's message. Invalid at reload: the last good value stays
+/// and the log says exactly what is wrong.
+/// </summary>
+public sealed partial class HotReloadedFile<T> : IDisposable where T : class
+{
+    private readonly string _path;
+    private readonly Func<string, string, T> _parse;
+    private readonly ILogger _logger;
+    private readonly PhysicalFileProvider _files;
+    private readonly IDisposable _subscription;
+    private T _current;
+    private long _version;
+
+    /// <param name="parse">Text and source name → value; throws with a message a person can act on.</param>
+    public HotReloadedFile(string path, Func<string, string, T> parse, ILogger logger)
+    {
+        _path = Path.GetFullPath(path);
+        _parse = parse;
+        _logger = logger;
+        if (!File.Exists(_path))
+        {
+            throw new InvalidOperationException($"{path} does not exist; it is an admin file the bot needs (see config/ in the repository).");
+        }
+
+        _current = parse(File.ReadAllText(_path), path);
+        _files = new PhysicalFileProvider(Path.GetDirectoryName(_path)!);
+        _subscription = ChangeToken.OnChange(() => _files.Watch(Path.GetFileName(_path)), Reload);
+    }
+
+    public T Current => Volatile.Read(ref _current);
+
+    /// <summary>Counts successful reloads, so tests and metrics can see a change take effect.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Reload()
+    {
+        try
+        {
+            // Editors write in steps; a short pause reads the finished file rather than a half-written one.
+            Thread.Sleep(50);
+            var value = _parse(File.ReadAllText(_path), _path);
+            Volatile.Write(ref _current, value);
+            Interlocked.Increment(ref _version);
+            LogReloaded(_logger, _path);
+        }
+        catch (Exception ex) when (ex is AdminFileException or IOException or UnauthorizedAccessException)
+        {
+            LogRejected(_logger, _path, ex.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _files.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Reloaded {Path}")]
+    private static partial void LogReloaded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Kept the last good {Path}: the new version is invalid: {Problem}")]
+    private static partial void LogRejected(ILogger logger, string path, string problem);
+}
+
+/// <summary>An admin file that does not parse; the message names the file, the entry and what is wrong.</summary>
+public sealed class AdminFileException(string message) : Exception(message);

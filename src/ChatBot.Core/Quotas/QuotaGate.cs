@@ -1,0 +1,37 @@
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Messages;
+
+namespace ChatBot.Core.Quotas;
+
+/// <summary>Decides whether a sender may ask now, and charges the question against the policy in force.</summary>
+public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger ledger, TimeProvider clock)
+{
+    public async Task<QuotaDecision> ChargeAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        var current = policy.Current;
+        var now = clock.GetUtcNow();
+        var day = QuotaDay.At(now, current.Zone);
+        var limit = current.LimitFor(message.SenderId, message.SenderDepartment, message.ChatId);
+        if (limit is null)
+        {
+            return new QuotaDecision(true, false, day, QuotaVerdict.Charged);
+        }
+
+        if (limit == 0)
+        {
+            return new QuotaDecision(false, false, day, QuotaVerdict.OverDaily);
+        }
+
+        var charge = await ledger.TryChargeAsync(UserKey(message), day, limit.Value, current.BurstPerMinute, now, cancellationToken);
+        return new QuotaDecision(charge.Verdict == QuotaVerdict.Charged, charge.Verdict == QuotaVerdict.Charged, day, charge.Verdict);
+    }
+
+    public Task RefundAsync(InboundMessage message, QuotaDay day, CancellationToken cancellationToken) =>
+        ledger.RefundAsync(UserKey(message), day, cancellationToken);
+
+    // One person's ids differ between platforms; each platform's sender counts on its own.
+    private static string UserKey(InboundMessage message) => $"{message.Platform}:{message.SenderId}";
+}
+
+/// <param name="Charged">False for exempt admins and blocked users: nothing to refund.</param>
+public readonly record struct QuotaDecision(bool Allowed, bool Charged, QuotaDay Day, QuotaVerdict Verdict);
