@@ -21,6 +21,9 @@ public sealed class QueueOptions
     [Range(0, 10)]
     public int Retries { get; set; } = 3;
 
+    /// <summary>Seconds before each retry (the last value repeats).</summary>
+    public int[] RetryDelaySeconds { get; set; } = [5, 30, 120];
+
     /// <summary>The Hangfire dashboard at /hangfire, for admins only; off by default.</summary>
     public bool DashboardEnabled { get; set; }
 

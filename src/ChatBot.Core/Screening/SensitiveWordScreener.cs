@@ -55,11 +55,17 @@ public sealed class SensitiveWordScreener(HotReloadedFile<SensitiveWordList> lis
             foreach (var (pattern, length) in automaton.Matches(state))
             {
                 var word = list.Words[pattern];
-                var start = text.OriginalStart[i - length + 1];
-                var end = text.OriginalEnd[i];
-                if (!word.WholeWord || (!LetterOrDigitAt(text.Original, start - 1) && !LetterOrDigitAt(text.Original, end)))
+                var first = i - length + 1;
+                if (word.WholeWord && (Attached(text, first - 1, first) || Attached(text, i, i + 1)))
                 {
-                    hits.Add(new SensitiveHit(start, end, word.Category));
+                    continue;
+                }
+
+                hits.Add(new SensitiveHit(text.OriginalStart[first], text.OriginalEnd[i], word.Category));
+                if (word.WholeWord && i == text.Length - 1 && !WhitespaceAfter(text, i))
+                {
+                    // Not decided until the next character shows whether the word goes on ("ass" → "assistant").
+                    pending = Math.Min(pending, text.OriginalStart[first]);
                 }
             }
         }
@@ -67,22 +73,44 @@ public sealed class SensitiveWordScreener(HotReloadedFile<SensitiveWordList> lis
         var depth = automaton.Depth(state);
         if (depth > 0)
         {
-            pending = text.OriginalStart[text.Length - depth];
-        }
-
-        // A whole-word match at the very end is not decided until the next character shows whether the word goes on.
-        foreach (var hit in hits)
-        {
-            if (hit.End == text.Original.Length && LatinAt(text.Original, hit.End - 1))
-            {
-                pending = Math.Min(pending, hit.Start);
-            }
+            pending = Math.Min(pending, text.OriginalStart[text.Length - depth]);
         }
 
         return hits;
     }
 
-    private static bool LetterOrDigitAt(string text, int index) => index >= 0 && index < text.Length && char.IsAsciiLetterOrDigit(text[index]);
+    /// <summary>
+    /// Whether normalised characters <paramref name="left"/> and <paramref name="right"/> belong to one Latin word:
+    /// both letters or digits with no whitespace between them in the original ("p.a.s.s" is one word, "you ass" two).
+    /// </summary>
+    private static bool Attached(NormalizedText text, int left, int right)
+    {
+        if (left < 0 || right >= text.Length || !char.IsAsciiLetterOrDigit(text.Chars[left]) || !char.IsAsciiLetterOrDigit(text.Chars[right]))
+        {
+            return false;
+        }
 
-    private static bool LatinAt(string text, int index) => LetterOrDigitAt(text, index);
+        for (var k = text.OriginalEnd[left]; k < text.OriginalStart[right]; k++)
+        {
+            if (char.IsWhiteSpace(text.Original[k]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool WhitespaceAfter(NormalizedText text, int last)
+    {
+        for (var k = text.OriginalEnd[last]; k < text.Original.Length; k++)
+        {
+            if (char.IsWhiteSpace(text.Original[k]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -62,10 +62,19 @@ internal static class PipelineRegistration
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings()
                 .UseFilter(new DeleteWhenDoneFilter())
-                .UseFilter(new AutomaticRetryAttribute { Attempts = queue.Retries, OnAttemptsExceeded = AttemptsExceededAction.Delete });
+                .UseFilter(new AutomaticRetryAttribute
+                {
+                    Attempts = queue.Retries,
+                    DelaysInSeconds = queue.RetryDelaySeconds.Length > 0 ? queue.RetryDelaySeconds : [5],
+                    OnAttemptsExceeded = AttemptsExceededAction.Delete,
+                });
             if (redis.Enabled)
             {
-                config.UseRedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = "chatbot:hangfire:" });
+                config.UseRedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+                {
+                    Prefix = "chatbot:hangfire:",
+                    Db = provider.GetRequiredService<ConfigurationOptions>().DefaultDatabase ?? 0,
+                });
             }
             else
             {

@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.Infrastructure;
+
+/// <summary>Stands in for the platform APIs at the reply boundary, for tests about the pipeline rather than the APIs.</summary>
+public sealed class RecordingReplySender : IReplySender
+{
+    private readonly ConcurrentQueue<(InboundMessage Message, string Text)> _sent = new();
+
+    public IReadOnlyList<(InboundMessage Message, string Text)> Sent => [.. _sent];
+
+    public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    {
+        _sent.Enqueue((message, text));
+        return Task.CompletedTask;
+    }
+
+    public void Register(IServiceCollection services)
+    {
+        foreach (var key in new[] { WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key })
+        {
+            services.AddKeyedSingleton<IReplySender>(key, this);
+        }
+    }
+}

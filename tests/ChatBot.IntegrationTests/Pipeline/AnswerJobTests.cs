@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Net;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Pipeline;
+using ChatBot.Core.Queue;
+using ChatBot.Core.Replies;
+using ChatBot.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.Pipeline;
+
+/// <summary>The background half on real Hangfire (in memory) and real llama.cpp on the tiny model.</summary>
+public sealed class AnswerJobTests
+{
+    [Fact]
+    public async Task Each_channel_gets_a_model_answer_and_a_dm_remembers_the_last_turns()
+    {
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp().WithServices(replies.Register);
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.AiBot("a-1", "hello", group: "wrg"));
+        await client.PostAsync(PlatformCallbacks.App("2001", "first question", user: "memo"));
+        await client.PostAsync(PlatformCallbacks.DingTalk("a-3", "你好"));
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 3);
+        await client.PostAsync(PlatformCallbacks.App("2002", "follow-up", user: "memo"));
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 4);
+
+        Assert.All(replies.Sent, r => Assert.False(string.IsNullOrEmpty(r.Text)));
+        var memory = app.Services.GetRequiredService<ChatBot.Core.Conversations.ConversationMemory>();
+        var recalled = memory.Recall($"WeCom:{ChatBotApp.CorpId}:{ChatBotApp.AgentId}:memo");
+        Assert.Equal(4, recalled.Count);
+        Assert.Equal("follow-up", recalled[2].Text);
+    }
+
+    [Fact]
+    public async Task After_its_last_retry_the_job_refunds_the_quota_and_tells_the_user()
+    {
+        var sender = new FlakySender(failures: 2);
+        using var app = new ChatBotApp()
+            .With("Queue:Retries", "1")
+            .With("Queue:RetryDelaySeconds:0", "1")
+            .WithServices(sender.Register);
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.DingTalk("flaky-1", "question", user: "victim"));
+        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 1);
+        Assert.Contains("try again later", sender.Delivered.Single(), StringComparison.Ordinal);
+        Assert.Equal(3, sender.Attempts);
+
+        // The charge was given back: the user can still ask today.
+        await client.PostAsync(PlatformCallbacks.DingTalk("flaky-2", "question again", user: "victim"));
+        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 2);
+        Assert.DoesNotContain("question limit", sender.Delivered[1], StringComparison.Ordinal);
+        Assert.Contains(app.Logs.Lines, l => l.EventId == 1203);
+    }
+
+    [Fact]
+    public async Task A_job_rerun_after_a_crash_past_the_send_does_not_send_twice()
+    {
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp().WithServices(replies.Register);
+        app.Start();
+        var sealer = app.Services.GetRequiredService<EnvelopeSealer>();
+        var message = new InboundMessage(Platform.WeCom, "bot", ChatKind.Direct, "u", "u", null, "hi", "crash-1", new WeComAppRoute(1, "u"), DateTimeOffset.UtcNow);
+        var envelope = sealer.Seal(new SealedAnswer(message, AnswerKind.Inference));
+
+        // The first run sends and records delivery; the process "dies" before Hangfire marks the job done,
+        // so Hangfire runs it again.
+        await ActivatorUtilities.CreateInstance<AnswerJob>(app.Services).RunAsync(envelope, null, CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<AnswerJob>(app.Services).RunAsync(envelope, null, CancellationToken.None);
+
+        Assert.Single(replies.Sent);
+        Assert.Contains(app.Logs.Lines, l => l.EventId == 1201);
+    }
+
+    private sealed class FlakySender(int failures) : IReplySender
+    {
+        private int _attempts;
+
+        public ConcurrentQueue<string> Sent { get; } = new();
+
+        public List<string> Delivered => [.. Sent];
+
+        public int Attempts => _attempts;
+
+        public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _attempts) <= failures)
+            {
+                throw new HttpRequestException("platform API down (test)", null, HttpStatusCode.BadGateway);
+            }
+
+            Sent.Enqueue(text);
+            return Task.CompletedTask;
+        }
+
+        public void Register(IServiceCollection services)
+        {
+            foreach (var key in new[] { WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key })
+            {
+                services.AddKeyedSingleton<IReplySender>(key, this);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Security.Cryptography;
+using ChatBot.IntegrationTests.Infrastructure;
+
+namespace ChatBot.IntegrationTests.Pipeline;
+
+/// <summary>
+/// The invariant: a message body is never at rest. A unique marker goes through the whole flow — verified
+/// callback, Redis dedupe and quotas, Hangfire on Redis, llama.cpp, reply — on all three channels, and must
+/// appear in no Redis key, value, field, member or element, and in no log line.
+/// </summary>
+public sealed class PrivacyTests
+{
+    [Fact]
+    public async Task A_marker_sent_through_the_whole_flow_is_found_nowhere_at_rest()
+    {
+        var marker = "PRIVACY-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var redis = RedisServer.IsolatedDatabase();
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp()
+            .With("Redis:ConnectionString", redis)
+            .With("Queue:EnvelopeKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))
+            .WithServices(replies.Register);
+        var client = app.Start();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.AiBot("p-1", $"{marker} 你好", group: "wrg1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("9001", $"{marker} 年假"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.DingTalk("p-3", $"{marker} hello"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.DingTalk("p-4", $"{marker} 赌博"))).StatusCode);
+
+        // While queued, storage holds the sealed envelope: the marker must not be there either.
+        var whileQueued = await RedisServer.DumpAsync(redis);
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 4);
+        await Task.Delay(2500); // deleted jobs expire from storage within seconds
+        var afterwards = await RedisServer.DumpAsync(redis);
+
+        Assert.Contains(replies.Sent, r => r.Message.MessageId == "p-4" && r.Text.Contains("Sorry", StringComparison.Ordinal));
+        Assert.NotEmpty(afterwards);
+        // Positive controls: the scan saw the stores that did hold this flow's data.
+        Assert.Contains(afterwards, line => line.StartsWith("key chatbot:dedupe:", StringComparison.Ordinal));
+        Assert.Contains(afterwards, line => line.StartsWith("key chatbot:quota:d:", StringComparison.Ordinal));
+        Assert.Contains(afterwards, line => line.StartsWith("key chatbot:sent:", StringComparison.Ordinal));
+        Assert.Contains(whileQueued.Concat(afterwards), line => line.StartsWith("key chatbot:hangfire:", StringComparison.Ordinal));
+        Assert.DoesNotContain(whileQueued.Concat(afterwards), line => line.Contains(marker, StringComparison.Ordinal) || line.Contains("你好", StringComparison.Ordinal));
+        Assert.DoesNotContain(afterwards, line => line.Contains("AnswerJob", StringComparison.Ordinal));
+        Assert.NotEmpty(app.Logs.Lines);
+        Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains(marker, StringComparison.Ordinal));
+    }
+}

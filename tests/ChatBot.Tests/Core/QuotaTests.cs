@@ -1,0 +1,135 @@
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Quotas;
+using ChatBot.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatBot.Tests.Core;
+
+public sealed class QuotaTests : IDisposable
+{
+    private readonly string _file = Path.GetTempFileName();
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 23, 15, 30, 0, TimeSpan.Zero)); // 23:30 in Shanghai
+    private readonly HotReloadedFile<QuotaPolicy> _policy;
+    private readonly QuotaGate _gate;
+
+    public QuotaTests()
+    {
+        File.WriteAllText(_file, """
+            { "timeZone": "Asia/Shanghai", "dailyLimit": 3,
+              "users": { "vip": 5, "blocked": 0 }, "departments": { "hr": 4 }, "chats": { "busy": 1 }, "admins": [ "boss" ] }
+            """);
+        _policy = new HotReloadedFile<QuotaPolicy>(_file, QuotaPolicy.Parse, NullLogger.Instance);
+        _gate = new QuotaGate(_policy, new MemoryQuotaLedger(), _clock);
+    }
+
+    public void Dispose()
+    {
+        _policy.Dispose();
+        File.Delete(_file);
+    }
+
+    private static InboundMessage Message(string user, string chat = "dm", string? department = null) =>
+        new(Platform.WeCom, "bot", ChatKind.Direct, chat, user, department, "q", Guid.NewGuid().ToString(), new WeComAppRoute(1, user), DateTimeOffset.UtcNow);
+
+    private async Task<int> Allowed(InboundMessage message, int tries)
+    {
+        var allowed = 0;
+        for (var i = 0; i < tries; i++)
+        {
+            allowed += (await _gate.ChargeAsync(message, CancellationToken.None)).Allowed ? 1 : 0;
+        }
+
+        return allowed;
+    }
+
+    [Theory]
+    [InlineData("someone", "dm", null, 3)]
+    [InlineData("vip", "busy", "hr", 5)]
+    [InlineData("someone", "busy", "hr", 1)]
+    [InlineData("someone", "dm", "hr", 4)]
+    [InlineData("blocked", "dm", null, 0)]
+    [InlineData("boss", "busy", null, 20)]
+    public async Task The_most_specific_rule_wins(string user, string chat, string? department, int expected)
+    {
+        Assert.Equal(expected, await Allowed(Message(user, chat, department), 20));
+    }
+
+    [Fact]
+    public async Task The_day_rolls_over_at_local_midnight_not_utc()
+    {
+        var message = Message("someone");
+        Assert.Equal(3, await Allowed(message, 5));
+        var decision = await _gate.ChargeAsync(message, CancellationToken.None);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.FromHours(8)), decision.Day.ResetsAt);
+
+        _clock.Advance(TimeSpan.FromMinutes(29)); // 23:59 Shanghai
+        Assert.Equal(0, await Allowed(message, 1));
+        _clock.Advance(TimeSpan.FromMinutes(1)); // 00:00 Shanghai, 16:00 UTC the same UTC day
+        Assert.Equal(3, await Allowed(message, 5));
+    }
+
+    [Fact]
+    public async Task A_refund_gives_one_question_back()
+    {
+        var message = Message("someone");
+        Assert.Equal(3, await Allowed(message, 3));
+        var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        await _gate.RefundAsync(message, day, CancellationToken.None);
+        Assert.Equal(1, await Allowed(message, 3));
+    }
+
+    [Fact]
+    public async Task Memory_ledger_is_exact_under_concurrency()
+    {
+        var ledger = new MemoryQuotaLedger();
+        var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.Utc);
+        var results = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(() =>
+            ledger.TryChargeAsync("u", day, 10, 0, _clock.GetUtcNow(), CancellationToken.None))));
+
+        Assert.Equal(10, results.Count(r => r.Verdict == QuotaVerdict.Charged));
+    }
+
+    [Fact]
+    public async Task Burst_limit_applies_per_minute()
+    {
+        var ledger = new MemoryQuotaLedger();
+        var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.Utc);
+        var verdicts = new List<QuotaVerdict>();
+        for (var i = 0; i < 4; i++)
+        {
+            verdicts.Add((await ledger.TryChargeAsync("u", day, 100, 2, _clock.GetUtcNow(), CancellationToken.None)).Verdict);
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        verdicts.Add((await ledger.TryChargeAsync("u", day, 100, 2, _clock.GetUtcNow(), CancellationToken.None)).Verdict);
+        Assert.Equal([QuotaVerdict.Charged, QuotaVerdict.Charged, QuotaVerdict.OverBurst, QuotaVerdict.OverBurst, QuotaVerdict.Charged], verdicts);
+    }
+
+    [Theory]
+    [InlineData("""{ "dailyLimit": -1 }""", "dailyLimit must be 0 or more; got -1")]
+    [InlineData("""{ "timeZone": "Mars/Olympus" }""", "timeZone 'Mars/Olympus' is not a known time zone")]
+    [InlineData("""{ "users": { "a": -5 } }""", "users.a must be 0 or more; got -5")]
+    [InlineData("""{ "dailyLimt": 5 }""", "dailyLimt")]
+    [InlineData("""{ "dailyLimit": "ten" }""", "dailyLimit")]
+    public void Names_what_is_wrong_in_the_policy(string json, string expected)
+    {
+        var error = Assert.Throws<AdminFileException>(() => QuotaPolicy.Parse(json, "quotas.json"));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("quotas.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_policy_change_applies_without_a_restart_and_a_broken_one_is_ignored()
+    {
+        var message = Message("someone");
+        Assert.Equal(3, await Allowed(message, 5));
+        File.WriteAllText(_file, """{ "timeZone": "Asia/Shanghai", "dailyLimit": 6 }""");
+        _policy.Reload();
+        Assert.Equal(3, await Allowed(message, 5));
+
+        File.WriteAllText(_file, """{ "dailyLimit": -3 }""");
+        _policy.Reload();
+        Assert.Equal(6, _policy.Current.DailyLimit);
+    }
+}
