@@ -45,13 +45,13 @@ public sealed class AnswerJobTests
         var client = app.Start();
 
         await client.PostAsync(PlatformCallbacks.DingTalk("flaky-1", "question", user: "victim"));
-        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 1);
+        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 1, seconds: 45);
         Assert.Contains("try again later", sender.Delivered.Single(), StringComparison.Ordinal);
         Assert.Equal(3, sender.Attempts);
 
         // The charge was given back: the user can still ask today.
         await client.PostAsync(PlatformCallbacks.DingTalk("flaky-2", "question again", user: "victim"));
-        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 2);
+        await QuotaIntakeTests.WaitUntil(() => sender.Delivered.Count == 2, seconds: 45);
         Assert.DoesNotContain("question limit", sender.Delivered[1], StringComparison.Ordinal);
         Assert.Contains(app.Logs.Lines, l => l.EventId == 1203);
     }

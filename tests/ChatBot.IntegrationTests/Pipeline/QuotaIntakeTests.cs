@@ -115,13 +115,14 @@ public sealed class QuotaIntakeTests
 
     private static string ValidKey() => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(EnvelopeKey[..32]));
 
-    internal static async Task WaitUntil(Func<bool> condition)
+    internal static async Task WaitUntil(Func<bool> condition, int seconds = 20)
     {
-        for (var i = 0; i < 200 && !condition(); i++)
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        Assert.True(condition(), "the condition did not become true within 10 s");
+        Assert.True(condition(), $"the condition did not become true within {seconds} s");
     }
 }
