@@ -1,1 +1,18 @@
-return 0;
+using ChatBot.Bench;
+
+// One verb a benchmark; bench/run runs them all, interleaved with their peers, and prints the table.
+return args.FirstOrDefault() switch
+{
+    "inference" => await InferenceBench.RunAsync(args[1..]),
+    "ack" => await AckBench.RunAsync(args[1..]),
+    "bare-server" => await BareServer.RunAsync(args[1..]),
+    "screening" => ScreeningBench.Run(args[1..]),
+    "quota" => await QuotaBench.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("ChatBot.Bench inference|ack|bare-server|screening|quota [options] — see bench/run");
+    return 2;
+}

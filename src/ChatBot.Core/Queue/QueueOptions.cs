@@ -21,6 +21,12 @@ public sealed class QueueOptions
     [Range(0, 10)]
     public int Retries { get; set; } = 3;
 
+    /// <summary>
+    /// Whether this instance runs answer jobs. False makes an intake-only instance (callbacks in, jobs queued to
+    /// the shared Redis) beside worker instances — so webhook acks never wait behind inference for CPU.
+    /// </summary>
+    public bool RunWorkers { get; set; } = true;
+
     /// <summary>Seconds before each retry (the last value repeats).</summary>
     public int[] RetryDelaySeconds { get; set; } = [5, 30, 120];
 

@@ -40,7 +40,16 @@ public sealed class NormalizedText
             var element = text.AsSpan(i, width);
             if (!Ignorable(element))
             {
-                var normalized = IsPlainAscii(element) ? element.ToString() : element.ToString().Normalize(NormalizationForm.FormKC);
+                if (IsOwnNfkcForm(element))
+                {
+                    chars.Add(char.ToLowerInvariant(element[0]));
+                    starts.Add(i);
+                    ends.Add(i + 1);
+                    i++;
+                    continue;
+                }
+
+                var normalized = element.ToString().Normalize(NormalizationForm.FormKC);
                 foreach (var c in normalized)
                 {
                     if (Ignorable(new ReadOnlySpan<char>(in c)))
@@ -60,7 +69,8 @@ public sealed class NormalizedText
         return new NormalizedText(text, [.. chars], [.. starts], [.. ends]);
     }
 
-    private static bool IsPlainAscii(ReadOnlySpan<char> element) => element.Length == 1 && element[0] < 0x80;
+    // ASCII and the CJK Unified Ideographs are their own NFKC form: no Normalize call (and no allocation) for them.
+    private static bool IsOwnNfkcForm(ReadOnlySpan<char> element) => element.Length == 1 && (element[0] < 0x80 || element[0] is >= '\u4E00' and <= '\u9FFF');
 
     private static bool Ignorable(ReadOnlySpan<char> element)
     {

@@ -81,11 +81,14 @@ internal static class PipelineRegistration
                 config.UseInMemoryStorage();
             }
         });
-        services.AddHangfireServer(options =>
+        if (queue.RunWorkers)
         {
-            options.WorkerCount = queue.WorkerCount > 0 ? queue.WorkerCount : inferenceParallelism;
-            options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
-        });
+            services.AddHangfireServer(options =>
+            {
+                options.WorkerCount = queue.WorkerCount > 0 ? queue.WorkerCount : inferenceParallelism;
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            });
+        }
         return builder;
     }
 

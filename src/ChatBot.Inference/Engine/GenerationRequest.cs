@@ -36,6 +36,9 @@ internal sealed class GenerationRequest(int[] prompt, int[]? prefix, int maxToke
 
     public CancellationToken Cancellation { get; } = cancellation;
 
+    /// <summary>Generate exactly MaxTokens, as llama-bench does: for benchmarks on random-weight models only.</summary>
+    internal bool IgnoreEndOfGeneration { get; init; }
+
     public long SubmittedAt { get; } = Stopwatch.GetTimestamp();
 
     public ChannelReader<string> Output => _output.Reader;

@@ -224,7 +224,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
 
             var token = LlamaNative.llama_sampler_sample(slot.Sampler!.DangerousGetHandle(), _context.DangerousGetHandle(), slot.BatchIndex);
             request.TimeToFirstToken ??= Stopwatch.GetElapsedTime(request.SubmittedAt);
-            if (_model.IsEndOfGeneration(token))
+            if (!request.IgnoreEndOfGeneration && _model.IsEndOfGeneration(token))
             {
                 Complete(slot, GenerationFinish.Stop, null);
                 continue;

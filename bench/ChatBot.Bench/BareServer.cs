@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ChatBot.Bench;
+
+/// <summary>The ack benchmark's peer: a bare Kestrel endpoint that reads the body and answers 200, nothing else.</summary>
+internal static class BareServer
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{args[0]}");
+        var app = builder.Build();
+        app.MapPost("/wecom/aibot/callback", async (HttpRequest request) =>
+        {
+            await request.Body.CopyToAsync(Stream.Null);
+            return Results.Ok();
+        });
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+// The peer in bench/: node-llama-cpp on the same GGUF, thread count and workload as ChatBot.Bench's inference
+// run. Prints one JSON line. Usage: node infer.mjs MODEL THREADS
+import { getLlama } from "node-llama-cpp";
+import { readFileSync } from "node:fs";
+
+const [modelPath, threadsArg] = process.argv.slice(2);
+const threads = Number(threadsArg ?? 2);
+const here = new URL("../workload/", import.meta.url);
+const system = readFileSync(new URL("system-prompt.txt", here), "utf8").trim();
+const users = readFileSync(new URL("user-prompts.txt", here), "utf8").trim().split("\n");
+const now = () => performance.now() / 1000;
+
+const loadStart = now();
+const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" });
+const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+// contextSize is per sequence in node-llama-cpp: 2048 each, as ChatBot's Inference:ContextSize.
+const context = await model.createContext({ contextSize: 2048, sequences: 4, threads, batchSize: 512 });
+const loadSeconds = now() - loadStart;
+
+// pp512: 512 prompt tokens evaluated, nothing generated.
+const filler = model.tokenize((system + " ").repeat(8)).slice(0, 512);
+const s0 = context.getSequence();
+let t = now();
+await s0.evaluateWithoutGeneratingNewTokens(filler);
+const pp = 512 / (now() - t);
+await s0.clearHistory();
+
+// tg128: 128 tokens generated after a short prompt, end-of-generation ignored (as llama-bench does).
+const short = model.tokenize("Hello");
+let first = 0, count = 0;
+t = now();
+for await (const token of s0.evaluate(short, { temperature: 0 })) {
+  if (count === 0) first = now();
+  if (++count >= 128) break;
+}
+const tg = (count - 1) / (now() - first);
+s0.dispose();
+
+// 4 concurrent chats sharing one ~300-token system prompt, 128 tokens each; rounds 2+ are warm.
+const sequences = [0, 1, 2, 3].map(() => context.getSequence());
+const chatml = (u) => `<|im_start|>system\n${system}<|im_end|>\n<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`;
+const rounds = [];
+for (let round = 0; round < 3; round++) {
+  const start = now();
+  const results = await Promise.all(sequences.map(async (seq, i) => {
+    const tokens = model.tokenize(chatml(users[(i + round) % users.length] + ` (round ${round})`), true);
+    let ttft = 0, n = 0;
+    for await (const token of seq.evaluate(tokens, { temperature: 0 })) {
+      if (n === 0) ttft = now() - start;
+      if (++n >= 128) break;
+    }
+    return { ttft, n };
+  }));
+  const wall = now() - start;
+  const total = results.reduce((a, r) => a + r.n, 0);
+  const ttfts = results.map((r) => r.ttft).sort((a, b) => a - b);
+  rounds.push({ aggregate: total / wall, ttft: (ttfts[1] + ttfts[2]) / 2, systemTokens: model.tokenize(system).length });
+}
+
+const rssMb = process.memoryUsage().rss / 1e6;
+console.log(JSON.stringify({ peer: "node-llama-cpp 3.22.1", loadSeconds, pp, tg, rounds, rssMb }));
+await context.dispose();
+await model.dispose();

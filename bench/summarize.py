@@ -1,0 +1,40 @@
+"""Prints the medians of a bench/run results file side by side."""
+import json
+import statistics
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+med = statistics.median
+
+for r in rows:
+    if "oursMBps" in r:
+        print(f"\nscreening ({r['entries']} entries, {r['megabytes']:.2f} MB): ChatBot {r['oursMBps']:.1f} MB/s | compiled Regex alternation {r['regexMBps']:.2f} MB/s")
+    if "quotaChecksPerSecond" in r:
+        print(f"\nquota on Redis: ChatBot Lua check+INCR+expiry {r['quotaChecksPerSecond']:,.0f}/s | plain INCR {r['plainIncrPerSecond']:,.0f}/s")
+    if "topology" in r:
+        for target in ("ChatBot", "bare Kestrel"):
+            runs = [x for x in r["rounds"] if x["target"] == target]
+            print(f"ack {r['topology']:10} {target:12}: p50 {med(x['P50'] for x in runs):6.2f} ms  p99 {med(x['P99'] for x in runs):7.2f} ms  "
+                  f"{med(x['Throughput'] for x in runs):5.0f}/s  errors {sum(x['Errors'] for x in runs)}  ({len(runs)} rounds)")
+
+inference = [r for r in rows if "peer" in r]
+if inference:
+    print("\ninference, medians over processes (rounds 2-3 of the 4-chat test are warm):")
+    print(f"{'':34}{'ChatBot':>14}{'node-llama-cpp':>16}")
+    def col(peer, f):
+        xs = [f(r) for r in inference if r["peer"].startswith(peer)]
+        return med(xs) if xs else float("nan")
+    lines = [
+        ("load (s)", lambda r: r["loadSeconds"]),
+        ("prompt eval pp512 (t/s)", lambda r: r["pp"]),
+        ("generation tg128 (t/s)", lambda r: r["tg"]),
+        ("4 chats aggregate, warm (t/s)", lambda r: med([x["aggregate"] for x in r["rounds"][1:]])),
+        ("4 chats TTFT median, warm (s)", lambda r: med([x["ttft"] for x in r["rounds"][1:]])),
+        ("4 chats TTFT median, cold (s)", lambda r: r["rounds"][0]["ttft"]),
+        ("resident memory (MB)", lambda r: r["rssMb"]),
+    ]
+    for name, f in lines:
+        print(f"{name:34}{col('ChatBot', f):14.2f}{col('node', f):16.2f}")
+    tg = col("ChatBot", lambda r: r["tg"])
+    agg = col("ChatBot", lambda r: med([x["aggregate"] for x in r["rounds"][1:]]))
+    print(f"4-chat aggregate / single stream (ChatBot): {agg / tg:.2f}x")
