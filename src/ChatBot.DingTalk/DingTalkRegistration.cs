@@ -1,8 +1,12 @@
+using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
+using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +21,14 @@ public static partial class DingTalkRegistration
         builder.Services.AddOptions<DingTalkOptions>().Bind(builder.Configuration.GetSection(DingTalkOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DingTalkOptions>, DingTalkOptionsValidator>();
         builder.Services.AddSingleton<DingTalkCallbackEndpoint>();
+        builder.Services.AddHttpClient(nameof(DingTalkApiClient), (provider, client) =>
+                client.BaseAddress = provider.GetRequiredService<IOptions<DingTalkOptions>>().Value.ApiBaseUrl)
+            .AddDingTalkResilience();
+        builder.Services.AddSingleton(provider => new DingTalkApiClient(
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DingTalkApiClient)),
+            provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>(),
+            provider.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddKeyedSingleton<IReplySender, DingTalkReplySender>(DingTalkRoute.Key);
         return builder;
     }
 

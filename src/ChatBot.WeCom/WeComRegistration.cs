@@ -1,8 +1,12 @@
+using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
+using ChatBot.WeCom.Api;
 using ChatBot.WeCom.Callbacks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +22,19 @@ public static class WeComRegistration
         builder.Services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
         builder.Services.AddSingleton<WeComAiBotEndpoint>();
         builder.Services.AddSingleton<WeComAppEndpoint>();
+        builder.Services.AddHttpClient(nameof(WeComApiClient), (provider, client) =>
+                client.BaseAddress = provider.GetRequiredService<IOptions<WeComOptions>>().Value.ApiBaseUrl)
+            .AddWeComResilience();
+
+        // The API client holds the token cache, so it is one singleton over a named client (typed clients are transient).
+        builder.Services.AddSingleton(provider => new WeComApiClient(
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WeComApiClient)),
+            provider.GetRequiredService<IOptionsMonitor<WeComOptions>>(),
+            provider.GetRequiredService<TimeProvider>()));
+
+        // TryAdd: the demo profile and the tests register their own senders first.
+        builder.Services.TryAddKeyedSingleton<IReplySender, WeComAppReplySender>(WeComAppRoute.Key);
+        builder.Services.TryAddKeyedSingleton<IReplySender, WeComAiBotReplySender>(WeComAiBotRoute.Key);
         return builder;
     }
 

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ChatBot.Core.Replies;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk.Api;
+
+/// <summary>
+/// DingTalk's reply APIs (dingtalk.md §4): the <c>sessionWebhook</c> (no token, legacy errcode body) and the new
+/// OpenAPI with a cached access token (header <c>x-acs-dingtalk-access-token</c>, errors as HTTP status + code).
+/// </summary>
+internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock)
+{
+    // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
+    private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly AccessTokenCache _token = new(clock);
+
+    public static string MsgParam(string content) => JsonSerializer.Serialize(new { content }, MsgParamJson);
+
+    /// <returns>False when the session has expired (300001): the caller falls back to the OpenAPI.</returns>
+    public async Task<bool> SendToWebhookAsync(Uri webhook, string content, string? atUserId, CancellationToken cancellationToken)
+    {
+        object body = atUserId is null
+            ? new { msgtype = "text", text = new { content } }
+            : new { msgtype = "text", text = new { content = $"@{atUserId} {content}" }, at = new { atUserIds = new[] { atUserId }, isAtAll = false } };
+        using var response = await http.PostAsJsonAsync(webhook, body, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        var errcode = document.RootElement.TryGetProperty("errcode", out var code) ? code.GetInt32() : 0;
+        return errcode switch
+        {
+            0 => true,
+            300001 => false,
+            _ => throw new PlatformApiException("DingTalk", $"sessionWebhook errcode {errcode}", errcode is 130101 or 410100 or -1),
+        };
+    }
+
+    public async Task SendToGroupAsync(string robotCode, string openConversationId, string content, CancellationToken cancellationToken) =>
+        await PostOpenApiAsync("v1.0/robot/groupMessages/send",
+            new { robotCode, openConversationId, msgKey = "sampleText", msgParam = MsgParam(content) }, null, cancellationToken);
+
+    public async Task SendToUserAsync(string robotCode, string userId, string content, CancellationToken cancellationToken) =>
+        await PostOpenApiAsync("v1.0/robot/oToMessages/batchSend",
+            new { robotCode, userIds = new[] { userId }, msgKey = "sampleText", msgParam = MsgParam(content) }, userId, cancellationToken);
+
+    public Task<string> TokenAsync(CancellationToken cancellationToken) => _token.GetAsync(async ct =>
+    {
+        var settings = options.CurrentValue;
+        using var response = await http.PostAsJsonAsync("v1.0/oauth2/accessToken", new { appKey = settings.ClientId, appSecret = settings.ClientSecret }, ct);
+        using var document = await ReadAsync(response, ct);
+        var root = document.RootElement;
+        if (!response.IsSuccessStatusCode || !root.TryGetProperty("accessToken", out var token))
+        {
+            throw new PlatformApiException("DingTalk", $"accessToken HTTP {(int)response.StatusCode} {Code(root)}", IsTransient(response.StatusCode, Code(root)));
+        }
+
+        return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expireIn", out var expires) ? expires.GetInt32() : 7200));
+    }, cancellationToken);
+
+    private async Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var token = await TokenAsync(cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+            request.Headers.Add("x-acs-dingtalk-access-token", token);
+            using var response = await http.SendAsync(request, cancellationToken);
+            using var document = await ReadAsync(response, cancellationToken);
+            var code = Code(document.RootElement);
+            if (response.IsSuccessStatusCode)
+            {
+                // batchSend answers 200 and lists users it did not serve (dingtalk.md §4.3).
+                if (userId is not null && (Lists(document.RootElement, "invalidStaffIdList", userId) || Lists(document.RootElement, "flowControlledStaffIdList", userId)))
+                {
+                    var flowControlled = Lists(document.RootElement, "flowControlledStaffIdList", userId);
+                    throw new PlatformApiException("DingTalk", flowControlled ? "user flow-controlled" : "user not served (invalidStaffIdList)", flowControlled);
+                }
+
+                return;
+            }
+
+            if (attempt == 0 && (response.StatusCode == HttpStatusCode.Unauthorized || code.Contains("InvalidAuthentication", StringComparison.OrdinalIgnoreCase)))
+            {
+                _token.Invalidate(token);
+                continue;
+            }
+
+            throw new PlatformApiException("DingTalk", $"{path} HTTP {(int)response.StatusCode} {code}", IsTransient(response.StatusCode, code));
+        }
+    }
+
+    private static bool IsTransient(HttpStatusCode status, string code) =>
+        (int)status >= 500 || status == HttpStatusCode.TooManyRequests
+        || code.Contains("QpsLimit", StringComparison.Ordinal) || code.Contains("tooFast", StringComparison.OrdinalIgnoreCase);
+
+    private static string Code(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("code", out var code) ? code.GetString() ?? "" : "";
+
+    private static bool Lists(JsonElement root, string property, string userId) =>
+        root.TryGetProperty(property, out var list) && list.ValueKind == JsonValueKind.Array && list.EnumerateArray().Any(e => e.GetString() == userId);
+
+    private static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            return JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        }
+        catch (JsonException)
+        {
+            return JsonDocument.Parse("{}");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk.Api;
+
+/// <summary>
+/// Replies through the <c>sessionWebhook</c> while it lives (in groups, @-ing the asker), otherwise — or when it
+/// answers 300001 — through the OpenAPI group or 1:1 send. 20 messages a minute per conversation (dingtalk.md §3).
+/// </summary>
+internal sealed class DingTalkReplySender(DingTalkApiClient api, IOptionsMonitor<DingTalkOptions> options, IDeliveryLedger delivery, TimeProvider clock)
+    : IReplySender
+{
+    /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
+    public const int MaxMsgParamBytes = 15000;
+    private const int MaxContentBytes = MaxMsgParamBytes - 64;
+    private readonly ConversationRateLimiter _perConversation = new(20);
+
+    public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    {
+        var route = (DingTalkRoute)message.Route;
+        var group = message.ChatKind == ChatKind.Group;
+        var parts = ReplySplitter.Split(text, MaxContentBytes);
+        var webhook = UsableWebhook(route);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var partKey = $"{message.DedupeKey}#{i}";
+            if (await delivery.WasSentAsync(partKey, cancellationToken))
+            {
+                continue;
+            }
+
+            await _perConversation.WaitAsync(route.ConversationId, cancellationToken);
+            if (webhook is null || !await api.SendToWebhookAsync(webhook, parts[i], group ? route.SenderStaffId : null, cancellationToken))
+            {
+                webhook = null;
+                await SendThroughOpenApiAsync(route, group, parts[i], cancellationToken);
+            }
+
+            await delivery.MarkSentAsync(partKey, CancellationToken.None);
+        }
+    }
+
+    private Uri? UsableWebhook(DingTalkRoute route) =>
+        route.SessionWebhook is { } url
+        && route.SessionWebhookExpiresAt is { } expires && expires > clock.GetUtcNow().AddMinutes(1)
+        && ReplyUrlGuard.IsAllowed(url, options.CurrentValue.AllowedReplyHosts)
+            ? new Uri(url)
+            : null;
+
+    private async Task SendThroughOpenApiAsync(DingTalkRoute route, bool group, string content, CancellationToken cancellationToken)
+    {
+        if (group)
+        {
+            // conversationId of a group is its openConversationId (dingtalk.md §1).
+            await api.SendToGroupAsync(route.RobotCode, route.ConversationId, content, cancellationToken);
+            return;
+        }
+
+        if (string.IsNullOrEmpty(route.SenderStaffId))
+        {
+            // External users and the console's debug group have no staff id: nothing the OpenAPI can address.
+            throw new PlatformApiException("DingTalk", "no senderStaffId and no live sessionWebhook", transient: false);
+        }
+
+        await api.SendToUserAsync(route.RobotCode, route.SenderStaffId, content, cancellationToken);
+    }
+}

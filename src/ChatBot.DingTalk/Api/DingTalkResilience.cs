@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ChatBot.Core.Replies;
+using Polly;
+using Polly.Timeout;
+
+namespace ChatBot.DingTalk.Api;
+
+/// <summary>
+/// DingTalk's HTTP pipeline. Sends are not idempotent (no duplicate check), so after a response was possible
+/// they are retried only on answers that mean "not sent": 429, the QPS-limit codes, and the webhook's
+/// "send too fast" 130101 (dingtalk.md §3, §6). The token call is idempotent and also retried on 5xx.
+/// </summary>
+internal static class DingTalkResilience
+{
+    public static IHttpClientBuilder AddDingTalkResilience(this IHttpClientBuilder client) =>
+        client.AddPlatformResilience("dingtalk", ShouldRetry);
+
+    private static async ValueTask<bool> ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    {
+        var idempotent = outcome.Result?.RequestMessage?.RequestUri?.AbsolutePath.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) == true;
+        switch (outcome)
+        {
+            case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:
+                return true;
+            case { Exception: HttpRequestException or TimeoutRejectedException }:
+                return idempotent;
+            case { Result: { StatusCode: HttpStatusCode.TooManyRequests } }:
+                return true;
+            case { Result: { } response } when (int)response.StatusCode >= 500:
+                return idempotent;
+            case { Result: { } response }:
+                var text = await response.Content.ReadAsStringAsync();
+                if (text.Contains("QpsLimit", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+
+                try
+                {
+                    using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+                    return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errcode", out var code)
+                        && code.ValueKind == JsonValueKind.Number && code.GetInt32() == 130101;
+                }
+                catch (JsonException)
+                {
+                    return false;
+                }
+
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatBot.Core.Replies;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.WeCom.Api;
+
+/// <summary>
+/// The self-built app's API (wecom.md §3): an access token cached per app — one refresh at a time, renewed five
+/// minutes before expiry, dropped and fetched again once when WeCom answers 40014/42001/41001 — and message/send.
+/// WeCom reports failure as <c>errcode</c> inside an HTTP 200; that is what is read, never <c>errmsg</c>.
+/// </summary>
+internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptions> options, TimeProvider clock)
+{
+    private readonly AccessTokenCache _token = new(clock);
+
+    public static bool IsTokenError(int errcode) => errcode is 40014 or 42001 or 41001;
+
+    /// <summary>Busy (-1), frequency (45009) and concurrency (45033) limits pass; everything else will not.</summary>
+    public static bool IsTransient(int errcode) => errcode is -1 or 45009 or 45033;
+
+    public Task<string> TokenAsync(CancellationToken cancellationToken) => _token.GetAsync(async ct =>
+    {
+        var app = options.CurrentValue.App;
+        using var document = await GetJsonAsync($"cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}", ct);
+        var root = document.RootElement;
+        var errcode = root.TryGetProperty("errcode", out var code) ? code.GetInt32() : 0;
+        if (errcode != 0 || !root.TryGetProperty("access_token", out var token))
+        {
+            throw new PlatformApiException("WeCom", $"gettoken errcode {errcode}", IsTransient(errcode));
+        }
+
+        return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));
+    }, cancellationToken);
+
+    /// <summary>Sends one text (≤ 2,048 bytes) to a user through the app; a revoked token is replaced once.</summary>
+    public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var token = await TokenAsync(cancellationToken);
+            var body = new
+            {
+                touser = userId,
+                msgtype = "text",
+                agentid = agentId,
+                text = new { content },
+                // WeCom drops an identical message within the window: a retried send is not delivered twice.
+                enable_duplicate_check = 1,
+                duplicate_check_interval = 1800,
+            };
+            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var errcode = document.RootElement.GetProperty("errcode").GetInt32();
+            if (errcode == 0)
+            {
+                return;
+            }
+
+            if (IsTokenError(errcode) && attempt == 0)
+            {
+                _token.Invalidate(token);
+                continue;
+            }
+
+            throw new PlatformApiException("WeCom", $"message/send errcode {errcode}", IsTransient(errcode));
+        }
+    }
+
+    /// <summary>The AI bot's one-shot <c>response_url</c>: one markdown message, no token (wecom.md §2).</summary>
+    public async Task RespondAsync(Uri responseUrl, string markdown, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(responseUrl, new { msgtype = "markdown", markdown = new { content = markdown } }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (text.Length > 0)
+        {
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.TryGetProperty("errcode", out var code) && code.GetInt32() != 0)
+            {
+                throw new PlatformApiException("WeCom", $"aibot response errcode {code.GetInt32()}", IsTransient(code.GetInt32()));
+            }
+        }
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ChatBot.Core.Replies;
+using Polly;
+using Polly.Timeout;
+
+namespace ChatBot.WeCom.Api;
+
+/// <summary>
+/// WeCom's HTTP pipeline. WeCom reports busy (-1) and frequency/concurrency limits (45009, 45033) as an errcode
+/// inside HTTP 200, which the standard handler would call success, so the retry reads the errcode. Only idempotent
+/// calls are retried after a response was possible: gettoken, and message/send (sent with WeCom's duplicate
+/// check). The AI bot's one-shot response_url is retried only when the connection never opened.
+/// </summary>
+internal static class WeComResilience
+{
+    public static IHttpClientBuilder AddWeComResilience(this IHttpClientBuilder client) =>
+        client.AddPlatformResilience("wecom", ShouldRetry);
+
+    private static async ValueTask<bool> ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    {
+        var oneShot = outcome.Result?.RequestMessage?.RequestUri?.AbsolutePath.Contains("/aibot/response", StringComparison.Ordinal) == true;
+        switch (outcome)
+        {
+            case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:
+                return true;
+            case { Exception: HttpRequestException or TimeoutRejectedException }:
+                return !oneShot;
+            case { Result: { } response } when (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests:
+                return !oneShot;
+            case { Result: { IsSuccessStatusCode: true } response }:
+                var text = await response.Content.ReadAsStringAsync();
+                try
+                {
+                    using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+                    return json.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number
+                        && WeComApiClient.IsTransient(code.GetInt32());
+                }
+                catch (JsonException)
+                {
+                    return false;
+                }
+
+            default:
+                return false;
+        }
+    }
+}

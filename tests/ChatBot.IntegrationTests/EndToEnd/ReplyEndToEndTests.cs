@@ -1,0 +1,210 @@
+using System.Net;
+using System.Text;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
+using ChatBot.Host.Cli;
+using ChatBot.IntegrationTests.Fakes;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Signed callback in → real inference on the tiny model → reply received by a fake platform server that
+/// enforces the real shapes, tokens, limits and error codes; faults injected on the way.
+/// </summary>
+public sealed class ReplyEndToEndTests : IAsyncLifetime
+{
+    private readonly FakeWeCom _wecom = new(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+    private readonly FakeDingTalk _dingtalk = new("dingtestapp", ChatBotApp.DingTalkSecret);
+    private ChatBotApp _app = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _wecom.StartAsync();
+        await _dingtalk.StartAsync();
+        _app = App();
+        _client = _app.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _app.Dispose();
+        await _wecom.DisposeAsync();
+        await _dingtalk.DisposeAsync();
+    }
+
+    private ChatBotApp App(Action<IServiceCollection>? services = null)
+    {
+        var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("WeCom:AllowedReplyHosts:0", "127.0.0.1")
+            .With("DingTalk:ApiBaseUrl", _dingtalk.BaseUrl.ToString())
+            .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
+            .With("Queue:RetryDelaySeconds:0", "1");
+        return services is null ? app : app.WithServices(services);
+    }
+
+    private SimulatedCallback AiBot(string msgId, string text, string? group = null) =>
+        SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, msgId, "zhangsan", text, group, DateTimeOffset.UtcNow, _wecom.ResponseUrl("rc-" + msgId));
+
+    private SimulatedCallback DingTalk(string msgId, string text, string? group = null, string session = "s1", string user = "wangwu") =>
+        SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, msgId, user, text, group, DateTimeOffset.UtcNow, _dingtalk.Webhook(session), robotCode: "dingtestapp");
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrgroup1")]
+    public async Task WeCom_ai_bot_answers_through_the_response_url(string? group)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(AiBot("ai-" + group, "你好", group))).StatusCode);
+
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.AiBotResponses.IsEmpty, 30);
+        var (code, markdown) = Assert.Single(_wecom.AiBotResponses);
+        Assert.Equal("rc-ai-" + group, code);
+        Assert.False(string.IsNullOrEmpty(markdown));
+    }
+
+    [Fact]
+    public async Task WeCom_app_answers_through_message_send_with_a_token()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("5001", "年假怎么算？", user: "lisi"));
+
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.AppMessages.IsEmpty, 30);
+        Assert.Equal("lisi", Assert.Single(_wecom.AppMessages).User);
+        Assert.Equal(1, _wecom.TokensIssued);
+    }
+
+    [Fact]
+    public async Task DingTalk_group_answers_through_the_session_webhook_at_the_asker()
+    {
+        await _client.PostAsync(DingTalk("dg-1", "hello", group: "cidGroupA"));
+
+        await QuotaIntakeTests.WaitUntil(() => !_dingtalk.WebhookMessages.IsEmpty, 30);
+        var (session, content, at) = Assert.Single(_dingtalk.WebhookMessages);
+        Assert.Equal("s1", session);
+        Assert.StartsWith("@wangwu ", content, StringComparison.Ordinal);
+        Assert.Equal(["wangwu"], at);
+    }
+
+    [Fact]
+    public async Task DingTalk_falls_back_to_the_openapi_when_the_session_has_expired()
+    {
+        _dingtalk.ExpireSession("old-dm");
+        _dingtalk.ExpireSession("old-group");
+        await _client.PostAsync(DingTalk("dd-1", "私聊问题", session: "old-dm"));
+        await _client.PostAsync(DingTalk("dd-2", "group question", group: "cidGroupB", session: "old-group"));
+
+        await QuotaIntakeTests.WaitUntil(() => !_dingtalk.DirectMessages.IsEmpty && !_dingtalk.GroupMessages.IsEmpty, 30);
+        Assert.Equal("wangwu", Assert.Single(_dingtalk.DirectMessages).User);
+        Assert.Equal("cidGroupB", Assert.Single(_dingtalk.GroupMessages).Conversation);
+        Assert.Empty(_dingtalk.WebhookMessages);
+    }
+
+    [Fact]
+    public async Task Faults_are_retried_and_the_reply_arrives_exactly_once()
+    {
+        // The token is cached by a first answer, so the faults below hit message/send itself.
+        await _client.PostAsync(PlatformCallbacks.App("5100", "warm up", user: "faulty"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+        var before = _wecom.Requests;
+
+        // 500, a dropped connection, busy (-1) and a frequency limit (45009) before message/send succeeds.
+        _wecom.Inject(Fault.Http(500), Fault.DropConnection, Fault.Json("""{"errcode":-1,"errmsg":"system busy"}"""), Fault.Json("""{"errcode":45009,"errmsg":"api freq out of limit"}"""));
+        await _client.PostAsync(PlatformCallbacks.App("5101", "hello", user: "faulty"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 60);
+        Assert.Equal(5, _wecom.Requests - before);
+
+        _dingtalk.Inject(Fault.Http(429), Fault.Json("""{"errcode":130101,"errmsg":"send too fast"}"""));
+        await _client.PostAsync(DingTalk("df-1", "hello", group: "cidGroupC"));
+        await QuotaIntakeTests.WaitUntil(() => !_dingtalk.WebhookMessages.IsEmpty, 60);
+
+        await Task.Delay(3000);
+        Assert.Equal(2, _wecom.AppMessages.Count);
+        Assert.Single(_dingtalk.WebhookMessages);
+    }
+
+    [Fact]
+    public async Task A_revoked_token_is_refreshed_and_the_send_retried_once()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("5201", "first", user: "tok"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+        _wecom.RevokeTokens();
+        _dingtalk.RevokeTokens();
+
+        await _client.PostAsync(PlatformCallbacks.App("5202", "second", user: "tok"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+        Assert.Equal(2, _wecom.TokensIssued);
+    }
+
+    [Fact]
+    public async Task A_long_answer_arrives_split_by_bytes_in_numbered_parts()
+    {
+        var longAnswer = string.Concat(Enumerable.Range(1, 120).Select(i => $"第{i}条：年假按工龄计算，满一年五天，满十年十天。\n\n"));
+        using var app = App(services => services.AddSingleton<IChatClient>(new FixedAnswerClient(longAnswer)));
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("5301", "long please", user: "reader"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count >= 4, 30);
+        await Task.Delay(500);
+
+        var parts = _wecom.AppMessages.Select(m => m.Content).ToList();
+        Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= 2048));
+        Assert.All(parts.Select((p, i) => (p, i)), x => Assert.StartsWith($"({x.i + 1}/{parts.Count})\n", x.p, StringComparison.Ordinal));
+        var joined = string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..]));
+        Assert.Equal(longAnswer.Replace("\n", "", StringComparison.Ordinal), joined.Replace("\n", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Over_quota_and_refused_input_replies_arrive()
+    {
+        _app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 0 }""");
+        var policy = _app.Services.GetRequiredService<ChatBot.Core.AdminFiles.HotReloadedFile<ChatBot.Core.Quotas.QuotaPolicy>>();
+        await QuotaIntakeTests.WaitUntil(() => policy.Current.DailyLimit == 0);
+
+        await _client.PostAsync(DingTalk("q-1", "anything", session: "s-quota", user: "limited"));
+        await _client.PostAsync(DingTalk("q-2", "我想赌博", session: "s-refuse", user: "limited"));
+
+        await QuotaIntakeTests.WaitUntil(() => _dingtalk.WebhookMessages.Count == 2, 30);
+        Assert.Contains(_dingtalk.WebhookMessages, m => m.Session == "s-quota" && m.Content.Contains("question limit", StringComparison.Ordinal));
+        Assert.Contains(_dingtalk.WebhookMessages, m => m.Session == "s-refuse" && m.Content.Contains("can't help", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_response_url_outside_the_allow_list_is_never_called()
+    {
+        var forged = SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "ssrf-1", "zhangsan", "hi", null,
+            DateTimeOffset.UtcNow, "https://169.254.169.254/latest/meta-data");
+        var sender = _app.Services.GetRequiredKeyedService<IReplySender>(WeComAiBotRoute.Key);
+        var message = new InboundMessage(Platform.WeCom, "b", ChatKind.Direct, "u", "u", null, "hi", "ssrf-2",
+            new WeComAiBotRoute("https://169.254.169.254/latest/meta-data", null, null), DateTimeOffset.UtcNow);
+
+        var error = await Assert.ThrowsAsync<PlatformApiException>(() => sender.SendAsync(message, "answer", CancellationToken.None));
+        Assert.False(error.Transient);
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(forged)).StatusCode);
+    }
+
+    private sealed class FixedAnswerClient(string answer) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            for (var i = 0; i < answer.Length; i += 7)
+            {
+                await Task.Yield();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, answer.Substring(i, Math.Min(7, answer.Length - i)));
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatBot.IntegrationTests.Fakes;
+
+/// <summary>
+/// DingTalk's reply APIs as dingtalk.md §4 describes them: the sessionWebhook (errcode body, 300001 once expired),
+/// the OAuth token, and the OpenAPI group and 1:1 sends (token header, msgParam a JSON string ≤ 15,000 bytes).
+/// </summary>
+public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePlatform
+{
+    private readonly ConcurrentDictionary<string, bool> _tokens = new();
+    private readonly ConcurrentDictionary<string, bool> _expiredSessions = new();
+
+    public ConcurrentQueue<(string Session, string Content, string[] AtUserIds)> WebhookMessages { get; } = new();
+
+    public ConcurrentQueue<(string Conversation, string Content)> GroupMessages { get; } = new();
+
+    public ConcurrentQueue<(string User, string Content)> DirectMessages { get; } = new();
+
+    public string Webhook(string session) => new Uri(BaseUrl, $"/robot/sendBySession?session={session}").ToString();
+
+    public void ExpireSession(string session) => _expiredSessions[session] = true;
+
+    public void RevokeTokens() => _tokens.Clear();
+
+    protected override void Map(WebApplication app)
+    {
+        app.MapPost("/v1.0/oauth2/accessToken", async (HttpRequest request) =>
+        {
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            if (json.RootElement.GetProperty("appKey").GetString() != clientId || json.RootElement.GetProperty("appSecret").GetString() != clientSecret)
+            {
+                return Results.Json(new { code = "invalidClientIdOrSecret", message = "bad credentials" }, statusCode: 400);
+            }
+
+            var token = Guid.NewGuid().ToString("N");
+            _tokens[token] = true;
+            return Results.Json(new { accessToken = token, expireIn = 7200 });
+        });
+
+        app.MapPost("/robot/sendBySession", async (HttpRequest request, string? session) =>
+        {
+            if (string.IsNullOrEmpty(session) || _expiredSessions.ContainsKey(session))
+            {
+                return Results.Json(new { errcode = 300001, errmsg = "session 不存在" });
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var root = json.RootElement;
+            if (root.GetProperty("msgtype").GetString() != "text")
+            {
+                return Results.Json(new { errcode = 400105, errmsg = "不支持的消息类型" });
+            }
+
+            var at = root.TryGetProperty("at", out var a) && a.TryGetProperty("atUserIds", out var ids) ? ids.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
+            WebhookMessages.Enqueue((session, root.GetProperty("text").GetProperty("content").GetString()!, at));
+            return Results.Json(new { errcode = 0, errmsg = "ok" });
+        });
+
+        app.MapPost("/v1.0/robot/groupMessages/send", async (HttpRequest request) =>
+        {
+            if (Unauthorized(request) is { } denied)
+            {
+                return denied;
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var root = json.RootElement;
+            if (Content(root) is not { } content)
+            {
+                return Results.Json(new { code = "invalidParameter.msgParam.tooLong", message = "msgParam too long or invalid" }, statusCode: 400);
+            }
+
+            GroupMessages.Enqueue((root.GetProperty("openConversationId").GetString()!, content));
+            return Results.Json(new { processQueryKey = Guid.NewGuid().ToString("N") });
+        });
+
+        app.MapPost("/v1.0/robot/oToMessages/batchSend", async (HttpRequest request) =>
+        {
+            if (Unauthorized(request) is { } denied)
+            {
+                return denied;
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var root = json.RootElement;
+            if (Content(root) is not { } content)
+            {
+                return Results.Json(new { code = "invalidParameter.msgParam.tooLong", message = "msgParam too long or invalid" }, statusCode: 400);
+            }
+
+            foreach (var user in root.GetProperty("userIds").EnumerateArray())
+            {
+                DirectMessages.Enqueue((user.GetString()!, content));
+            }
+
+            return Results.Json(new { processQueryKey = Guid.NewGuid().ToString("N"), invalidStaffIdList = Array.Empty<string>(), flowControlledStaffIdList = Array.Empty<string>() });
+        });
+    }
+
+    private IResult? Unauthorized(HttpRequest request) =>
+        request.Headers["x-acs-dingtalk-access-token"].ToString() is { Length: > 0 } token && _tokens.ContainsKey(token)
+            ? null
+            : Results.Json(new { code = "InvalidAuthentication", message = "token invalid" }, statusCode: 401);
+
+    private string? Content(JsonElement root)
+    {
+        if (root.GetProperty("robotCode").GetString() != clientId || root.GetProperty("msgKey").GetString() != "sampleText")
+        {
+            return null;
+        }
+
+        var msgParam = root.GetProperty("msgParam").GetString()!;
+        if (Encoding.UTF8.GetByteCount(msgParam) > 15000)
+        {
+            return null;
+        }
+
+        using var param = JsonDocument.Parse(msgParam);
+        return param.RootElement.GetProperty("content").GetString();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatBot.IntegrationTests.Fakes;
+
+/// <summary>
+/// A small real server on a loopback port that plays a platform API. Faults queued with <see cref="Inject"/> are
+/// served one per request before the real handling: an HTTP status, an error code, a slow answer or a dropped
+/// connection.
+/// </summary>
+public abstract class FakePlatform : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<Fault> _faults = new();
+    private WebApplication? _app;
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public int Requests => _requests;
+
+    private int _requests;
+
+    public void Inject(params Fault[] faults)
+    {
+        foreach (var fault in faults)
+        {
+            _faults.Enqueue(fault);
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.Use(async (context, next) =>
+        {
+            Interlocked.Increment(ref _requests);
+            if (_faults.TryDequeue(out var fault))
+            {
+                switch (fault.Kind)
+                {
+                    case FaultKind.Status:
+                        context.Response.StatusCode = fault.Value;
+                        await context.Response.WriteAsync(fault.Body ?? "");
+                        return;
+                    case FaultKind.Body:
+                        context.Response.ContentType = "application/json";
+                        await context.Response.WriteAsync(fault.Body!);
+                        return;
+                    case FaultKind.Drop:
+                        context.Abort();
+                        return;
+                    case FaultKind.Slow:
+                        await Task.Delay(fault.Value);
+                        break;
+                }
+            }
+
+            await next(context);
+        });
+        Map(_app);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = new Uri(address);
+    }
+
+    protected abstract void Map(WebApplication app);
+
+    protected static async Task<string> BodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+public enum FaultKind
+{
+    Status,
+    Body,
+    Drop,
+    Slow,
+}
+
+public sealed record Fault(FaultKind Kind, int Value = 0, string? Body = null)
+{
+    public static Fault Http(int status) => new(FaultKind.Status, status);
+
+    public static Fault Json(string body) => new(FaultKind.Body, 0, body);
+
+    public static Fault DropConnection { get; } = new(FaultKind.Drop);
+
+    public static Fault Delay(int milliseconds) => new(FaultKind.Slow, milliseconds);
+}

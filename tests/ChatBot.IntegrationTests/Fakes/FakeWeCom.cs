@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatBot.IntegrationTests.Fakes;
+
+/// <summary>
+/// WeCom's API as wecom.md §2–§5 describes it: gettoken (checks corpid and secret), message/send (checks the
+/// token, the shape, the agent and the 2,048-byte limit; errcode in a 200), and the AI bot's one-shot response_url.
+/// </summary>
+public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakePlatform
+{
+    private readonly ConcurrentDictionary<string, bool> _tokens = new();
+    private readonly ConcurrentDictionary<string, bool> _usedResponseCodes = new();
+    private int _issued;
+
+    public ConcurrentQueue<(string User, string Content)> AppMessages { get; } = new();
+
+    public ConcurrentQueue<(string ResponseCode, string Markdown)> AiBotResponses { get; } = new();
+
+    public int TokensIssued => _issued;
+
+    /// <summary>Revokes every token issued so far, as WeCom may do before expiry (40014 afterwards).</summary>
+    public void RevokeTokens() => _tokens.Clear();
+
+    public string ResponseUrl(string code) => new Uri(BaseUrl, $"/cgi-bin/aibot/response?response_code={code}").ToString();
+
+    protected override void Map(WebApplication app)
+    {
+        app.MapGet("/cgi-bin/gettoken", (string? corpid, string? corpsecret) =>
+        {
+            if (corpid != corpId || corpsecret != secret)
+            {
+                return Results.Json(new { errcode = 40001, errmsg = "invalid credential" });
+            }
+
+            var token = $"tok{Interlocked.Increment(ref _issued)}-{Guid.NewGuid():N}";
+            _tokens[token] = true;
+            return Results.Json(new { errcode = 0, errmsg = "ok", access_token = token, expires_in = 7200 });
+        });
+
+        app.MapPost("/cgi-bin/message/send", async (HttpRequest request, string? access_token) =>
+        {
+            if (string.IsNullOrEmpty(access_token))
+            {
+                return Results.Json(new { errcode = 41001, errmsg = "access_token missing" });
+            }
+
+            if (!_tokens.ContainsKey(access_token))
+            {
+                return Results.Json(new { errcode = 40014, errmsg = "invalid access_token" });
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var root = json.RootElement;
+            if (root.GetProperty("msgtype").GetString() != "text" || root.GetProperty("agentid").GetInt32() != agentId
+                || root.GetProperty("touser").GetString() is not { Length: > 0 } user)
+            {
+                return Results.Json(new { errcode = 40008, errmsg = "invalid message type or agent" });
+            }
+
+            var content = root.GetProperty("text").GetProperty("content").GetString() ?? "";
+            if (Encoding.UTF8.GetByteCount(content) > 2048)
+            {
+                return Results.Json(new { errcode = 45002, errmsg = "content size out of limit" });
+            }
+
+            AppMessages.Enqueue((user, content));
+            return Results.Json(new { errcode = 0, errmsg = "ok", invaliduser = "", msgid = Guid.NewGuid().ToString("N") });
+        });
+
+        app.MapPost("/cgi-bin/aibot/response", async (HttpRequest request, string? response_code) =>
+        {
+            if (string.IsNullOrEmpty(response_code) || !_usedResponseCodes.TryAdd(response_code, true))
+            {
+                // One call per URL (wecom.md §2).
+                return Results.Json(new { errcode = 40071, errmsg = "response_code used or invalid" });
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var content = json.RootElement.GetProperty("markdown").GetProperty("content").GetString() ?? "";
+            if (json.RootElement.GetProperty("msgtype").GetString() != "markdown" || Encoding.UTF8.GetByteCount(content) > 20480)
+            {
+                _usedResponseCodes.TryRemove(response_code, out _);
+                return Results.Json(new { errcode = 45002, errmsg = "content size out of limit" });
+            }
+
+            AiBotResponses.Enqueue((response_code, content));
+            return Results.Json(new { errcode = 0, errmsg = "ok" });
+        });
+    }
+}
