@@ -30,7 +30,7 @@ public sealed class PrivacyTests
 
         // While queued, storage holds the sealed envelope: the marker must not be there either.
         var whileQueued = await RedisServer.DumpAsync(redis);
-        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 4);
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 4, seconds: 90);
         await Task.Delay(2500); // deleted jobs expire from storage within seconds
         var afterwards = await RedisServer.DumpAsync(redis);
 
