@@ -32,6 +32,12 @@ public sealed class WeComAiBotOptions
     /// <summary>The bot's display name, so "@Name" can be removed from group text; empty: the leading mention is removed.</summary>
     public string MentionName { get; set; } = "";
 
+    /// <summary>
+    /// How long a finished stream waits for WeCom's next refresh to pick it up before the answer goes through the
+    /// one-shot response_url instead.
+    /// </summary>
+    public TimeSpan StreamPickupTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Token);
 }
 

@@ -36,6 +36,9 @@ public sealed partial class AnswerJob(
 {
     public const string SystemPromptKey = "system-prompt";
 
+    // WeCom polls streams; a few updates a second is all a refresh can show.
+    private static readonly TimeSpan StreamUpdateInterval = TimeSpan.FromMilliseconds(250);
+
     public async Task RunAsync(string envelope, PerformContext? context, CancellationToken cancellationToken)
     {
         SealedAnswer answer;
@@ -116,9 +119,17 @@ public sealed partial class AnswerJob(
         prompt.Add(new ChatMessage(ChatRole.User, message.Text));
         var options = screening.CurrentValue;
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
+        var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
+        var lastUpdate = 0L;
         await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
         {
-            screen.Feed(update.Text);
+            // Only screened text is ever shown: what the hold-back has released, no more.
+            if (screen.Feed(update.Text).Length > 0 && streaming is not null && Stopwatch.GetElapsedTime(lastUpdate) > StreamUpdateInterval)
+            {
+                await streaming.UpdateAsync(message, screen.Released, cancellationToken);
+                lastUpdate = Stopwatch.GetTimestamp();
+            }
+
             if (screen.Replaced)
             {
                 break;

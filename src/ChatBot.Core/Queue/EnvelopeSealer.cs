@@ -30,6 +30,19 @@ public sealed class EnvelopeSealer
     public string Seal(SealedAnswer answer)
     {
         var plain = JsonSerializer.SerializeToUtf8Bytes(answer, Json);
+        try
+        {
+            return SealBytes(plain);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>Seals any bytes the same way (the partial text of a stream shared through Redis).</summary>
+    public string SealBytes(ReadOnlySpan<byte> plain)
+    {
         var output = new byte[NonceSize + TagSize + plain.Length];
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
@@ -38,12 +51,25 @@ public sealed class EnvelopeSealer
             aes.Encrypt(nonce, plain, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize));
         }
 
-        CryptographicOperations.ZeroMemory(plain);
         return Convert.ToBase64String(output);
     }
 
     /// <exception cref="EnvelopeException">The envelope was not sealed with this key, or was altered.</exception>
     public SealedAnswer Open(string envelope)
+    {
+        var plain = OpenBytes(envelope);
+        try
+        {
+            return JsonSerializer.Deserialize<SealedAnswer>(plain, Json) ?? throw new EnvelopeException("The envelope is empty.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <exception cref="EnvelopeException">The envelope was not sealed with this key, or was altered.</exception>
+    public byte[] OpenBytes(string envelope)
     {
         byte[] data;
         try
@@ -65,16 +91,12 @@ public sealed class EnvelopeSealer
         {
             using var aes = new AesGcm(_key, TagSize);
             aes.Decrypt(data.AsSpan(0, NonceSize), data.AsSpan(NonceSize + TagSize), data.AsSpan(NonceSize, TagSize), plain);
-            return JsonSerializer.Deserialize<SealedAnswer>(plain, Json) ?? throw new EnvelopeException("The envelope is empty.");
+            return plain;
         }
         catch (AuthenticationTagMismatchException)
         {
             // A different key: another instance with another Queue:EnvelopeKey, or a restart of the in-memory default.
             throw new EnvelopeException("The envelope does not open with this instance's Queue:EnvelopeKey.");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
         }
     }
 }

@@ -48,12 +48,14 @@ internal static class PipelineRegistration
             services.AddSingleton<IDedupeStore, RedisDedupeStore>();
             services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
+            services.AddSingleton<IStreamStore, RedisStreamStore>();
         }
         else
         {
             services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
             services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
+            services.AddSingleton<IStreamStore, MemoryStreamStore>();
         }
 
         services.AddHangfire((provider, config) =>

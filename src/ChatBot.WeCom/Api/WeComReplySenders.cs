@@ -32,22 +32,48 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
 }
 
 /// <summary>
-/// AI bot: the one-shot <c>response_url</c> (markdown, ≤ 20,480 bytes, one call per URL). An answer longer than
-/// that is cut at a good boundary and says so, since the URL takes one message only.
+/// AI bot: a stream while WeCom's refresh window is open — the text so far goes to the stream store, which the
+/// refresh callbacks read — with the one-shot <c>response_url</c> (markdown, ≤ 20,480 bytes, one call per URL) as
+/// the fallback when no refresh picks the finished answer up in time (wecom.md §2).
 /// </summary>
-internal sealed class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<WeComOptions> options) : IReplySender
+internal sealed class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<WeComOptions> options, IStreamStore streams, TimeProvider clock)
+    : IStreamingReplySender
 {
     public const int MaxBytes = 20480;
+
+    public bool Streams(InboundMessage message) =>
+        message.Route is WeComAiBotRoute { StreamId: not null } && clock.GetUtcNow() - message.ReceivedAt < StreamWindow.Length - TimeSpan.FromSeconds(30);
+
+    public Task UpdateAsync(InboundMessage message, string textSoFar, CancellationToken cancellationToken) =>
+        streams.SetAsync(((WeComAiBotRoute)message.Route).StreamId!, new StreamState(Fit(textSoFar), Finished: false), cancellationToken);
 
     public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
     {
         var route = (WeComAiBotRoute)message.Route;
+        var content = Fit(text);
+        if (Streams(message))
+        {
+            await streams.SetAsync(route.StreamId!, new StreamState(content, Finished: true), cancellationToken);
+            var deadline = clock.GetUtcNow() + options.CurrentValue.AiBot.StreamPickupTimeout;
+            while (clock.GetUtcNow() < deadline)
+            {
+                if (await streams.GetAsync(route.StreamId!, cancellationToken) is { Delivered: true })
+                {
+                    return;
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+
         if (!ReplyUrlGuard.IsAllowed(route.ResponseUrl, options.CurrentValue.AllowedReplyHosts))
         {
             throw new PlatformApiException("WeCom", "response_url host is not in WeCom:AllowedReplyHosts", transient: false);
         }
 
-        var content = Encoding.UTF8.GetByteCount(text) <= MaxBytes ? text : ReplySplitter.Head(text, MaxBytes - 32) + "\n\n…(truncated)";
         await api.RespondAsync(new Uri(route.ResponseUrl), content, cancellationToken);
     }
+
+    private static string Fit(string text) =>
+        Encoding.UTF8.GetByteCount(text) <= MaxBytes ? text : ReplySplitter.Head(text, MaxBytes - 32) + "\n\n…(truncated)";
 }

@@ -1,7 +1,11 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,16 +21,19 @@ internal sealed class WeComAiBotEndpoint
 {
     public const string Path = "/wecom/aibot/callback";
     private const string Channel = "aibot";
+    private static readonly JsonSerializerOptions ReplyJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly WeComCallbackVerifier _verifier;
     private readonly WeComAiBotOptions _options;
     private readonly MessageIntake _intake;
     private readonly IOptionsMonitor<IntakeOptions> _intakeOptions;
     private readonly TimeProvider _clock;
+    private readonly IStreamStore _streams;
     private readonly ILogger<WeComAiBotEndpoint> _logger;
 
     public WeComAiBotEndpoint(IOptions<WeComOptions> options, MessageIntake intake, IOptionsMonitor<IntakeOptions> intakeOptions,
-        TimeProvider clock, ILogger<WeComAiBotEndpoint> logger)
+        TimeProvider clock, IStreamStore streams, ILogger<WeComAiBotEndpoint> logger)
     {
+        _streams = streams;
         _options = options.Value.AiBot;
         _verifier = new WeComCallbackVerifier(new WeComCallbackCrypto(_options.Token, _options.EncodingAesKey, receiveId: ""),
             clock, options.Value.TimestampTolerance);
@@ -51,6 +58,12 @@ internal sealed class WeComAiBotEndpoint
             return Reject(CallbackRejection.MalformedBody);
         }
 
+        var nonce = WeComCallbackVerifier.ReadQuery(context.Request.Query, withEchostr: false)!.Nonce;
+        if (message.MsgType == "stream" && message.StreamId is { Length: > 0 } refreshed)
+        {
+            return await RefreshAsync(refreshed, nonce, context.RequestAborted);
+        }
+
         if (ToInbound(message) is not { } inbound)
         {
             WeComLog.Acknowledged(_logger, Channel, message.MsgType, message.EventType);
@@ -58,8 +71,40 @@ internal sealed class WeComAiBotEndpoint
         }
 
         var outcome = await _intake.AcceptAsync(inbound, context.RequestAborted);
-        return outcome == IntakeOutcome.Unavailable ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok();
+        if (outcome == IntakeOutcome.Unavailable)
+        {
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        // The first passive reply opens the stream; WeCom then polls it with refresh callbacks (wecom.md §2).
+        // A redelivered callback gets the same stream id, so it answers the same way.
+        return StreamReply(((WeComAiBotRoute)inbound.Route).StreamId!, "", finish: false, nonce);
     }
+
+    /// <summary>A refresh callback: the answer so far, cumulative, and <c>finish</c> once it is complete.</summary>
+    private async Task<IResult> RefreshAsync(string streamId, string nonce, CancellationToken cancellationToken)
+    {
+        var state = await _streams.GetAsync(streamId, cancellationToken);
+        if (state is { Finished: true })
+        {
+            await _streams.SetAsync(streamId, state with { Delivered = true }, cancellationToken);
+        }
+
+        return StreamReply(streamId, state?.Content ?? "", state?.Finished ?? false, nonce);
+    }
+
+    private IResult StreamReply(string streamId, string content, bool finish, string nonce)
+    {
+        var plaintext = JsonSerializer.Serialize(new { msgtype = "stream", stream = new { id = streamId, finish, content } }, ReplyJson);
+        var encrypt = _verifier.Crypto.Encrypt(plaintext);
+        var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
+        var signature = _verifier.Crypto.Sign(timestamp.ToString(CultureInfo.InvariantCulture), nonce, encrypt);
+        // As the official AI-bot demo sends it: JSON as text/plain, timestamp in seconds, the callback's nonce.
+        return Results.Text(JsonSerializer.Serialize(new { encrypt, msgsignature = signature, timestamp, nonce }), "text/plain");
+    }
+
+    /// <summary>Derived from the message id, so every delivery of one message names the same stream.</summary>
+    private static string StreamIdFor(string msgId) => "s" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(msgId)))[..24];
 
     private InboundMessage? ToInbound(WeComAiBotMessage message)
     {
@@ -79,7 +124,7 @@ internal sealed class WeComAiBotEndpoint
             SenderDepartment: null,
             MentionText.Strip(text, _options.MentionName, group),
             message.MsgId,
-            new WeComAiBotRoute(message.ResponseUrl, group ? message.ChatId : null, StreamId: null),
+            new WeComAiBotRoute(message.ResponseUrl, group ? message.ChatId : null, StreamIdFor(message.MsgId)),
             _clock.GetUtcNow());
     }
 

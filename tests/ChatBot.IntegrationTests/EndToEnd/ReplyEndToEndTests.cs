@@ -44,7 +44,8 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
             .With("WeCom:AllowedReplyHosts:0", "127.0.0.1")
             .With("DingTalk:ApiBaseUrl", _dingtalk.BaseUrl.ToString())
             .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
-            .With("Queue:RetryDelaySeconds:0", "1");
+            .With("Queue:RetryDelaySeconds:0", "1")
+            .With("WeCom:AiBot:StreamPickupTimeout", "00:00:02");
         return services is null ? app : app.WithServices(services);
     }
 
@@ -57,7 +58,62 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     [Theory]
     [InlineData(null)]
     [InlineData("wrgroup1")]
-    public async Task WeCom_ai_bot_answers_through_the_response_url(string? group)
+    public async Task WeCom_ai_bot_streams_the_answer_to_refresh_callbacks(string? group)
+    {
+        var first = await _client.PostAsync(AiBot("st-" + group, "你好", group));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var opened = await DecryptStreamReply(first);
+        Assert.False(opened.GetProperty("finish").GetBoolean());
+        var streamId = opened.GetProperty("id").GetString()!;
+
+        // Play WeCom: refresh callbacks (each with a new msgid) until finish, as the AI bot does for up to 6 minutes.
+        var contents = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            var refresh = $$$"""{"msgid":"refresh-{{{group}}}-{{{i}}}","aibotid":"aibotdemo","chattype":"single","from":{"userid":"zhangsan"},"msgtype":"stream","stream":{"id":"{{{streamId}}}"}}""";
+            var reply = await DecryptStreamReply(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
+            Assert.Equal(streamId, reply.GetProperty("id").GetString());
+            contents.Add(reply.GetProperty("content").GetString()!);
+            if (reply.GetProperty("finish").GetBoolean())
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.False(string.IsNullOrEmpty(contents[^1]), "the finished stream carries the answer");
+        Assert.All(contents.Zip(contents.Skip(1)), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+        await Task.Delay(3000);
+        Assert.Empty(_wecom.AiBotResponses);
+    }
+
+    [Fact]
+    public async Task A_redelivered_ai_bot_callback_opens_the_same_stream()
+    {
+        var callback = AiBot("st-dup", "hi");
+        var a = await DecryptStreamReply(await _client.PostAsync(callback));
+        var b = await DecryptStreamReply(await _client.PostAsync(callback));
+        Assert.Equal(a.GetProperty("id").GetString(), b.GetProperty("id").GetString());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> DecryptStreamReply(HttpResponseMessage response)
+    {
+        using var envelope = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = envelope.RootElement;
+        var crypto = new ChatBot.WeCom.Crypto.WeComCallbackCrypto(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "");
+        var encrypt = root.GetProperty("encrypt").GetString()!;
+        Assert.True(crypto.VerifySignature(root.GetProperty("msgsignature").GetString(),
+            root.GetProperty("timestamp").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("nonce").GetString()!, encrypt));
+        using var inner = System.Text.Json.JsonDocument.Parse(crypto.Decrypt(encrypt).Message!);
+        Assert.Equal("stream", inner.RootElement.GetProperty("msgtype").GetString());
+        return inner.RootElement.GetProperty("stream").Clone();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrgroup1")]
+    public async Task WeCom_ai_bot_falls_back_to_the_response_url_when_no_refresh_comes(string? group)
     {
         Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(AiBot("ai-" + group, "你好", group))).StatusCode);
 
