@@ -1,6 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
+using ChatBot.Host.Cli;
+using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.IntegrationTests.Pipeline;
 
@@ -45,5 +49,52 @@ public sealed class PrivacyTests
         Assert.DoesNotContain(afterwards, line => line.Contains("AnswerJob", StringComparison.Ordinal));
         Assert.NotEmpty(app.Logs.Lines);
         Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_answer_streamed_through_redis_is_ciphertext_there()
+    {
+        var marker = "ANSWER-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var redis = RedisServer.IsolatedDatabase();
+        await using var wecom = new FakeWeCom(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+        await wecom.StartAsync();
+        using var app = new ChatBotApp()
+            .With("Redis:ConnectionString", redis)
+            .With("Queue:EnvelopeKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))
+            .With("WeCom:AllowedReplyHosts:0", "127.0.0.1")
+            .With("WeCom:AiBot:StreamPickupTimeout", "00:00:03")
+            .WithServices(s => s.AddSingleton<IChatClient>(new EchoClient($"这是答案 {marker} 结束")));
+        var client = app.Start();
+
+        var callback = SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "ans-1", "zhangsan", "问题", null, DateTimeOffset.UtcNow, wecom.ResponseUrl("rc-ans"));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(callback)).StatusCode);
+
+        // While the finished stream waits for a refresh, its text sits in Redis: sealed.
+        await QuotaIntakeTests.WaitUntil(() => RedisServer.DumpAsync(redis).Result.Any(l => l.StartsWith("key chatbot:stream:", StringComparison.Ordinal)), 60);
+        var whileStreaming = await RedisServer.DumpAsync(redis);
+        Assert.DoesNotContain(whileStreaming, line => line.Contains(marker, StringComparison.Ordinal) || line.Contains("这是答案", StringComparison.Ordinal));
+
+        await QuotaIntakeTests.WaitUntil(() => !wecom.AiBotResponses.IsEmpty, 60);
+        Assert.Contains(marker, Assert.Single(wecom.AiBotResponses).Markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains(marker, StringComparison.Ordinal));
+    }
+
+    private sealed class EchoClient(string answer) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, answer);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }
