@@ -146,6 +146,34 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DingTalk_direct_message_answers_through_the_session_webhook_without_an_at()
+    {
+        await _client.PostAsync(DingTalk("dm-1", "私聊", session: "s-dm"));
+
+        await QuotaIntakeTests.WaitUntil(() => !_dingtalk.WebhookMessages.IsEmpty, 30);
+        var (session, content, at) = Assert.Single(_dingtalk.WebhookMessages);
+        Assert.Equal("s-dm", session);
+        Assert.False(content.StartsWith('@'));
+        Assert.Empty(at);
+    }
+
+    [Fact]
+    public async Task An_expired_token_42001_and_a_slow_answer_still_deliver_once()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("5400", "warm up", user: "slowpoke"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+
+        _wecom.Inject(Fault.Json("""{"errcode":42001,"errmsg":"access_token expired"}"""), Fault.Delay(2000));
+        await _client.PostAsync(PlatformCallbacks.App("5401", "second", user: "slowpoke"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+
+        // 42001 dropped the cached token: a second one was fetched (slowly), and the send was retried once.
+        Assert.Equal(2, _wecom.TokensIssued);
+        await Task.Delay(1000);
+        Assert.Equal(2, _wecom.AppMessages.Count);
+    }
+
+    [Fact]
     public async Task DingTalk_falls_back_to_the_openapi_when_the_session_has_expired()
     {
         _dingtalk.ExpireSession("old-dm");
