@@ -37,8 +37,6 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         }
     }
 
-    internal LlamaEngine Engine => _engine ?? throw new InvalidOperationException("The model is not loaded.");
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = Client;

@@ -56,8 +56,6 @@ public sealed class ConversationMemory(TimeProvider clock)
         }
     }
 
-    public int Count => _conversations.Count;
-
     private void Evict(DateTimeOffset now)
     {
         foreach (var (key, conversation) in _conversations)

@@ -16,7 +16,6 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(Llama)] public static partial void llama_backend_init();
     [LibraryImport(Llama)] public static partial void llama_log_set(delegate* unmanaged<int, byte*, nint, void> callback, nint userData);
     [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial void ggml_backend_load_all_from_path(string dirPath);
-    [LibraryImport(Llama)] public static partial byte* llama_print_system_info();
 
     // model
     [LibraryImport(Llama)] public static partial llama_model_params llama_model_default_params();
@@ -34,17 +33,13 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(Llama)] public static partial llama_context_params llama_context_default_params();
     [LibraryImport(Llama)] public static partial nint llama_init_from_model(nint model, llama_context_params parameters);
     [LibraryImport(Llama)] public static partial void llama_free(nint context);
-    [LibraryImport(Llama)] public static partial uint llama_n_ctx(nint context);
     [LibraryImport(Llama)] public static partial nint llama_get_memory(nint context);
-    [LibraryImport(Llama)] public static partial void llama_memory_clear(nint memory, [MarshalAs(UnmanagedType.U1)] bool data);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_memory_seq_rm(nint memory, int seqId, int p0, int p1);
     [LibraryImport(Llama)] public static partial void llama_memory_seq_cp(nint memory, int seqIdSrc, int seqIdDst, int p0, int p1);
-    [LibraryImport(Llama)] public static partial int llama_memory_seq_pos_max(nint memory, int seqId);
 
     // text
     [LibraryImport(Llama)] public static partial int llama_vocab_n_tokens(nint vocab);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_is_eog(nint vocab, int token);
-    [LibraryImport(Llama)] public static partial int llama_vocab_eos(nint vocab);
     [LibraryImport(Llama)] public static partial int llama_tokenize(nint vocab, byte* text, int textLength, int* tokens, int maxTokens,
         [MarshalAs(UnmanagedType.U1)] bool addSpecial, [MarshalAs(UnmanagedType.U1)] bool parseSpecial);
     [LibraryImport(Llama)] public static partial int llama_token_to_piece(nint vocab, int token, byte* buffer, int length, int lstrip, [MarshalAs(UnmanagedType.U1)] bool special);
@@ -79,9 +74,6 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial nint gguf_init_from_file(string path, gguf_init_params parameters);
     [LibraryImport(GgmlBase)] public static partial void gguf_free(nint gguf);
     [LibraryImport(GgmlBase)] public static partial void gguf_set_kv(nint gguf, nint source);
-    [LibraryImport(GgmlBase)] public static partial long gguf_get_n_kv(nint gguf);
-    [LibraryImport(GgmlBase)] public static partial byte* gguf_get_key(nint gguf, long keyId);
-    [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial long gguf_remove_key(nint gguf, string key);
     [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial long gguf_find_key(nint gguf, string key);
     [LibraryImport(GgmlBase)] public static partial nuint gguf_get_arr_n(nint gguf, long keyId);
     [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial void gguf_set_val_str(nint gguf, string key, string value);
@@ -96,5 +88,4 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(GgmlBase)] public static partial nint ggml_new_tensor_2d(nint context, int type, long ne0, long ne1);
     [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial nint ggml_set_name(nint tensor, string name);
     [LibraryImport(GgmlBase)] public static partial void* ggml_get_data(nint tensor);
-    [LibraryImport(GgmlBase)] public static partial nuint ggml_nbytes(nint tensor);
 }

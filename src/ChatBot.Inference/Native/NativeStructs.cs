@@ -136,10 +136,5 @@ internal struct ggml_init_params
 internal static class LlamaConstants
 {
     public const int GgmlTypeF32 = 0;
-    public const int GgmlTypeF16 = 1;
     public const int FtypeAllF32 = 0;
-    public const int FtypeMostlyF16 = 1;
-    public const int FtypeMostlyQ8_0 = 7;
-    public const int FtypeMostlyQ4_K_M = 15;
-    public const uint DefaultSeed = 0xFFFFFFFF;
 }

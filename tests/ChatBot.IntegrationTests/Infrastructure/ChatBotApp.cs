@@ -63,20 +63,11 @@ public class ChatBotApp : WebApplicationFactory<Program>
 
     public CapturedLogs Logs { get; } = new();
 
-    public ManualClock? Clock { get; private set; }
-
     public RecordingAnswerQueue? Queue { get; private set; }
 
     public ChatBotApp With(string key, string? value)
     {
         _settings[key] = value;
-        return this;
-    }
-
-    public ChatBotApp WithClock(DateTimeOffset now)
-    {
-        Clock = new ManualClock(now);
-        _services.Add(s => s.AddSingleton<TimeProvider>(Clock));
         return this;
     }
 
