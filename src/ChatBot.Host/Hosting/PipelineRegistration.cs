@@ -58,8 +58,23 @@ internal static class PipelineRegistration
             services.AddSingleton<IStreamStore, MemoryStreamStore>();
         }
 
+        // This app's own storage, registered before AddHangfire so the client and the server resolve it rather than
+        // the process-wide JobStorage.Current that Hangfire's static configuration would otherwise hand out.
+        services.AddSingleton<JobStorage>(provider => redis.Enabled
+            ? new RedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+            {
+                Prefix = "chatbot:hangfire:",
+                Db = provider.GetRequiredService<ConfigurationOptions>().DefaultDatabase ?? 0,
+            })
+            : new Hangfire.InMemory.InMemoryStorage());
         services.AddHangfire((provider, config) =>
         {
+            // Global filters are static: replace ours (and Hangfire's default 10-attempt retry) instead of adding more.
+            foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute or DeleteWhenDoneFilter).ToList())
+            {
+                GlobalJobFilters.Filters.Remove(filter.Instance);
+            }
+
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings()
@@ -69,19 +84,8 @@ internal static class PipelineRegistration
                     Attempts = queue.Retries,
                     DelaysInSeconds = queue.RetryDelaySeconds.Length > 0 ? queue.RetryDelaySeconds : [5],
                     OnAttemptsExceeded = AttemptsExceededAction.Delete,
-                });
-            if (redis.Enabled)
-            {
-                config.UseRedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
-                {
-                    Prefix = "chatbot:hangfire:",
-                    Db = provider.GetRequiredService<ConfigurationOptions>().DefaultDatabase ?? 0,
-                });
-            }
-            else
-            {
-                config.UseInMemoryStorage();
-            }
+                })
+                .UseStorage(provider.GetRequiredService<JobStorage>());
         });
         if (queue.RunWorkers)
         {
