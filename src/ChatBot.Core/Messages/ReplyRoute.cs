@@ -12,6 +12,9 @@ namespace ChatBot.Core.Messages;
 [JsonDerivedType(typeof(DingTalkRoute), "dingtalk")]
 public abstract record ReplyRoute
 {
+    /// <summary>Every route's sender key: what a profile or a test registers when it answers for all channels.</summary>
+    public static IReadOnlyList<string> SenderKeys { get; } = [WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key];
+
     /// <summary>The key under which the reply sender for this route is registered.</summary>
     [JsonIgnore]
     public abstract string SenderKey { get; }

@@ -26,7 +26,7 @@ internal static class DemoProfile
         var keys = DemoKeys.LoadOrCreate(path);
         builder.Configuration.AddInMemoryCollection(keys.AsConfiguration());
         builder.Services.AddSingleton<DemoOutbox>();
-        foreach (var key in new[] { WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key })
+        foreach (var key in ReplyRoute.SenderKeys)
         {
             builder.Services.AddKeyedSingleton<IReplySender, DemoReplySender>(key);
         }

@@ -20,7 +20,7 @@ public sealed class RecordingReplySender : IReplySender
 
     public void Register(IServiceCollection services)
     {
-        foreach (var key in new[] { WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key })
+        foreach (var key in ReplyRoute.SenderKeys)
         {
             services.AddKeyedSingleton<IReplySender>(key, this);
         }

@@ -98,7 +98,7 @@ public sealed class AnswerJobTests
 
         public void Register(IServiceCollection services)
         {
-            foreach (var key in new[] { WeComAiBotRoute.Key, WeComAppRoute.Key, DingTalkRoute.Key })
+            foreach (var key in ReplyRoute.SenderKeys)
             {
                 services.AddKeyedSingleton<IReplySender>(key, this);
             }
