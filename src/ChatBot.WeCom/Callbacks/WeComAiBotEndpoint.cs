@@ -58,7 +58,7 @@ internal sealed class WeComAiBotEndpoint
             return Reject(CallbackRejection.MalformedBody);
         }
 
-        var nonce = WeComCallbackVerifier.ReadQuery(context.Request.Query, withEchostr: false)!.Nonce;
+        var nonce = opened.Nonce;
         if (message.MsgType == "stream" && message.StreamId is { Length: > 0 } refreshed)
         {
             return await RefreshAsync(refreshed, nonce, context.RequestAborted);
@@ -100,7 +100,7 @@ internal sealed class WeComAiBotEndpoint
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
         var signature = _verifier.Crypto.Sign(timestamp.ToString(CultureInfo.InvariantCulture), nonce, encrypt);
         // As the official AI-bot demo sends it: JSON as text/plain, timestamp in seconds, the callback's nonce.
-        return Results.Text(JsonSerializer.Serialize(new { encrypt, msgsignature = signature, timestamp, nonce }), "text/plain");
+        return Results.Text(JsonSerializer.Serialize(new { encrypt, msgsignature = signature, timestamp, nonce }, ReplyJson), "text/plain");
     }
 
     /// <summary>Derived from the message id, so every delivery of one message names the same stream.</summary>

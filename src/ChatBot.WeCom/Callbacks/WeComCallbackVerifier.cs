@@ -45,7 +45,7 @@ internal sealed class WeComCallbackVerifier(WeComCallbackCrypto crypto, TimeProv
             return WeComOpened.Reject(CallbackRejection.BodyTooLarge);
         }
 
-        return readEncrypt(body) is { Length: > 0 } encrypted ? Open(query, encrypted) : WeComOpened.Reject(CallbackRejection.MalformedBody);
+        return readEncrypt(body) is { Length: > 0 } encrypted ? Open(query, encrypted) with { Nonce = query.Nonce } : WeComOpened.Reject(CallbackRejection.MalformedBody);
     }
 
     public WeComOpened Open(WeComQuery query, string encrypted)
@@ -74,7 +74,8 @@ internal sealed class WeComCallbackVerifier(WeComCallbackCrypto crypto, TimeProv
 
 internal sealed record WeComQuery(string Signature, string Timestamp, string Nonce, string? Echostr);
 
-internal readonly record struct WeComOpened(CallbackRejection? Rejection, string? Plaintext)
+/// <param name="Nonce">The callback's nonce, which an encrypted passive reply echoes (set on the POST path).</param>
+internal readonly record struct WeComOpened(CallbackRejection? Rejection, string? Plaintext, string Nonce = "")
 {
     public static WeComOpened Reject(CallbackRejection rejection) => new(rejection, null);
 
