@@ -1,3 +1,4 @@
+using System.Text;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ internal sealed class DingTalkReplySender(DingTalkApiClient api, IOptionsMonitor
     {
         var route = (DingTalkRoute)message.Route;
         var group = message.ChatKind == ChatKind.Group;
-        var parts = ReplySplitter.Split(text, MaxContentBytes);
+        var parts = Parts(text);
         var webhook = UsableWebhook(route);
         for (var i = 0; i < parts.Count; i++)
         {
@@ -39,6 +40,23 @@ internal sealed class DingTalkReplySender(DingTalkApiClient api, IOptionsMonitor
 
             await delivery.MarkSentAsync(partKey, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The limit is on msgParam, a JSON string, where quotes, backslashes and newlines take two bytes (control
+    /// characters six): parts are cut smaller until every escaped part fits.
+    /// </summary>
+    private static IReadOnlyList<string> Parts(string text)
+    {
+        var budget = MaxContentBytes;
+        var parts = ReplySplitter.Split(text, budget);
+        while (budget > 1024 && parts.Any(p => Encoding.UTF8.GetByteCount(DingTalkApiClient.MsgParam(p)) > MaxMsgParamBytes))
+        {
+            budget /= 2;
+            parts = ReplySplitter.Split(text, budget);
+        }
+
+        return parts;
     }
 
     private Uri? UsableWebhook(DingTalkRoute route) =>

@@ -242,6 +242,24 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_long_answer_fits_the_openapi_limit_after_json_escaping()
+    {
+        // Quotes and newlines double when msgParam is written as a JSON string: raw-byte parts would not fit.
+        var answer = string.Concat(Enumerable.Repeat("\"a\"\n", 6000));
+        using var app = App(services => services.AddSingleton<IChatClient>(new FixedAnswerClient(answer)));
+        var client = app.Start();
+        _dingtalk.ExpireSession("gone");
+
+        await client.PostAsync(DingTalk("esc-1", "quote me", session: "gone", user: "escaper"));
+        await QuotaIntakeTests.WaitUntil(() => _dingtalk.DirectMessages.Count >= 2, 30);
+        await Task.Delay(1000);
+
+        var parts = _dingtalk.DirectMessages.Select(m => m.Content).ToList();
+        Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(ChatBot.DingTalk.Api.DingTalkApiClient.MsgParam(p)) <= 15000));
+        Assert.Equal(answer.Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..])).Replace("\n", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Over_quota_and_refused_input_replies_arrive()
     {
         _app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 0 }""");
