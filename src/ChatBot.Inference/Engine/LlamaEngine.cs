@@ -151,7 +151,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
                 LlamaNative.llama_memory_seq_rm(_memory, slot.Sequence, shared, -1);
             }
 
-            slot.Start(request, shared, CreateSampler(request.Sampling));
+            slot.Start(request, shared, Samplers.Create(request.Sampling, _model.VocabSize));
             request.CachedPromptTokens = shared;
         }
     }
@@ -222,7 +222,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
                 continue;
             }
 
-            var token = LlamaNative.llama_sampler_sample(slot.Sampler!.DangerousGetHandle(), _context.DangerousGetHandle(), slot.BatchIndex);
+            var token = Sample(slot);
             request.TimeToFirstToken ??= Stopwatch.GetElapsedTime(request.SubmittedAt);
             if (!request.IgnoreEndOfGeneration && _model.IsEndOfGeneration(token))
             {
@@ -244,6 +244,23 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
                 Complete(slot, GenerationFinish.Cancelled, null);
             }
         }
+    }
+
+    private int Sample(Slot slot)
+    {
+        var context = _context.DangerousGetHandle();
+        if (slot.Sampler is { } sampler)
+        {
+            return LlamaNative.llama_sampler_sample(sampler.DangerousGetHandle(), context, slot.BatchIndex);
+        }
+
+        var logits = LlamaNative.llama_get_logits_ith(context, slot.BatchIndex);
+        if (logits == null)
+        {
+            throw new InvalidOperationException($"llama.cpp has no logits for batch row {slot.BatchIndex}.");
+        }
+
+        return Samplers.Greedy(new ReadOnlySpan<float>(logits, _model.VocabSize));
     }
 
     private int Add(int token, int position, int sequence, bool output)
@@ -283,43 +300,6 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
 
         _prefix = prefix;
         LogPrefixCached(_logger, prefix.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    private SafeLlamaSamplerHandle CreateSampler(SamplingSettings s)
-    {
-        var chainParameters = LlamaNative.llama_sampler_chain_default_params();
-        chainParameters.no_perf = 1;
-        var chain = SafeLlamaSamplerHandle.From(LlamaNative.llama_sampler_chain_init(chainParameters));
-        var handle = chain.DangerousGetHandle();
-        if (s.RepeatPenalty is > 0 and not 1f && s.RepeatLastN != 0)
-        {
-            LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_penalties(_model.VocabSize, s.RepeatLastN, s.RepeatPenalty, 0, 0));
-        }
-
-        if (s.Temperature <= 0)
-        {
-            LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_greedy());
-            return chain;
-        }
-
-        if (s.TopK > 0)
-        {
-            LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_top_k(s.TopK));
-        }
-
-        if (s.TopP is > 0 and < 1)
-        {
-            LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_top_p(s.TopP, 1));
-        }
-
-        if (s.MinP is > 0 and < 1)
-        {
-            LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_min_p(s.MinP, 1));
-        }
-
-        LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_temp(s.Temperature));
-        LlamaNative.llama_sampler_chain_add(handle, LlamaNative.llama_sampler_init_dist(s.Seed));
-        return chain;
     }
 
     private void Complete(Slot slot, GenerationFinish finish, Exception? error)
@@ -402,7 +382,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
 
         public int Advance { get; set; }
 
-        public void Start(GenerationRequest request, int cachedTokens, SafeLlamaSamplerHandle sampler)
+        public void Start(GenerationRequest request, int cachedTokens, SafeLlamaSamplerHandle? sampler)
         {
             Request = request;
             Sampler = sampler;

@@ -65,6 +65,9 @@ internal static unsafe partial class LlamaNative
     // This build's penalties sampler takes n_vocab first (unlike upstream's four-argument form).
     [LibraryImport(Llama)] public static partial nint llama_sampler_init_penalties(int vocabSize, int lastN, float repeat, float frequency, float presence);
     [LibraryImport(Llama)] public static partial int llama_sampler_sample(nint sampler, nint context, int index);
+    [LibraryImport(Llama)] public static partial void llama_sampler_apply(nint sampler, llama_token_data_array* candidates);
+    [LibraryImport(Llama)] public static partial void llama_sampler_accept(nint sampler, int token);
+    [LibraryImport(Llama)] public static partial float* llama_get_logits_ith(nint context, int index);
     [LibraryImport(Llama)] public static partial void llama_sampler_free(nint sampler);
 
     // quantisation and GGUF writing, for the model forge

@@ -116,6 +116,23 @@ internal struct llama_sampler_chain_params
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal struct llama_token_data
+{
+    public int id;
+    public float logit;
+    public float p;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct llama_token_data_array
+{
+    public llama_token_data* data;
+    public nuint size;
+    public long selected;
+    public byte sorted;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct gguf_init_params
 {
     public byte no_alloc;

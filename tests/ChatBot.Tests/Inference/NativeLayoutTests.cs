@@ -16,6 +16,7 @@ public sealed class NativeLayoutTests
     [
         typeof(llama_model_params), typeof(llama_context_params), typeof(llama_batch), typeof(llama_model_quantize_params),
         typeof(llama_chat_message), typeof(llama_sampler_chain_params), typeof(gguf_init_params), typeof(ggml_init_params),
+        typeof(llama_token_data), typeof(llama_token_data_array),
     ];
 
     private static readonly Lazy<Dictionary<string, long>> HeaderLayout = new(CompileAndRun);
