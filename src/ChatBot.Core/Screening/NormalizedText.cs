@@ -6,67 +6,97 @@ namespace ChatBot.Core.Screening;
 /// <summary>
 /// Text as the screener sees it: NFKC (full-width → half-width), case-folded, with whitespace, punctuation,
 /// symbols and zero-width characters dropped — and, for every character kept, the span of the original text it
-/// came from, so a match maps back to what the user actually wrote.
+/// came from, so a match maps back to what the user actually wrote. Append-only, so a streamed answer is
+/// normalised once, piece by piece; each text element is normalised on its own, so pieces compose exactly.
 /// </summary>
 public sealed class NormalizedText
 {
-    private NormalizedText(string text, char[] chars, int[] starts, int[] ends)
-    {
-        Original = text;
-        Chars = chars;
-        OriginalStart = starts;
-        OriginalEnd = ends;
-    }
+    private readonly List<char> _original = [];
+    private readonly List<char> _chars = [];
+    private readonly List<int> _starts = [];
+    private readonly List<int> _ends = [];
 
-    public string Original { get; }
+    public int Length => _chars.Count;
 
-    public char[] Chars { get; }
+    public int OriginalLength => _original.Count;
 
-    public int[] OriginalStart { get; }
+    /// <summary>Original characters up to here are normalised; past it waits a high surrogate for its pair.</summary>
+    public int NormalizedUpTo { get; private set; }
 
-    public int[] OriginalEnd { get; }
+    /// <summary>The normalised character at <paramref name="index"/>.</summary>
+    public char this[int index] => _chars[index];
 
-    public int Length => Chars.Length;
+    public ReadOnlySpan<char> Original => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_original);
+
+    /// <summary>Where in the original text normalised character <paramref name="index"/> starts.</summary>
+    public int OriginalStart(int index) => _starts[index];
+
+    /// <summary>Where in the original text normalised character <paramref name="index"/> ends (exclusive).</summary>
+    public int OriginalEnd(int index) => _ends[index];
 
     public static NormalizedText Of(string text)
     {
-        var chars = new List<char>(text.Length);
-        var starts = new List<int>(text.Length);
-        var ends = new List<int>(text.Length);
-        Span<char> one = stackalloc char[2];
-        for (var i = 0; i < text.Length;)
+        var normalized = new NormalizedText();
+        normalized.Append(text);
+        normalized.Complete();
+        return normalized;
+    }
+
+    /// <summary>Adds text; a high surrogate at its very end waits for the next piece.</summary>
+    public void Append(ReadOnlySpan<char> text)
+    {
+        _original.AddRange(text);
+        Normalize(final: false);
+    }
+
+    /// <summary>No more text: a lone high surrogate at the end is taken as it is.</summary>
+    public void Complete() => Normalize(final: true);
+
+    public override string ToString() => new(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_chars));
+
+    private void Normalize(bool final)
+    {
+        var text = Original;
+        var i = NormalizedUpTo;
+        while (i < text.Length)
         {
-            var width = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-            var element = text.AsSpan(i, width);
+            var high = char.IsHighSurrogate(text[i]);
+            if (high && i + 1 == text.Length && !final)
+            {
+                break;
+            }
+
+            var width = high && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            var element = text.Slice(i, width);
             if (!Ignorable(element))
             {
                 if (IsOwnNfkcForm(element))
                 {
-                    chars.Add(char.ToLowerInvariant(element[0]));
-                    starts.Add(i);
-                    ends.Add(i + 1);
+                    Add(char.ToLowerInvariant(element[0]), i, i + 1);
                     i++;
                     continue;
                 }
 
-                var normalized = element.ToString().Normalize(NormalizationForm.FormKC);
-                foreach (var c in normalized)
+                foreach (var c in element.ToString().Normalize(NormalizationForm.FormKC))
                 {
-                    if (Ignorable(new ReadOnlySpan<char>(in c)))
+                    if (!Ignorable(new ReadOnlySpan<char>(in c)))
                     {
-                        continue;
+                        Add(char.ToLowerInvariant(c), i, i + width);
                     }
-
-                    chars.Add(char.ToLowerInvariant(c));
-                    starts.Add(i);
-                    ends.Add(i + width);
                 }
             }
 
             i += width;
         }
 
-        return new NormalizedText(text, [.. chars], [.. starts], [.. ends]);
+        NormalizedUpTo = i;
+    }
+
+    private void Add(char c, int start, int end)
+    {
+        _chars.Add(c);
+        _starts.Add(start);
+        _ends.Add(end);
     }
 
     // ASCII and the CJK Unified Ideographs are their own NFKC form: no Normalize call (and no allocation) for them.

@@ -40,7 +40,7 @@ public sealed class SensitiveWordList
                 throw new AdminFileException($"{source} line {lineNumber}: the category after '|' must be letters, digits, '-' or '_'; got '{category}'.");
             }
 
-            var normalized = new string(NormalizedText.Of(word).Chars);
+            var normalized = NormalizedText.Of(word).ToString();
             if (normalized.Length == 0)
             {
                 throw new AdminFileException($"{source} line {lineNumber}: the entry has no letters or digits left after normalisation.");

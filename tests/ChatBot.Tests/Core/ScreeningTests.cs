@@ -112,6 +112,47 @@ public sealed class ScreeningTests : IDisposable
     }
 
     [Fact]
+    public void Replace_mode_waits_for_a_whole_word_to_be_decided()
+    {
+        var screen = new StreamingScreen(_screener, OutputAction.Replace, "SAFE");
+        Assert.Equal("our ", screen.Feed("our ass"));
+        Assert.False(screen.Replaced);
+        Assert.Equal("assistant is here", screen.Feed("istant is here") + screen.Finish());
+        Assert.False(screen.Replaced);
+        Assert.Equal(0, screen.Hits);
+    }
+
+    [Fact]
+    public void Streaming_in_any_pieces_equals_screening_the_whole_answer()
+    {
+        string[] fragments =
+        [
+            "赌博", "赌 博", "代-开-发-票", "password dump", "PASSWORD_DUMP", "p.a.s.s word", "sex", "S E X", "ass", "class",
+            "assistant", "you ass!", "😀", "Ｐａｓｓ", "年假", " ", "，", "\n", "a", "s", "博", "😀赌", "x", "ss", "mass",
+        ];
+        var random = new Random(3);
+        for (var trial = 0; trial < 400; trial++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 14)).Select(_ => fragments[random.Next(fragments.Length)]));
+            var whole = _screener.Find(text);
+            var expected = _screener.Mask(text, whole);
+            var screen = new StreamingScreen(_screener, OutputAction.Mask, "safe");
+            var sent = new System.Text.StringBuilder();
+            for (var at = 0; at < text.Length;)
+            {
+                var length = Math.Min(text.Length - at, random.Next(0, 5));
+                sent.Append(screen.Feed(text.Substring(at, length)));
+                at += length;
+            }
+
+            sent.Append(screen.Finish());
+            Assert.True(expected == sent.ToString(), $"'{text}': whole gives '{expected}', streamed '{sent}'");
+            Assert.Equal(expected, screen.Released);
+            Assert.Equal(whole.Count, screen.Hits);
+        }
+    }
+
+    [Fact]
     public void Hot_reload_applies_a_new_list_and_keeps_the_last_good_one_on_errors()
     {
         File.WriteAllText(_file, "新词 | custom\n");
