@@ -9,6 +9,8 @@ med = statistics.median
 for r in rows:
     if "oursMBps" in r:
         print(f"\nscreening ({r['entries']} entries, {r['megabytes']:.2f} MB): ChatBot {r['oursMBps']:.1f} MB/s | compiled Regex alternation {r['regexMBps']:.2f} MB/s")
+        if "streamedMs" in r:
+            print(f"streamed answer of {r['streamAnswerChars']:,} chars in 3-char pieces: {r['streamedMs']:.1f} ms | the whole answer screened and masked once: {r['wholeMs']:.1f} ms")
     if "quotaChecksPerSecond" in r:
         print(f"\nquota on Redis: ChatBot Lua check+INCR+expiry {r['quotaChecksPerSecond']:,.0f}/s | plain INCR {r['plainIncrPerSecond']:,.0f}/s")
     if "topology" in r:

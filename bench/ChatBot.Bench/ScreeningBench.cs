@@ -59,9 +59,32 @@ internal static class ScreeningBench
             peer.Add(megabytes / watch.Elapsed.TotalSeconds);
         }
 
+        // A long streamed answer in token-sized pieces, beside screening and masking the whole answer once.
+        var answer = corpus[..20_000];
+        var streamed = new List<double>();
+        var whole = new List<double>();
+        for (var round = 0; round < 7; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            var screen = new StreamingScreen(screener, OutputAction.Mask, "safe");
+            for (var at = 0; at < answer.Length; at += 3)
+            {
+                screen.Feed(answer.Substring(at, Math.Min(3, answer.Length - at)));
+            }
+
+            screen.Finish();
+            streamed.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            screener.Mask(answer, screener.Find(answer));
+            whole.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
         File.Delete(file);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
+            streamAnswerChars = answer.Length,
+            streamedMs = Median(streamed),
+            wholeMs = Median(whole),
             entries = words.Count,
             megabytes,
             oursMBps = Median(ours),
