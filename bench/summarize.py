@@ -42,5 +42,6 @@ if inference:
     agg = col("ChatBot", lambda r: med([x["aggregate"] for x in r["rounds"][1:]]))
     e2e = col("ChatBot", lambda r: med([x.get("endToEnd", float("nan")) for x in r["rounds"][1:]]))
     print(f"4-chat aggregate / single stream (ChatBot): {agg / tg:.2f}x generation, {e2e / tg:.2f}x end to end")
-    print("  generation: tokens after each chat's first token, from the first first token to the last (as tg128);")
+    print("  generation: tokens per second while all four chats generate, from the last chat's first token to the")
+    print("  first chat's last (prompt evaluation is what TTFT reports; tg128 likewise starts at its first token);")
     print("  end to end: every token over the whole round, the 4 prompts' evaluation included")
