@@ -26,6 +26,10 @@ internal static class InferenceBench
         using var engine = new LlamaEngine(model, new LlamaEngineSettings(Parallel: 4, ContextSize: 2048, BatchSize: 512, Threads: threads), NullLogger.Instance);
         var loadSeconds = load.Elapsed.TotalSeconds;
 
+        // Warm-up, as llama-bench does before it measures: the weights are paged in and the JIT has settled (its
+        // background recompiles of the hot loop would otherwise take a core from ggml during tg128).
+        await Drain(engine.Submit(new GenerationRequest(model.Tokenize("Warm up", false, false), null, 64, SamplingSettings.Greedy, CancellationToken.None) { IgnoreEndOfGeneration = true }));
+
         // pp512: the prompt is evaluated and one token sampled; prompt time ≈ time to that token.
         var filler = model.Tokenize(string.Concat(Enumerable.Repeat(system + " ", 8)), false, false)[..512];
         var pp = engine.Submit(new GenerationRequest(filler, null, 1, SamplingSettings.Greedy, CancellationToken.None));

@@ -17,6 +17,14 @@ const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
 const context = await model.createContext({ contextSize: 2048, sequences: 4, threads, batchSize: 512 });
 const loadSeconds = now() - loadStart;
 
+// Warm-up, as llama-bench and ChatBot.Bench do: 64 tokens generated and thrown away.
+{
+  const warm = context.getSequence();
+  let n = 0;
+  for await (const token of warm.evaluate(model.tokenize("Warm up"), { temperature: 0 })) if (++n >= 64) break;
+  warm.dispose();
+}
+
 // pp512: 512 prompt tokens evaluated, nothing generated.
 const filler = model.tokenize((system + " ").repeat(8)).slice(0, 512);
 const s0 = context.getSequence();
