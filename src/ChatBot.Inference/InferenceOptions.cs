@@ -61,6 +61,9 @@ public sealed class InferenceOptions
     /// </summary>
     public bool BatchInvariant { get; set; }
 
+    /// <summary>Answer one fixed question at start so the first real one is not cold (weights paged in, system prompt cached).</summary>
+    public bool WarmUp { get; set; } = true;
+
     /// <summary>Route llama.cpp's own log to ILogger at Debug; quiet otherwise.</summary>
     public bool NativeLog { get; set; }
 

@@ -22,6 +22,11 @@ internal static class ChatClientRegistration
             case "Local":
                 builder.AddLocalInference();
                 builder.Services.AddSingleton<IReadinessCheck, ModelReadiness>();
+                if (options.WarmUp)
+                {
+                    builder.Services.AddHostedService<InferenceWarmUp>();
+                }
+
                 break;
             case "OpenAI":
                 if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out var endpoint))

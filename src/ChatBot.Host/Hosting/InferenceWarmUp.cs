@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using ChatBot.Core.Pipeline;
+using Microsoft.Extensions.AI;
+
+namespace ChatBot.Host.Hosting;
+
+/// <summary>
+/// Answers one fixed question through the local model right after start, so the first employee does not pay for
+/// paging the weights in, the JIT settling, or the system prompt's KV cache (which every later answer copies).
+/// Runs in the background: requests arriving meanwhile simply queue in the engine.
+/// </summary>
+internal sealed partial class InferenceWarmUp(
+    IChatClient client,
+    [FromKeyedServices(AnswerJob.SystemPromptKey)] Func<string> systemPrompt,
+    ILogger<InferenceWarmUp> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await client.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, systemPrompt()), new ChatMessage(ChatRole.User, "你好")],
+                new ChatOptions { MaxOutputTokens = 8, Temperature = 0 },
+                stoppingToken);
+            LogWarm(logger, Stopwatch.GetElapsedTime(started).TotalMilliseconds, response.Usage?.InputTokenCount ?? 0);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Not fatal: the first real answer pays the cold start instead, and its own failure is reported there.
+            LogWarmFailed(logger, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 4300, Level = LogLevel.Information, Message = "Inference warmed up in {ElapsedMs:F0} ms ({PromptTokens} prompt tokens; the system prompt is cached)")]
+    private static partial void LogWarm(ILogger logger, double elapsedMs, long promptTokens);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Inference warm-up failed with {ErrorType}: {Error}")]
+    private static partial void LogWarmFailed(ILogger logger, string errorType, string error);
+}
