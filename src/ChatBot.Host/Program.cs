@@ -12,7 +12,7 @@ if (await CliVerbs.TryRunAsync(args) is { } exitCode)
 }
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true, reloadOnChange: true);
+builder.Configuration.AddSettingsFiles(builder.Environment.ContentRootPath);
 builder.AddDemoProfile();
 var redis = builder.AddRedis();
 var parallelism = builder.AddChatClient();
