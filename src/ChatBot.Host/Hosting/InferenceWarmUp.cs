@@ -29,9 +29,10 @@ internal sealed partial class InferenceWarmUp(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Not fatal: the first real answer pays the cold start instead, and its own failure is reported there.
+            // Never fatal (a background service's exception would stop the host): the first real answer pays the
+            // cold start instead, and its own failure is reported there.
             LogWarmFailed(logger, ex.GetType().Name, ex.Message);
         }
     }
