@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using ChatBot.Host.Demo;
+using ChatBot.Host.Hosting;
 
 namespace ChatBot.Host.Cli;
 
@@ -31,11 +32,11 @@ internal static class SimulateCommand
         var group = options.GetValueOrDefault("group");
         var baseUrl = new Uri(options.GetValueOrDefault("url", "http://127.0.0.1:5080"));
         var wait = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("wait", "120"), CultureInfo.InvariantCulture));
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddJsonFile("appsettings.Local.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+        // The same files and precedence as the bot it talks to.
+        var configuration = new ConfigurationManager();
+        configuration.AddJsonFile("appsettings.json", optional: true);
+        configuration.AddEnvironmentVariables();
+        configuration.AddSettingsFiles(Directory.GetCurrentDirectory());
         var keyFile = options.GetValueOrDefault("keys", DemoProfile.KeyFile(configuration));
         var keys = File.Exists(keyFile) ? DemoKeys.LoadOrCreate(keyFile).AsConfiguration() : [];
         string Setting(string key) => configuration[key] is { Length: > 0 } value ? value : keys.GetValueOrDefault(key) ?? "";
