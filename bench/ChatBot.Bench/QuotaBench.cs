@@ -21,7 +21,7 @@ internal static class QuotaBench
         var peer = new List<double>();
         for (var round = 0; round < 3; round++)
         {
-            ours.Add(await Measure(i => ledger.TryChargeAsync($"bench-user-{i % 5000}", day, 1_000_000, 0, DateTimeOffset.UtcNow, CancellationToken.None)));
+            ours.Add(await Measure(i => ledger.TryChargeAsync($"bench-user-{i % 5000}", $"bench-{round}-{i}", day, 1_000_000, 0, DateTimeOffset.UtcNow, CancellationToken.None)));
             peer.Add(await Measure(i => db.StringIncrementAsync($"bench:incr:{i % 5000}")));
         }
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ChatBot.Core.Dedupe;
 
 /// <summary>In-memory claims with expiry; the default for a single instance.</summary>
@@ -7,58 +5,67 @@ internal sealed class MemoryDedupeStore(TimeProvider clock) : IDedupeStore
 {
     // Expired entries are swept every so many claims, so memory stays bounded without a timer.
     private const int SweepEvery = 1024;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Claim> _claims = new(StringComparer.Ordinal);
     private int _sinceSweep;
 
-    public ValueTask<bool> TryClaimAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
+    public ValueTask<ClaimState> TryClaimAsync(string key, string owner, TimeSpan pendingTtl, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (Interlocked.Increment(ref _sinceSweep) >= SweepEvery)
+        lock (_claims)
         {
-            Interlocked.Exchange(ref _sinceSweep, 0);
-            Sweep(now);
+            if (++_sinceSweep >= SweepEvery)
+            {
+                _sinceSweep = 0;
+                foreach (var expired in _claims.Where(c => c.Value.Expires <= now).Select(c => c.Key).ToList())
+                {
+                    _claims.Remove(expired);
+                }
+            }
+
+            if (_claims.TryGetValue(key, out var claim) && claim.Expires > now)
+            {
+                return ValueTask.FromResult(claim.Accepted ? ClaimState.Accepted : ClaimState.InProgress);
+            }
+
+            _claims[key] = new Claim(owner, Accepted: false, now + pendingTtl);
+            return ValueTask.FromResult(ClaimState.Claimed);
         }
+    }
 
-        var expires = now + ttl;
-        while (true)
+    public ValueTask<bool> AcceptAsync(string key, string owner, TimeSpan acceptedTtl, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        lock (_claims)
         {
-            if (_claims.TryAdd(key, expires))
-            {
-                return ValueTask.FromResult(true);
-            }
-
-            if (!_claims.TryGetValue(key, out var existing))
-            {
-                continue;
-            }
-
-            if (existing > now)
+            if (!_claims.TryGetValue(key, out var claim) || claim.Expires <= now || claim.Owner != owner)
             {
                 return ValueTask.FromResult(false);
             }
 
-            // Expired: take it over atomically, or lose the race to another claimer.
-            if (_claims.TryUpdate(key, expires, existing))
-            {
-                return ValueTask.FromResult(true);
-            }
+            _claims[key] = claim with { Accepted = true, Expires = now + acceptedTtl };
+            return ValueTask.FromResult(true);
         }
     }
 
-    public ValueTask ReleaseAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<ReleaseOutcome> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
-        _claims.TryRemove(key, out _);
-        return ValueTask.CompletedTask;
-    }
-
-    private void Sweep(DateTimeOffset now)
-    {
-        foreach (var (key, expires) in _claims)
+        var now = clock.GetUtcNow();
+        lock (_claims)
         {
-            if (expires <= now)
+            if (!_claims.TryGetValue(key, out var claim) || claim.Expires <= now || claim.Owner != owner)
             {
-                _claims.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, expires));
+                return ValueTask.FromResult(ReleaseOutcome.NotOwned);
             }
+
+            if (claim.Accepted)
+            {
+                return ValueTask.FromResult(ReleaseOutcome.AlreadyAccepted);
+            }
+
+            _claims.Remove(key);
+            return ValueTask.FromResult(ReleaseOutcome.Released);
         }
     }
+
+    private readonly record struct Claim(string Owner, bool Accepted, DateTimeOffset Expires);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using ChatBot.Core.Conversations;
+using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
@@ -16,9 +18,10 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Core.Pipeline;
 
 /// <summary>
-/// The background half of the story: open → prompt → IChatClient → screen → send → settle. Its only argument is
-/// the sealed envelope, so Hangfire storage holds ciphertext and nothing else. Reentrant: a retry after a crash
-/// checks the delivery ledger before sending again.
+/// The background half of the story: open → accept the claim → prompt → IChatClient → screen → keep → send →
+/// settle. Its only argument is the sealed envelope, so Hangfire storage holds ciphertext and nothing else.
+/// Reentrant: the generated answer is kept sealed in the job's own parameters, so a retry re-sends the same text
+/// without inferring again, and the delivery ledger keeps every part from going out twice.
 /// </summary>
 public sealed partial class AnswerJob(
     EnvelopeSealer sealer,
@@ -28,6 +31,9 @@ public sealed partial class AnswerJob(
     IOptionsMonitor<ScreeningOptions> screening,
     IOptionsMonitor<QuotaOptions> quotaOptions,
     IOptionsMonitor<QueueOptions> queueOptions,
+    IOptionsMonitor<IntakeOptions> intakeOptions,
+    IOptionsMonitor<AnswerOptions> answerOptions,
+    IDedupeStore dedupe,
     QuotaGate quotas,
     IDeliveryLedger delivery,
     ConversationMemory memory,
@@ -35,6 +41,9 @@ public sealed partial class AnswerJob(
     ILogger<AnswerJob> logger)
 {
     public const string SystemPromptKey = "system-prompt";
+
+    /// <summary>The job parameter holding the generated answer, sealed like the envelope; deleted with the job.</summary>
+    public const string AnswerParameter = "answer";
 
     // WeCom polls streams; a few updates a second is all a refresh can show.
     private static readonly TimeSpan StreamUpdateInterval = TimeSpan.FromMilliseconds(250);
@@ -55,7 +64,15 @@ public sealed partial class AnswerJob(
 
         var message = answer.Message;
         var hash = LogId.Hash(message.MessageId);
-        if (await delivery.WasSentAsync(message.DedupeKey, cancellationToken))
+        if (answer.ClaimOwner is { } owner
+            && !await dedupe.AcceptAsync(message.DedupeKey, owner, intakeOptions.CurrentValue.DedupeTtl, cancellationToken))
+        {
+            // Its intake gave the claim back (the platform was told to retry, and the retry has or will have its own job).
+            LogClaimLost(logger, message.Platform, hash);
+            return;
+        }
+
+        if (await delivery.GetAsync(message.DedupeKey, cancellationToken) == DeliveryState.Sent)
         {
             LogAlreadySent(logger, message.Platform, hash);
             return;
@@ -66,7 +83,7 @@ public sealed partial class AnswerJob(
         {
             var text = answer.Kind switch
             {
-                AnswerKind.Inference => await InferAsync(message, hash, cancellationToken),
+                AnswerKind.Inference => await AnswerAsync(message, hash, context, cancellationToken),
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
                     answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
@@ -81,6 +98,17 @@ public sealed partial class AnswerJob(
 
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
+        catch (PacingException)
+        {
+            // Rescheduled by the queue's pacing filter; not a failure, and the kept answer waits with the job.
+            throw;
+        }
+        catch (PlatformApiException ex) when (!ex.Transient)
+        {
+            // Retrying cannot help (a wrong user id, a recipient outside the app's range, a rejected parameter): settle now.
+            LogPermanent(logger, message.Platform, hash, ex.Code);
+            await SettleAsync(answer, hash);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var attempt = context?.GetJobParameter<int>("RetryCount") ?? 0;
@@ -90,22 +118,58 @@ public sealed partial class AnswerJob(
                 throw;
             }
 
-            // The system failed, not the user: the question is given back, and the user is told.
             LogGaveUp(logger, message.Platform, hash, ex.GetType().Name, attempt + 1);
-            if (answer.ChargedDay is { } day)
-            {
-                await quotas.RefundAsync(message, day, CancellationToken.None);
-            }
+            await SettleAsync(answer, hash);
+        }
+    }
 
+    /// <summary>The system failed, not the user: the question is given back, and the user is told where a channel still works.</summary>
+    private async Task SettleAsync(SealedAnswer answer, string hash)
+    {
+        var message = answer.Message;
+        if (answer.Charged)
+        {
             try
             {
-                await SendAsync(message, "抱歉，系统暂时无法回答，请稍后再试。Sorry, I could not answer this time; please try again later.", CancellationToken.None);
+                await quotas.RefundAsync(message, CancellationToken.None);
             }
-            catch (Exception notifyError) when (notifyError is not OutOfMemoryException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                LogNotifyFailed(logger, message.Platform, hash, notifyError.GetType().Name);
+                LogRefundFailed(logger, message.Platform, hash, ex.GetType().Name);
             }
         }
+
+        try
+        {
+            var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
+            await sender.SendAsync(message with { MessageId = message.MessageId + "#failure" }, answerOptions.CurrentValue.FailureText, CancellationToken.None);
+        }
+        catch (Exception notifyError) when (notifyError is not OutOfMemoryException)
+        {
+            LogNotifyFailed(logger, message.Platform, hash, notifyError is PlatformApiException api ? api.Code : notifyError.GetType().Name);
+        }
+    }
+
+    /// <summary>The answer kept from an earlier attempt, or a new one, kept before anything is sent.</summary>
+    private async Task<string> AnswerAsync(InboundMessage message, string hash, PerformContext? context, CancellationToken cancellationToken)
+    {
+        if (context?.GetJobParameter<string>(AnswerParameter) is { Length: > 0 } kept)
+        {
+            try
+            {
+                var text = Encoding.UTF8.GetString(sealer.OpenBytes(kept));
+                LogReused(logger, message.Platform, hash);
+                return text;
+            }
+            catch (EnvelopeException ex)
+            {
+                LogUnopenable(logger, ex.Message);
+            }
+        }
+
+        var answer = await InferAsync(message, hash, cancellationToken);
+        context?.SetJobParameter(AnswerParameter, sealer.SealBytes(Encoding.UTF8.GetBytes(answer)));
+        return answer;
     }
 
     private async Task<string> InferAsync(InboundMessage message, string hash, CancellationToken cancellationToken)
@@ -149,7 +213,7 @@ public sealed partial class AnswerJob(
     {
         var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
         await sender.SendAsync(message, text, cancellationToken);
-        await delivery.MarkSentAsync(message.DedupeKey, CancellationToken.None);
+        await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
     }
 
     private static string ConversationKey(InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";
@@ -173,6 +237,18 @@ public sealed partial class AnswerJob(
     [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Output screened {Platform} msg={MessageHash}: {Hits} hits, categories {Categories}, action {Action}")]
     private static partial void LogOutputScreened(ILogger logger, Platform platform, string messageHash, int hits, string categories, OutputAction action);
 
-    [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "Could not tell {Platform} msg={MessageHash} about the failure: {ErrorType}")]
-    private static partial void LogNotifyFailed(ILogger logger, Platform platform, string messageHash, string errorType);
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "Could not tell {Platform} msg={MessageHash} about the failure: {Error}")]
+    private static partial void LogNotifyFailed(ILogger logger, Platform platform, string messageHash, string error);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Job for {Platform} msg={MessageHash} dropped: its intake gave the message back for the platform to retry")]
+    private static partial void LogClaimLost(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Answer for {Platform} msg={MessageHash} failed permanently with {Code}; not retried, quota refunded")]
+    private static partial void LogPermanent(ILogger logger, Platform platform, string messageHash, string code);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} reused from the earlier attempt; only its delivery is retried")]
+    private static partial void LogReused(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
+    private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
@@ -11,9 +12,12 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Core.Pipeline;
 
 /// <summary>
-/// The one door every verified message goes through: dedupe → screen → charge → enqueue.
-/// It never runs the bot; it decides and queues, fast enough for the platforms' ack deadlines. When a system
-/// part fails it gives back what it took (the dedupe claim, the quota charge) so the platform's retry starts clean.
+/// The one door every verified message goes through: claim → screen → charge → enqueue → accept, inside
+/// <see cref="IntakeOptions.Deadline"/>. It never runs the bot; it decides and queues. The platform hears "taken"
+/// only once the job is durably queued; when a step fails or is too slow, what this delivery took (its claim, its
+/// charge) is given back in the order it was taken, so the platform's retry starts clean — and when the outcome
+/// of the enqueue itself is unknown, the claim store decides between this give-back and the job (see
+/// <see cref="IDedupeStore"/>).
 /// </summary>
 public sealed partial class MessageIntake(
     IDedupeStore dedupe,
@@ -21,23 +25,28 @@ public sealed partial class MessageIntake(
     QuotaGate quotas,
     IAnswerQueue queue,
     IOptionsMonitor<IntakeOptions> options,
+    IOptionsMonitor<QuotaOptions> quotaOptions,
+    TimeProvider clock,
     ILogger<MessageIntake> logger)
 {
     public async Task<IntakeOutcome> AcceptAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        var key = message.DedupeKey;
+        var settings = options.CurrentValue;
+        var attempt = new Attempt(message, NewOwner(), clock.GetTimestamp(), settings.Deadline);
         try
         {
-            if (!await dedupe.TryClaimAsync(key, options.CurrentValue.DedupeTtl, cancellationToken))
+            var claim = await Within(attempt, dedupe.TryClaimAsync(message.DedupeKey, attempt.Owner, settings.PendingClaimTtl, cancellationToken).AsTask(), cancellationToken);
+            if (claim != ClaimState.Claimed)
             {
-                return Log(message, IntakeOutcome.Duplicate, "duplicate", started);
+                return Log(attempt, claim == ClaimState.Accepted ? IntakeOutcome.Duplicate : IntakeOutcome.InProgress,
+                    claim == ClaimState.Accepted ? "duplicate" : "in-progress");
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
         {
-            LogUnavailable(logger, message.Platform, LogId.Hash(message.MessageId), "dedupe", ex.GetType().Name);
-            return IntakeOutcome.Unavailable;
+            // The claim may have landed after all: the release is queued behind it on the same connection.
+            GiveBackLater(attempt, charged: false);
+            return Unavailable(attempt, "dedupe", ex);
         }
 
         // Refused input: a neutral refusal, no inference, and no quota charged (the user did not get an answer).
@@ -45,89 +54,214 @@ public sealed partial class MessageIntake(
         if (hits.Count > 0)
         {
             LogScreened(logger, message.Platform, LogId.Hash(message.MessageId), hits.Count, string.Join(",", hits.Select(h => h.Category).Distinct()));
-            return await EnqueueOrGiveBack(new SealedAnswer(message, AnswerKind.RefusedInput), message, null, "refused-input", started, cancellationToken);
+            return await EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.RefusedInput, ClaimOwner: attempt.Owner), "refused-input", cancellationToken);
         }
 
         QuotaDecision decision;
         try
         {
-            decision = await quotas.ChargeAsync(message, cancellationToken);
+            decision = await Within(attempt, quotas.ChargeAsync(message, cancellationToken), cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
         {
-            await ReleaseQuietly(key);
-            LogUnavailable(logger, message.Platform, LogId.Hash(message.MessageId), "quota", ex.GetType().Name);
-            return IntakeOutcome.Unavailable;
+            // A charge that landed unseen is refunded (it is keyed by the message, so nothing else is).
+            GiveBackLater(attempt, charged: true);
+            return Unavailable(attempt, "quota", ex);
         }
 
         if (!decision.Allowed)
         {
-            var kind = decision.Verdict == QuotaVerdict.OverBurst ? AnswerKind.OverBurst : AnswerKind.OverQuota;
-            return await EnqueueOrGiveBack(new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt), message, null,
-                kind == AnswerKind.OverBurst ? "over-burst" : "over-quota", started, cancellationToken);
+            return await NoticeAsync(attempt, decision, cancellationToken);
         }
 
-        var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged ? decision.Day : null);
-        return await EnqueueOrGiveBack(answer, message, decision.Charged ? decision.Day : null, "accepted", started, cancellationToken);
+        var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner);
+        return await EnqueueAsync(attempt, answer, "accepted", cancellationToken);
     }
 
-    private async Task<IntakeOutcome> EnqueueOrGiveBack(SealedAnswer answer, InboundMessage message, QuotaDay? charged, string what, long started,
-        CancellationToken cancellationToken)
+    /// <summary>Over quota or too fast: one notice per user per interval; the rest are taken in quietly.</summary>
+    private async Task<IntakeOutcome> NoticeAsync(Attempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
+    {
+        var burst = decision.Verdict == QuotaVerdict.OverBurst;
+        var interval = quotaOptions.CurrentValue.NoticeInterval;
+        if (burst && interval > TimeSpan.FromMinutes(1))
+        {
+            interval = TimeSpan.FromMinutes(1);
+        }
+
+        var message = attempt.Message;
+        var noticeKey = $"notice:{(burst ? "burst" : "quota")}:{message.Platform}:{message.BotId}:{message.SenderId}";
+        bool due;
+        try
+        {
+            due = interval <= TimeSpan.Zero
+                || await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+        }
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        {
+            GiveBackLater(attempt, charged: false);
+            return Unavailable(attempt, "notice", ex);
+        }
+
+        var what = burst ? "over-burst" : "over-quota";
+        if (due)
+        {
+            var kind = burst ? AnswerKind.OverBurst : AnswerKind.OverQuota;
+            return await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+        }
+
+        return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
+    }
+
+    private async Task<IntakeOutcome> EnqueueAsync(Attempt attempt, SealedAnswer answer, string what, CancellationToken cancellationToken)
     {
         try
         {
-            await queue.EnqueueAsync(answer, cancellationToken);
+            await Within(attempt, queue.EnqueueAsync(answer, attempt.DeadlineAt(clock), cancellationToken), cancellationToken);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
         {
-            if (charged is { } day)
+            // The job may exist. The claim store settles it: released → the job, if any, drops itself; accepted → the
+            // job got there first and runs, so the message is taken after all.
+            return await GiveBackAfterEnqueueAsync(attempt, answer.Charged, ex, what, cancellationToken);
+        }
+
+        return await AcceptClaimAsync(attempt, answer.Kind == AnswerKind.Inference ? IntakeOutcome.Accepted : IntakeOutcome.Answered, what, cancellationToken);
+    }
+
+    private async Task<IntakeOutcome> AcceptClaimAsync(Attempt attempt, IntakeOutcome outcome, string what, CancellationToken cancellationToken)
+    {
+        var message = attempt.Message;
+        try
+        {
+            if (await Within(attempt, dedupe.AcceptAsync(message.DedupeKey, attempt.Owner, options.CurrentValue.DedupeTtl, cancellationToken).AsTask(), cancellationToken))
             {
-                try
-                {
-                    await quotas.RefundAsync(message, day, CancellationToken.None);
-                }
-                catch (Exception refundError) when (refundError is not OutOfMemoryException)
-                {
-                    LogRefundFailed(logger, refundError.GetType().Name);
-                }
+                return Log(attempt, outcome, what);
             }
 
-            await ReleaseQuietly(message.DedupeKey);
-            LogUnavailable(logger, message.Platform, LogId.Hash(message.MessageId), "queue", ex.GetType().Name);
-            return IntakeOutcome.Unavailable;
+            // The pending claim expired under a very slow intake: the job (if any) will not run; the retry is taken afresh.
+            return Unavailable(attempt, "accept", null);
         }
-
-        return Log(message, answer.Kind == AnswerKind.Inference ? IntakeOutcome.Accepted : IntakeOutcome.Answered, what, started);
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        {
+            // Queued, acceptance unknown: the job accepts the claim itself when it starts, so nothing is given back.
+            // The platform's retry meets the claim pending (retry) or accepted (duplicate): answered once either way.
+            return Unavailable(attempt, "accept", ex);
+        }
     }
 
-    private async Task ReleaseQuietly(string key)
+    private async Task<IntakeOutcome> GiveBackAfterEnqueueAsync(Attempt attempt, bool charged, Exception error, string what, CancellationToken cancellationToken)
+    {
+        var message = attempt.Message;
+        ReleaseOutcome released;
+        try
+        {
+            // A little past the deadline is allowed here: knowing the answer saves the platform a retry.
+            released = await dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask()
+                .WaitAsync(TimeSpan.FromSeconds(1), clock, cancellationToken);
+        }
+        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        {
+            // Unknown again. The release is queued behind the enqueue on the same connection; the charge stays: it is
+            // keyed by the message, so the platform's retry reuses it rather than charging twice.
+            LogReleaseFailed(logger, ex.GetType().Name);
+            return Unavailable(attempt, "queue", error);
+        }
+
+        switch (released)
+        {
+            case ReleaseOutcome.AlreadyAccepted:
+                return Log(attempt, IntakeOutcome.Accepted, what + "-late");
+            case ReleaseOutcome.Released when charged:
+                _ = RefundQuietlyAsync(message);
+                break;
+        }
+
+        return Unavailable(attempt, "queue", error);
+    }
+
+    /// <summary>Queued behind whatever this attempt sent before, so it lands after it even if that timed out here.</summary>
+    private void GiveBackLater(Attempt attempt, bool charged)
+    {
+        _ = ReleaseQuietlyAsync(attempt);
+        if (charged)
+        {
+            _ = RefundQuietlyAsync(attempt.Message);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(Attempt attempt)
     {
         try
         {
-            await dedupe.ReleaseAsync(key, CancellationToken.None);
+            await dedupe.ReleaseAsync(attempt.Message.DedupeKey, attempt.Owner, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The claim expires by itself; the retry after that is taken in.
+            // The pending claim expires by itself (Intake:PendingClaimTtl); the retry after that is taken in.
             LogReleaseFailed(logger, ex.GetType().Name);
         }
     }
 
-    private IntakeOutcome Log(InboundMessage message, IntakeOutcome outcome, string what, long started)
+    private async Task RefundQuietlyAsync(InboundMessage message)
     {
-        LogIntake(logger, message.Platform, LogId.Hash(message.MessageId), message.SenderId, message.ChatKind,
-            message.Text.Length, what, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        try
+        {
+            await quotas.RefundAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRefundFailed(logger, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Awaits a step inside what is left of the attempt's deadline.</summary>
+    private async Task<T> Within<T>(Attempt attempt, Task<T> step, CancellationToken cancellationToken)
+    {
+        var left = attempt.Deadline - clock.GetElapsedTime(attempt.Started);
+        return await step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
+    }
+
+    private Task Within(Attempt attempt, Task step, CancellationToken cancellationToken)
+    {
+        var left = attempt.Deadline - clock.GetElapsedTime(attempt.Started);
+        return step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
+    }
+
+    // A cancelled request (the platform hung up) is not the system's failure, but what it took is given back all the same.
+    private static bool IsSystemFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is not OutOfMemoryException;
+
+    private static string NewOwner() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private IntakeOutcome Unavailable(Attempt attempt, string stage, Exception? error)
+    {
+        LogUnavailable(logger, attempt.Message.Platform, LogId.Hash(attempt.Message.MessageId), stage, error?.GetType().Name ?? "LostClaim",
+            clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
+        return IntakeOutcome.Unavailable;
+    }
+
+    private IntakeOutcome Log(Attempt attempt, IntakeOutcome outcome, string what)
+    {
+        var message = attempt.Message;
+        LogIntake(logger, message.Platform, LogId.Hash(message.MessageId), LogId.Hash(message.SenderId), message.ChatKind,
+            message.Text.Length, what, clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
         return outcome;
     }
 
+    /// <summary>One delivery of a message through intake: its claim owner and its clock.</summary>
+    private readonly record struct Attempt(InboundMessage Message, string Owner, long Started, TimeSpan Deadline)
+    {
+        public DateTimeOffset DeadlineAt(TimeProvider clock) => clock.GetUtcNow() + Deadline - clock.GetElapsedTime(Started);
+    }
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
-        Message = "Intake {Platform} msg={MessageHash} sender={SenderId} chat={ChatKind} chars={Chars} outcome={Outcome} in {ElapsedMs:F2} ms")]
-    private static partial void LogIntake(ILogger logger, Platform platform, string messageHash, string senderId,
+        Message = "Intake {Platform} msg={MessageHash} sender={SenderHash} chat={ChatKind} chars={Chars} outcome={Outcome} in {ElapsedMs:F2} ms")]
+    private static partial void LogIntake(ILogger logger, Platform platform, string messageHash, string senderHash,
         ChatKind chatKind, int chars, string outcome, double elapsedMs);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning,
-        Message = "Intake unavailable for {Platform} msg={MessageHash}: {Stage} failed with {ErrorType}; the platform will retry")]
-    private static partial void LogUnavailable(ILogger logger, Platform platform, string messageHash, string stage, string errorType);
+        Message = "Intake unavailable for {Platform} msg={MessageHash}: {Stage} failed with {ErrorType} after {ElapsedMs:F0} ms; the platform will retry")]
+    private static partial void LogUnavailable(ILogger logger, Platform platform, string messageHash, string stage, string errorType, double elapsedMs);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not release a dedupe claim ({ErrorType}); it will expire")]
     private static partial void LogReleaseFailed(ILogger logger, string errorType);

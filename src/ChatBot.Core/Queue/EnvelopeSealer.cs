@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Messages;
-using ChatBot.Core.Quotas;
 
 namespace ChatBot.Core.Queue;
 
@@ -102,10 +101,16 @@ public sealed class EnvelopeSealer
 }
 
 /// <summary>
-/// What a job needs, sealed: the message (with its text and reply route), what to answer with, and the quota
-/// charge to give back if the system fails.
+/// What a job needs, sealed: the message (with its text and reply route), what to answer with, whether a quota
+/// charge is to be given back if the system fails, and the intake attempt whose dedupe claim the job must accept
+/// before it may answer (null: no claim to check).
 /// </summary>
-public sealed record SealedAnswer(InboundMessage Message, AnswerKind Kind, QuotaDay? ChargedDay = null, DateTimeOffset? QuotaResetsAt = null);
+public sealed record SealedAnswer(
+    InboundMessage Message,
+    AnswerKind Kind,
+    bool Charged = false,
+    DateTimeOffset? QuotaResetsAt = null,
+    string? ClaimOwner = null);
 
 /// <summary>An envelope that cannot be opened. Its message never says anything about the content.</summary>
 public sealed class EnvelopeException(string message) : Exception(message);

@@ -1,16 +1,19 @@
 namespace ChatBot.Core.Quotas;
 
 /// <summary>
-/// Counts questions per user and day, atomically. Two implementations: process memory, and one Redis Lua script
-/// (check + INCR + expiry at the next local midnight) shared by every instance.
+/// Counts questions per user and day, atomically. A charge is keyed by the message: charging a message that is
+/// already charged (a platform retry after a timeout) counts nothing new, and a refund gives back only a charge
+/// that exists, once. The burst limit is a sliding minute of charges, so refunded and failed intakes do not use
+/// it up. Two implementations: process memory, and Redis Lua scripts shared by every instance.
 /// </summary>
 public interface IQuotaLedger
 {
-    /// <summary>Charges one question unless the user is at <paramref name="limit"/> for the day or at the burst limit.</summary>
-    Task<QuotaCharge> TryChargeAsync(string user, QuotaDay day, int limit, int burstPerMinute, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>Charges <paramref name="charge"/> unless the user is at <paramref name="limit"/> for the day or at the burst limit.</summary>
+    Task<QuotaCharge> TryChargeAsync(string user, string charge, QuotaDay day, int limit, int burstPerMinute, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Gives a charge back: the system failed, not the user.</summary>
-    Task RefundAsync(string user, QuotaDay day, CancellationToken cancellationToken);
+    /// <summary>Gives the charge back (the system failed, not the user).</summary>
+    /// <returns>True when there was such a charge to give back.</returns>
+    Task<bool> RefundAsync(string user, string charge, CancellationToken cancellationToken);
 }
 
 public enum QuotaVerdict

@@ -22,12 +22,13 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
             return new QuotaDecision(false, false, day, QuotaVerdict.OverDaily);
         }
 
-        var charge = await ledger.TryChargeAsync(UserKey(message), day, limit.Value, current.BurstPerMinute, now, cancellationToken);
+        var charge = await ledger.TryChargeAsync(UserKey(message), message.DedupeKey, day, limit.Value, current.BurstPerMinute, now, cancellationToken);
         return new QuotaDecision(charge.Verdict == QuotaVerdict.Charged, charge.Verdict == QuotaVerdict.Charged, day, charge.Verdict);
     }
 
-    public Task RefundAsync(InboundMessage message, QuotaDay day, CancellationToken cancellationToken) =>
-        ledger.RefundAsync(UserKey(message), day, cancellationToken);
+    /// <summary>Gives back this message's charge, if it has one; a second refund gives back nothing.</summary>
+    public Task<bool> RefundAsync(InboundMessage message, CancellationToken cancellationToken) =>
+        ledger.RefundAsync(UserKey(message), message.DedupeKey, cancellationToken);
 
     // One person's ids differ between platforms; each platform's sender counts on its own.
     private static string UserKey(InboundMessage message) => $"{message.Platform}:{message.SenderId}";

@@ -4,28 +4,30 @@ namespace ChatBot.Core.Replies;
 
 /// <summary>
 /// Outbound sends per conversation within the platform's documented rate (DingTalk: 20 a minute per group;
-/// WeCom app: 30 a minute per member), so the bot waits its turn politely instead of being throttled or,
-/// worse, silently dropped (wecom.md §5).
+/// WeCom app: 30 a minute per member), so the bot is not throttled or, worse, silently dropped (wecom.md §5).
+/// A send over the rate does not wait here: <see cref="PacingException"/> reschedules its job.
 /// </summary>
 public sealed class ConversationRateLimiter(int perMinute) : IDisposable
 {
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private const int Segments = 6;
+
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
         {
             PermitLimit = perMinute,
-            Window = TimeSpan.FromMinutes(1),
-            SegmentsPerWindow = 6,
-            QueueLimit = 1000,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            Window = Window,
+            SegmentsPerWindow = Segments,
+            QueueLimit = 0,
         }));
 
-    /// <summary>Waits until the conversation may receive another message.</summary>
-    public async Task WaitAsync(string conversation, CancellationToken cancellationToken)
+    /// <summary>Takes a permit for the conversation now, or throws <see cref="PacingException"/> saying when to come back.</summary>
+    public void Acquire(string conversation)
     {
-        using var lease = await _limiter.AcquireAsync(conversation, 1, cancellationToken);
+        using var lease = _limiter.AttemptAcquire(conversation);
         if (!lease.IsAcquired)
         {
-            throw new InvalidOperationException("Too many replies are waiting for one conversation's rate limit.");
+            throw new PacingException(lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window / Segments);
         }
     }
 

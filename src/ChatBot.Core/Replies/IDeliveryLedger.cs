@@ -6,35 +6,53 @@ using StackExchange.Redis;
 namespace ChatBot.Core.Replies;
 
 /// <summary>
-/// Records that a message's answer was sent, so a Hangfire retry after a crash never sends it twice.
-/// Memory for one instance, Redis when several share the queue.
+/// Records, per message and per part, whether an answer was sent — or attempted with an unknown outcome — so a
+/// retry never sends twice what a platform cannot de-duplicate. Memory for one instance, Redis when several share
+/// the queue.
 /// </summary>
 public interface IDeliveryLedger
 {
-    Task<bool> WasSentAsync(string messageKey, CancellationToken cancellationToken);
+    Task<DeliveryState> GetAsync(string key, CancellationToken cancellationToken);
 
-    Task MarkSentAsync(string messageKey, CancellationToken cancellationToken);
+    /// <summary>Sets the state; <see cref="DeliveryState.None"/> forgets the key.</summary>
+    Task SetAsync(string key, DeliveryState state, CancellationToken cancellationToken);
+}
+
+public enum DeliveryState
+{
+    None,
+
+    /// <summary>A send began and its outcome is not known (a timeout, a dropped connection, a 5xx).</summary>
+    Attempted,
+
+    Sent,
 }
 
 internal sealed class MemoryDeliveryLedger(TimeProvider clock) : IDeliveryLedger
 {
     private static readonly TimeSpan Keep = TimeSpan.FromDays(1);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _sent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DeliveryState State, DateTimeOffset At)> _records = new(StringComparer.Ordinal);
 
-    public Task<bool> WasSentAsync(string messageKey, CancellationToken cancellationToken) =>
-        Task.FromResult(_sent.TryGetValue(messageKey, out var at) && clock.GetUtcNow() - at < Keep);
+    public Task<DeliveryState> GetAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(_records.TryGetValue(key, out var record) && clock.GetUtcNow() - record.At < Keep ? record.State : DeliveryState.None);
 
-    public Task MarkSentAsync(string messageKey, CancellationToken cancellationToken)
+    public Task SetAsync(string key, DeliveryState state, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        _sent[messageKey] = now;
-        if (_sent.Count > 10_000)
+        if (state == DeliveryState.None)
         {
-            foreach (var (key, at) in _sent)
+            _records.TryRemove(key, out _);
+            return Task.CompletedTask;
+        }
+
+        _records[key] = (state, now);
+        if (_records.Count > 10_000)
+        {
+            foreach (var (old, record) in _records)
             {
-                if (now - at >= Keep)
+                if (now - record.At >= Keep)
                 {
-                    _sent.TryRemove(key, out _);
+                    _records.TryRemove(old, out _);
                 }
             }
         }
@@ -45,11 +63,21 @@ internal sealed class MemoryDeliveryLedger(TimeProvider clock) : IDeliveryLedger
 
 internal sealed class RedisDeliveryLedger(IConnectionMultiplexer redis) : IDeliveryLedger
 {
-    public async Task<bool> WasSentAsync(string messageKey, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().KeyExistsAsync(Key(messageKey));
+    public async Task<DeliveryState> GetAsync(string key, CancellationToken cancellationToken) =>
+        (string?)await redis.GetDatabase().StringGetAsync(Key(key)) switch
+        {
+            null => DeliveryState.None,
+            "a" => DeliveryState.Attempted,
+            _ => DeliveryState.Sent,
+        };
 
-    public async Task MarkSentAsync(string messageKey, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().StringSetAsync(Key(messageKey), 1, TimeSpan.FromDays(1));
+    public async Task SetAsync(string key, DeliveryState state, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        _ = state == DeliveryState.None
+            ? await db.KeyDeleteAsync(Key(key))
+            : await db.StringSetAsync(Key(key), state == DeliveryState.Attempted ? "a" : "s", TimeSpan.FromDays(1));
+    }
 
-    private static RedisKey Key(string messageKey) => "chatbot:sent:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageKey)));
+    private static RedisKey Key(string key) => "chatbot:sent:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

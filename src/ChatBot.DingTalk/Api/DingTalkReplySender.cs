@@ -1,6 +1,7 @@
 using System.Text;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk.Api;
@@ -9,7 +10,12 @@ namespace ChatBot.DingTalk.Api;
 /// Replies through the <c>sessionWebhook</c> while it lives (in groups, @-ing the asker), otherwise — or when it
 /// answers 300001 — through the OpenAPI group or 1:1 send. 20 messages a minute per conversation (dingtalk.md §3).
 /// </summary>
-internal sealed class DingTalkReplySender(DingTalkApiClient api, IOptionsMonitor<DingTalkOptions> options, IDeliveryLedger delivery, TimeProvider clock)
+internal sealed partial class DingTalkReplySender(
+    DingTalkApiClient api,
+    IOptionsMonitor<DingTalkOptions> options,
+    IDeliveryLedger delivery,
+    TimeProvider clock,
+    ILogger<DingTalkReplySender> logger)
     : IReplySender
 {
     /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
@@ -25,22 +31,27 @@ internal sealed class DingTalkReplySender(DingTalkApiClient api, IOptionsMonitor
         var webhook = UsableWebhook(route);
         for (var i = 0; i < parts.Count; i++)
         {
-            var partKey = $"{message.DedupeKey}#{i}";
-            if (await delivery.WasSentAsync(partKey, cancellationToken))
+            // DingTalk has no duplicate check: a part whose send may have arrived is never sent again.
+            var part = parts[i];
+            var sent = await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.AtMostOnce, async ct =>
             {
-                continue;
-            }
-
-            await _perConversation.WaitAsync(route.ConversationId, cancellationToken);
-            if (webhook is null || !await api.SendToWebhookAsync(webhook, parts[i], group ? route.SenderStaffId : null, cancellationToken))
+                _perConversation.Acquire(route.ConversationId);
+                if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct))
+                {
+                    webhook = null;
+                    await SendThroughOpenApiAsync(route, group, part, ct);
+                }
+            }, cancellationToken);
+            if (!sent)
             {
-                webhook = null;
-                await SendThroughOpenApiAsync(route, group, parts[i], cancellationToken);
+                LogNotResent(logger, i);
             }
-
-            await delivery.MarkSentAsync(partKey, CancellationToken.None);
         }
     }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning,
+        Message = "Part {Part} of an answer ended with an unknown outcome earlier; DingTalk cannot drop repeats, so it is not sent again")]
+    private static partial void LogNotResent(ILogger logger, int part);
 
     /// <summary>
     /// The limit is on msgParam, a JSON string, where quotes, backslashes and newlines take two bytes (control

@@ -74,7 +74,7 @@ internal sealed partial class DingTalkCallbackEndpoint(
             new DingTalkRoute(message.SessionWebhook, message.SessionWebhookExpiresAt, message.ConversationId, robotCode, message.SenderStaffId),
             clock.GetUtcNow());
         var outcome = await intake.AcceptAsync(inbound, context.RequestAborted);
-        return outcome == IntakeOutcome.Unavailable
+        return outcome.AsksForRetry()
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
             : Results.Content(Empty, "application/json");
     }

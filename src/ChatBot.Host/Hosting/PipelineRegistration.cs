@@ -20,12 +20,16 @@ namespace ChatBot.Host.Hosting;
 /// </summary>
 internal static class PipelineRegistration
 {
+    private const string HangfirePrefix = "chatbot:hangfire:";
+
     public static IHostApplicationBuilder AddMessagePipeline(this IHostApplicationBuilder builder, RedisOptions redis, int inferenceParallelism)
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
         services.AddOptions<IntakeOptions>().Bind(builder.Configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(builder.Configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis.Enabled));
+        services.AddOptions<AnswerOptions>().Bind(builder.Configuration.GetSection(AnswerOptions.Section));
         var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
 
         services.AddOptions<ScreeningOptions>().Bind(builder.Configuration.GetSection(ScreeningOptions.Section));
@@ -39,7 +43,9 @@ internal static class PipelineRegistration
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
         services.AddSingleton<ConversationMemory>();
-        services.AddSingleton(new EnvelopeSealer(EnvelopeKey(queue, redis)));
+        // Validated by QueueOptionsValidator with every other setting; a bad key never gets this far.
+        services.AddSingleton(provider => new EnvelopeSealer(QueueOptionsValidator.Key(provider.GetRequiredService<IOptions<QueueOptions>>().Value)
+            ?? RandomNumberGenerator.GetBytes(32)));
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
         services.AddHostedService<AdminFilesCheck>();
@@ -49,6 +55,7 @@ internal static class PipelineRegistration
             services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
             services.AddSingleton<IStreamStore, RedisStreamStore>();
+            services.AddHostedService<RedisPersistenceCheck>();
         }
         else
         {
@@ -58,19 +65,25 @@ internal static class PipelineRegistration
             services.AddSingleton<IStreamStore, MemoryStreamStore>();
         }
 
+        var invisibility = (builder.Configuration.GetValue<TimeSpan?>("Inference:RequestTimeout") ?? TimeSpan.FromMinutes(3)) + TimeSpan.FromMinutes(10);
         // This app's own storage, registered before AddHangfire so the client and the server resolve it rather than
         // the process-wide JobStorage.Current that Hangfire's static configuration would otherwise hand out.
         services.AddSingleton<JobStorage>(provider => redis.Enabled
             ? new RedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
             {
-                Prefix = "chatbot:hangfire:",
+                Prefix = HangfirePrefix,
                 Db = provider.GetRequiredService<ConfigurationOptions>().DefaultDatabase ?? 0,
+                // A job still fetched this long after it started is taken for lost even if its server lives: longer
+                // than the longest answer (Inference:RequestTimeout plus sending). Dead servers are rescued far sooner.
+                InvisibilityTimeout = invisibility,
+                // The fallback poll behind pub/sub wake-ups.
+                FetchTimeout = TimeSpan.FromSeconds(15),
             })
             : new Hangfire.InMemory.InMemoryStorage());
         services.AddHangfire((provider, config) =>
         {
             // Global filters are static: replace ours (and Hangfire's default 10-attempt retry) instead of adding more.
-            foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute or DeleteWhenDoneFilter).ToList())
+            foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute or DeleteWhenDoneFilter or PacingFilter).ToList())
             {
                 GlobalJobFilters.Filters.Remove(filter.Instance);
             }
@@ -79,6 +92,7 @@ internal static class PipelineRegistration
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings()
                 .UseFilter(new DeleteWhenDoneFilter())
+                .UseFilter(new PacingFilter())
                 .UseFilter(new AutomaticRetryAttribute
                 {
                     Attempts = queue.Retries,
@@ -89,12 +103,24 @@ internal static class PipelineRegistration
         });
         if (queue.RunWorkers)
         {
-            services.AddHangfireServer(options =>
+            services.AddHangfireServer((provider, options) =>
             {
                 options.WorkerCount = queue.WorkerCount > 0 ? queue.WorkerCount : inferenceParallelism;
                 options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                // Hangfire's defaults (5-min server timeout and check) leave a killed instance's answers waiting longer
+                // than WeCom's 6-minute stream window. A live server beats every 5 s; one silent for 20 s is dead.
+                options.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                options.ServerCheckInterval = TimeSpan.FromSeconds(5);
+                options.ServerTimeout = TimeSpan.FromSeconds(20);
             });
+            if (redis.Enabled)
+            {
+                // Hangfire's hosted server runs every IBackgroundProcess registered in the container beside its workers.
+                services.AddSingleton<Hangfire.Server.IBackgroundProcess>(provider => new DeadServerJobRescuer(provider.GetRequiredService<IConnectionMultiplexer>(),
+                    HangfirePrefix, TimeSpan.FromSeconds(5), provider.GetRequiredService<ILogger<DeadServerJobRescuer>>()));
+            }
         }
+
         return builder;
     }
 
@@ -117,28 +143,5 @@ internal static class PipelineRegistration
         {
             services.AddSingleton(TimeProvider.System);
         }
-    }
-
-    private static byte[] EnvelopeKey(QueueOptions queue, RedisOptions redis)
-    {
-        if (string.IsNullOrWhiteSpace(queue.EnvelopeKey))
-        {
-            if (redis.Enabled)
-            {
-                throw new OptionsValidationException(QueueOptions.Section, typeof(QueueOptions),
-                    ["Queue:EnvelopeKey is required when Redis:ConnectionString is set, so every instance can open every queued envelope. Generate one with: openssl rand -base64 32"]);
-            }
-
-            return RandomNumberGenerator.GetBytes(32);
-        }
-
-        var key = new byte[48];
-        if (!Convert.TryFromBase64String(queue.EnvelopeKey, key, out var written) || written != 32)
-        {
-            throw new OptionsValidationException(QueueOptions.Section, typeof(QueueOptions),
-                [$"Queue:EnvelopeKey must be Base64 of exactly 32 bytes (openssl rand -base64 32); it decodes to {(written > 0 ? written + " bytes" : "nothing")}."]);
-        }
-
-        return key[..32];
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.WeCom.Api;
@@ -17,16 +18,14 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
         var parts = ReplySplitter.Split(text, MaxBytes);
         for (var i = 0; i < parts.Count; i++)
         {
-            // Each part is recorded, so a retry after part 2 failed does not send part 1 again.
-            var partKey = $"{message.DedupeKey}#{i}";
-            if (await delivery.WasSentAsync(partKey, cancellationToken))
+            // Each part is recorded, so a retry after part 2 failed does not send part 1 again. A part whose outcome is
+            // unknown is sent again: the same text inside WeCom's duplicate-check window is dropped by WeCom.
+            var part = parts[i];
+            await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.Resend, async ct =>
             {
-                continue;
-            }
-
-            await _perMember.WaitAsync(route.UserId, cancellationToken);
-            await api.SendTextAsync(route.UserId, route.AgentId, parts[i], cancellationToken);
-            await delivery.MarkSentAsync(partKey, CancellationToken.None);
+                _perMember.Acquire(route.UserId);
+                await api.SendTextAsync(route.UserId, route.AgentId, part, ct);
+            }, cancellationToken);
         }
     }
 }
@@ -36,7 +35,8 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
 /// refresh callbacks read — with the one-shot <c>response_url</c> (markdown, ≤ 20,480 bytes, one call per URL) as
 /// the fallback when no refresh picks the finished answer up in time (wecom.md §2).
 /// </summary>
-internal sealed class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<WeComOptions> options, IStreamStore streams, TimeProvider clock)
+internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<WeComOptions> options, IStreamStore streams, IDeliveryLedger delivery,
+    TimeProvider clock, ILogger<WeComAiBotReplySender> logger)
     : IStreamingReplySender
 {
     public const int MaxBytes = 20480;
@@ -71,8 +71,17 @@ internal sealed class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<
             throw new PlatformApiException("WeCom", "response_url host is not in WeCom:AllowedReplyHosts", transient: false);
         }
 
-        await api.RespondAsync(new Uri(route.ResponseUrl), content, cancellationToken);
+        // One call per URL: after an unknown outcome the URL may be spent and the answer shown, so it is not called again.
+        if (!await PartDelivery.SendAsync(delivery, message.DedupeKey + "#response_url", ResendPolicy.AtMostOnce,
+                ct => api.RespondAsync(new Uri(route.ResponseUrl), content, ct), cancellationToken))
+        {
+            LogNotResent(logger);
+        }
     }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning,
+        Message = "An earlier response_url call ended with an unknown outcome; the one-shot URL is not called again")]
+    private static partial void LogNotResent(ILogger logger);
 
     private static string Fit(string text) =>
         Encoding.UTF8.GetByteCount(text) <= MaxBytes ? text : ReplySplitter.Head(text, MaxBytes - 32) + "\n\n…(truncated)";

@@ -71,7 +71,7 @@ internal sealed class WeComAiBotEndpoint
         }
 
         var outcome = await _intake.AcceptAsync(inbound, context.RequestAborted);
-        if (outcome == IntakeOutcome.Unavailable)
+        if (outcome.AsksForRetry())
         {
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }

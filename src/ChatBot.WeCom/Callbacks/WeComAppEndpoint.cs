@@ -71,7 +71,7 @@ internal sealed class WeComAppEndpoint
             new WeComAppRoute(_options.AgentId, message.FromUserName),
             _clock.GetUtcNow());
         var outcome = await _intake.AcceptAsync(inbound, context.RequestAborted);
-        return outcome == IntakeOutcome.Unavailable ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok();
+        return outcome.AsksForRetry() ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok();
     }
 
     private static string? ReadEncrypt(byte[] body)

@@ -37,7 +37,8 @@ public sealed class QuotaTests : IDisposable
         var allowed = 0;
         for (var i = 0; i < tries; i++)
         {
-            allowed += (await _gate.ChargeAsync(message, CancellationToken.None)).Allowed ? 1 : 0;
+            // Each try is another message: a charge is keyed by the message.
+            allowed += (await _gate.ChargeAsync(message with { MessageId = Guid.NewGuid().ToString() }, CancellationToken.None)).Allowed ? 1 : 0;
         }
 
         return allowed;
@@ -70,13 +71,28 @@ public sealed class QuotaTests : IDisposable
     }
 
     [Fact]
-    public async Task A_refund_gives_one_question_back()
+    public async Task A_refund_gives_back_exactly_the_charge_it_names_once()
     {
         var message = Message("someone");
-        Assert.Equal(3, await Allowed(message, 3));
-        var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
-        await _gate.RefundAsync(message, day, CancellationToken.None);
+        Assert.True((await _gate.ChargeAsync(message, CancellationToken.None)).Allowed);
+        Assert.Equal(2, await Allowed(message, 3));
+
+        Assert.True(await _gate.RefundAsync(message, CancellationToken.None));
+        Assert.False(await _gate.RefundAsync(message, CancellationToken.None), "a second refund of one charge gives nothing back");
+        Assert.False(await _gate.RefundAsync(Message("someone"), CancellationToken.None), "a message never charged is not refunded");
         Assert.Equal(1, await Allowed(message, 3));
+    }
+
+    [Fact]
+    public async Task Charging_a_message_again_counts_it_once()
+    {
+        var message = Message("someone");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True((await _gate.ChargeAsync(message, CancellationToken.None)).Allowed, "a platform retry of a charged message is still allowed");
+        }
+
+        Assert.Equal(2, await Allowed(message, 5));
     }
 
     [Fact]
@@ -85,25 +101,29 @@ public sealed class QuotaTests : IDisposable
         var ledger = new MemoryQuotaLedger();
         var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.Utc);
         var results = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(() =>
-            ledger.TryChargeAsync("u", day, 10, 0, _clock.GetUtcNow(), CancellationToken.None))));
+            ledger.TryChargeAsync("u", Guid.NewGuid().ToString(), day, 10, 0, _clock.GetUtcNow(), CancellationToken.None))));
 
         Assert.Equal(10, results.Count(r => r.Verdict == QuotaVerdict.Charged));
     }
 
     [Fact]
-    public async Task Burst_limit_applies_per_minute()
+    public async Task Burst_limit_is_a_sliding_minute_and_a_refund_frees_its_place()
     {
         var ledger = new MemoryQuotaLedger();
         var day = QuotaDay.At(_clock.GetUtcNow(), TimeZoneInfo.Utc);
-        var verdicts = new List<QuotaVerdict>();
-        for (var i = 0; i < 4; i++)
-        {
-            verdicts.Add((await ledger.TryChargeAsync("u", day, 100, 2, _clock.GetUtcNow(), CancellationToken.None)).Verdict);
-        }
+        async Task<QuotaVerdict> Charge(string id) => (await ledger.TryChargeAsync("u", id, day, 100, 2, _clock.GetUtcNow(), CancellationToken.None)).Verdict;
 
-        _clock.Advance(TimeSpan.FromMinutes(1));
-        verdicts.Add((await ledger.TryChargeAsync("u", day, 100, 2, _clock.GetUtcNow(), CancellationToken.None)).Verdict);
-        Assert.Equal([QuotaVerdict.Charged, QuotaVerdict.Charged, QuotaVerdict.OverBurst, QuotaVerdict.OverBurst, QuotaVerdict.Charged], verdicts);
+        Assert.Equal(QuotaVerdict.Charged, await Charge("a"));
+        _clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(QuotaVerdict.Charged, await Charge("b"));
+        Assert.Equal(QuotaVerdict.OverBurst, await Charge("c"));
+        // A calendar minute would have reset here; a sliding one still counts "a" (40 s + 10 s ago) and "b".
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(QuotaVerdict.OverBurst, await Charge("c"));
+        Assert.True(await ledger.RefundAsync("u", "b", CancellationToken.None));
+        Assert.Equal(QuotaVerdict.Charged, await Charge("c"));
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal(QuotaVerdict.Charged, await Charge("d"));
     }
 
     [Theory]

@@ -1,0 +1,72 @@
+using Hangfire.Server;
+using StackExchange.Redis;
+
+namespace ChatBot.Host.Hosting;
+
+/// <summary>
+/// Puts a job back in its queue as soon as the server that fetched it is known dead, so a <c>kill -9</c> costs
+/// seconds, not minutes.
+/// </summary>
+/// <remarks>
+/// Hangfire.Redis.StackExchange requeues such jobs only from a watcher that sleeps a fixed minute between passes,
+/// after Hangfire's watchdog has removed the dead server (<c>ServerTimeout</c>, which this host shortens). This
+/// process looks every few seconds at the same evidence the library uses — the job's <c>ServerId</c> names a server
+/// whose record is gone — and requeues with one atomic script that only pushes a job it removed from the fetched
+/// list, so it never races the library's watcher (or another instance's rescuer) into queueing a job twice.
+/// </remarks>
+internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis, string prefix, TimeSpan interval, ILogger<DeadServerJobRescuer> logger)
+    : IBackgroundProcess
+{
+    // KEYS: fetched list, queue, job hash. ARGV: job id, fetch channel.
+    private const string RequeueScript = """
+        if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+        redis.call('RPUSH', KEYS[2], ARGV[1])
+        redis.call('HDEL', KEYS[3], 'Fetched', 'Checked')
+        redis.call('PUBLISH', ARGV[2], ARGV[1])
+        return 1
+        """;
+
+    public void Execute(BackgroundProcessContext context)
+    {
+        try
+        {
+            Rescue();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis away: the next pass tries again; the library's own watcher remains the slower backstop.
+            LogFailed(logger, ex.GetType().Name);
+        }
+
+        context.StoppingToken.WaitHandle.WaitOne(interval);
+    }
+
+    private void Rescue()
+    {
+        var db = redis.GetDatabase();
+        foreach (var queue in db.SetMembers(prefix + "queues"))
+        {
+            var fetched = $"{prefix}queue:{queue}:dequeued";
+            foreach (var jobId in db.ListRange(fetched))
+            {
+                var serverId = db.HashGet($"{prefix}job:{jobId}:state", "ServerId");
+                if (serverId.IsNullOrEmpty || db.HashExists($"{prefix}server:{serverId}", "StartedAt"))
+                {
+                    continue;
+                }
+
+                if ((int)db.ScriptEvaluate(RequeueScript, [fetched, $"{prefix}queue:{queue}", $"{prefix}job:{jobId}"],
+                        [jobId, prefix + "JobFetchChannel"]) == 1)
+                {
+                    LogRequeued(logger, jobId.ToString());
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died; queued again")]
+    private static partial void LogRequeued(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "Dead-server rescue pass failed: {ErrorType}")]
+    private static partial void LogFailed(ILogger logger, string errorType);
+}

@@ -1,0 +1,44 @@
+using StackExchange.Redis;
+
+namespace ChatBot.Host.Hosting;
+
+/// <summary>
+/// Warns at start when Redis keeps nothing on disk: a Redis restart would then lose every queued message that was
+/// already acknowledged to the platform. The queue holds only ciphertext, so persistence costs the privacy promise
+/// nothing; deploy/ runs Redis with the append-only file on.
+/// </summary>
+internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis, ILogger<RedisPersistenceCheck> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var server = redis.GetServers().FirstOrDefault(s => s.IsConnected) ?? redis.GetServers().First();
+            var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            var aof = info.GetValueOrDefault("aof_enabled") == "1";
+            if (!aof)
+            {
+                var rdb = info.GetValueOrDefault("rdb_last_save_time") is { } saved && saved != "0";
+                LogNotPersisting(logger, rdb ? "only RDB snapshots, losing what came since the last one" : "nothing");
+            }
+            else
+            {
+                LogPersisting(logger);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+        {
+            LogUnknown(logger, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 1410, Level = LogLevel.Warning,
+        Message = "Redis does not write an append-only file (appendonly no): a Redis restart keeps {Kept}, and queued messages already acknowledged to the platforms would be lost. Run Redis with --appendonly yes (deploy/ does).")]
+    private static partial void LogNotPersisting(ILogger logger, string kept);
+
+    [LoggerMessage(EventId = 1411, Level = LogLevel.Information, Message = "Redis persists to its append-only file: queued messages survive a Redis restart")]
+    private static partial void LogPersisting(ILogger logger);
+
+    [LoggerMessage(EventId = 1412, Level = LogLevel.Warning, Message = "Could not tell whether Redis persists ({ErrorType}); queued messages survive a Redis restart only with appendonly yes")]
+    private static partial void LogUnknown(ILogger logger, string errorType);
+}
