@@ -7,13 +7,18 @@ namespace ChatBot.Host.Hosting;
 /// already acknowledged to the platform. The queue holds only ciphertext, so persistence costs the privacy promise
 /// nothing; deploy/ runs Redis with the append-only file on.
 /// </summary>
-internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis, ILogger<RedisPersistenceCheck> logger) : BackgroundService
+internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, ILogger<RedisPersistenceCheck> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            var server = redis.GetServers().FirstOrDefault(s => s.IsConnected) ?? redis.GetServers().First();
+            // INFO is an admin command to StackExchange.Redis: one short-lived admin connection asks, then closes.
+            var admin = redis.Clone();
+            admin.AllowAdmin = true;
+            admin.AbortOnConnectFail = true;
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(admin);
+            var server = connection.GetServers().First();
             var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
             var aof = info.GetValueOrDefault("aof_enabled") == "1";
             if (!aof)
@@ -26,7 +31,7 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
                 LogPersisting(logger);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogUnknown(logger, ex.GetType().Name);
         }

@@ -215,8 +215,10 @@ public sealed class WeComCallbackTests : IDisposable
         await _client.PostAsync(PlatformCallbacks.AiBot("msg-log", "SECRET-MARKER-7f3a 工资单"));
 
         Assert.Single(_app.Queue!.Queued);
-        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1100 && l.Line.Contains("zhangsan", StringComparison.Ordinal));
-        Assert.DoesNotContain(_app.Logs.Lines, l => l.Line.Contains("SECRET-MARKER-7f3a", StringComparison.Ordinal) || l.Line.Contains("msg-log", StringComparison.Ordinal));
+        // Identifiers are logged as the same short hash everywhere (Privacy/LogId): correlatable, not a directory of users.
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1100 && l.Line.Contains("sender=" + ChatBot.Core.Privacy.LogId.Hash("zhangsan"), StringComparison.Ordinal));
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Line.Contains("SECRET-MARKER-7f3a", StringComparison.Ordinal) || l.Line.Contains("msg-log", StringComparison.Ordinal)
+            || l.Line.Contains("zhangsan", StringComparison.Ordinal));
     }
 
     private static string Replace(string s, string a, string b) => s.Replace(a, b, StringComparison.Ordinal);
