@@ -1,3 +1,4 @@
+using ChatBot.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk;
@@ -19,8 +20,12 @@ public sealed class DingTalkOptions
     /// <summary>New API (tokens, group and 1:1 sends); configurable for tests and overseas tenants (api.dingtalk.io).</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.dingtalk.com");
 
-    /// <summary>How far the <c>timestamp</c> header may be from our clock: ±1 h (dingtalk.md §2).</summary>
-    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How far the <c>timestamp</c> header may be from our clock. DingTalk accepts ±1 h (dingtalk.md §2), but its
+    /// signature covers only the timestamp, so a captured header pair could carry any body for that long. Five
+    /// minutes covers clock skew and redelivery; each signature also serves only the first message it carried.
+    /// </summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Hosts a callback's <c>sessionWebhook</c> may point to (no server-side request forgery).</summary>
     public List<string> AllowedReplyHosts { get; set; } = ["oapi.dingtalk.com"];
@@ -35,6 +40,19 @@ internal sealed class DingTalkOptionsValidator : IValidateOptions<DingTalkOption
     public ValidateOptionsResult Validate(string? name, DingTalkOptions options)
     {
         var errors = new List<string>();
+        foreach (var (key, value) in new[] { ("DingTalk:ClientId", options.ClientId), ("DingTalk:ClientSecret", options.ClientSecret), ("DingTalk:RobotCode", options.RobotCode) })
+        {
+            if (Placeholder.Is(value))
+            {
+                errors.Add(Placeholder.Message(key, key.Replace(":", "__", StringComparison.Ordinal)));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(errors);
+        }
+
         if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("http" or "https"))
         {
             errors.Add($"DingTalk:ApiBaseUrl must be an absolute http(s) URL; got '{options.ApiBaseUrl}'.");

@@ -11,23 +11,35 @@ if (await CliVerbs.TryRunAsync(args) is { } exitCode)
     return exitCode;
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddSettingsFiles(builder.Environment.ContentRootPath);
-builder.AddDemoProfile();
-var redis = builder.AddRedis();
-var parallelism = builder.AddChatClient();
-builder.AddMessagePipeline(redis, parallelism);
-builder.AddWeCom();
-builder.AddDingTalk();
+WebApplicationBuilder? builder = null;
+try
+{
+    builder = WebApplication.CreateBuilder(args);
+    builder.Configuration.AddSettingsFiles(builder.Environment.ContentRootPath);
+    builder.AddDemoProfile();
+    var redis = builder.AddRedis();
+    var parallelism = builder.AddChatClient();
+    builder.AddMessagePipeline(redis, parallelism);
+    builder.AddWeCom();
+    builder.AddDingTalk();
 
-var app = builder.Build();
-app.MapHealth();
-app.MapWeCom();
-app.MapDingTalk();
-app.MapDemo();
-app.MapAdminDashboard();
-app.Run();
-return 0;
+    var app = builder.Build();
+    // Every option validated now, together, before the routes below read any of them.
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+    app.MapHealth();
+    app.MapWeCom();
+    app.MapDingTalk();
+    app.MapDemo();
+    app.MapAdminDashboard();
+    await app.RunAsync();
+    return 0;
+}
+// The integration tests' host (environment Testing) receives the exception itself, to assert on it.
+catch (Exception error) when (error is not HostAbortedException && builder?.Environment.EnvironmentName != "Testing"
+                              && StartupFailure.IsConfigurationProblem(error))
+{
+    return StartupFailure.Report(error, Console.Error);
+}
 
 /// <summary>Visible to WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

@@ -1,3 +1,4 @@
+using ChatBot.Core.Configuration;
 using ChatBot.WeCom.Crypto;
 using Microsoft.Extensions.Options;
 
@@ -72,6 +73,25 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         if (options.TimestampTolerance <= TimeSpan.Zero)
         {
             errors.Add($"WeCom:TimestampTolerance must be positive; got '{options.TimestampTolerance}'.");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("WeCom:AiBot:Token", options.AiBot.Token), ("WeCom:AiBot:EncodingAesKey", options.AiBot.EncodingAesKey),
+            ("WeCom:App:CorpId", options.App.CorpId), ("WeCom:App:Token", options.App.Token),
+            ("WeCom:App:EncodingAesKey", options.App.EncodingAesKey), ("WeCom:App:Secret", options.App.Secret),
+        })
+        {
+            if (Placeholder.Is(value))
+            {
+                errors.Add(Placeholder.Message(key, key.Replace(":", "__", StringComparison.Ordinal)));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            // A placeholder makes every other rule about that channel noise.
+            return ValidateOptionsResult.Fail(errors);
         }
 
         var bot = options.AiBot;

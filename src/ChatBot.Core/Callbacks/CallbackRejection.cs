@@ -11,6 +11,12 @@ public enum CallbackRejection
     StaleTimestamp,
     ReceiveIdMismatch,
     DecryptionFailed,
+
+    /// <summary>A signature already used for another message: a captured header pair replayed with a forged body.</summary>
+    SignatureReplayed,
+
+    /// <summary>The body names another bot than the one configured (DingTalk robotCode).</summary>
+    WrongRecipient,
 }
 
 public static class CallbackRejectionExtensions
@@ -25,6 +31,8 @@ public static class CallbackRejectionExtensions
         CallbackRejection.SignatureMismatch => 401,
         CallbackRejection.StaleTimestamp => 401,
         CallbackRejection.ReceiveIdMismatch => 403,
+        CallbackRejection.SignatureReplayed => 401,
+        CallbackRejection.WrongRecipient => 403,
         _ => 400,
     };
 
@@ -42,6 +50,8 @@ public static class CallbackRejectionExtensions
         CallbackRejection.StaleTimestamp => "stale_timestamp",
         CallbackRejection.ReceiveIdMismatch => "receiveid_mismatch",
         CallbackRejection.DecryptionFailed => "decryption_failed",
+        CallbackRejection.SignatureReplayed => "signature_replayed",
+        CallbackRejection.WrongRecipient => "wrong_recipient",
         _ => "rejected",
     };
 }

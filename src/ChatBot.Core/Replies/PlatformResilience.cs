@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using System.Net.Http;
 using Polly;
 
 namespace ChatBot.Core.Replies;
@@ -7,13 +8,20 @@ namespace ChatBot.Core.Replies;
 /// <summary>
 /// The shape every platform API pipeline shares: an overall timeout, jittered exponential retries decided by the
 /// platform's own predicate (which reads its error codes and knows which calls are idempotent), a circuit breaker,
-/// and a per-attempt timeout.
+/// and a per-attempt timeout. The predicate is handed the request itself: after a timeout or a dropped connection
+/// there is no response to tell which call it was. Redirects are never followed: a reply host on the allow-list
+/// could otherwise send the bot, with its payload, anywhere — loopback included.
 /// </summary>
 public static class PlatformResilience
 {
     public static IHttpClientBuilder AddPlatformResilience(this IHttpClientBuilder client, string name,
-        Func<Outcome<HttpResponseMessage>, ValueTask<bool>> shouldRetry)
+        Func<HttpRequestMessage?, Outcome<HttpResponseMessage>, ValueTask<bool>> shouldRetry)
     {
+        client.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        });
         client.AddResilienceHandler(name, pipeline =>
         {
             pipeline.AddTimeout(TimeSpan.FromSeconds(30));
@@ -23,7 +31,7 @@ public static class PlatformResilience
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
-                ShouldHandle = args => shouldRetry(args.Outcome),
+                ShouldHandle = args => shouldRetry(args.Context.GetRequestMessage(), args.Outcome),
             });
             pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {

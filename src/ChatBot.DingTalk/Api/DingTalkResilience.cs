@@ -17,9 +17,9 @@ internal static class DingTalkResilience
     public static IHttpClientBuilder AddDingTalkResilience(this IHttpClientBuilder client) =>
         client.AddPlatformResilience("dingtalk", ShouldRetry);
 
-    private static async ValueTask<bool> ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    internal static async ValueTask<bool> ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
     {
-        var idempotent = outcome.Result?.RequestMessage?.RequestUri?.AbsolutePath.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) == true;
+        var idempotent = request?.RequestUri?.AbsolutePath.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) == true;
         switch (outcome)
         {
             case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:

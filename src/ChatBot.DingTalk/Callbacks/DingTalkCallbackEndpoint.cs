@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChatBot.Core.Callbacks;
+using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Pipeline;
 using ChatBot.DingTalk.Signing;
@@ -16,6 +17,7 @@ namespace ChatBot.DingTalk.Callbacks;
 internal sealed partial class DingTalkCallbackEndpoint(
     IOptions<DingTalkOptions> options,
     MessageIntake intake,
+    IDedupeStore signatures,
     IOptionsMonitor<IntakeOptions> intakeOptions,
     TimeProvider clock,
     ILogger<DingTalkCallbackEndpoint> logger)
@@ -55,6 +57,17 @@ internal sealed partial class DingTalkCallbackEndpoint(
             return Reject(CallbackRejection.MalformedBody);
         }
 
+        // The body is not signed: what it claims must at least fit this bot.
+        if (!string.IsNullOrEmpty(message.RobotCode) && message.RobotCode != _options.EffectiveRobotCode)
+        {
+            return Reject(CallbackRejection.WrongRecipient);
+        }
+
+        if (await BindSignatureAsync(sign, message.MsgId, context.RequestAborted) is { } bound)
+        {
+            return bound;
+        }
+
         if (message.Text is not { Length: > 0 } text || string.IsNullOrEmpty(message.SenderId))
         {
             LogAcknowledged(logger, message.MsgType);
@@ -79,6 +92,34 @@ internal sealed partial class DingTalkCallbackEndpoint(
             : Results.Content(Empty, "application/json");
     }
 
+    /// <summary>
+    /// One header pair serves one message: the first msgId a signature carries is recorded in the shared store (for
+    /// twice the tolerance, after which the timestamp check refuses it anyway). The same message again — a
+    /// redelivery — passes; another message under the same signature is a replay with a forged body.
+    /// </summary>
+    /// <returns>The response to send instead of going on, or null to go on.</returns>
+    private async Task<IResult?> BindSignatureAsync(string sign, string msgId, CancellationToken cancellationToken)
+    {
+        var key = "dingtalk-sign:" + sign;
+        var owner = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(msgId)))[..32];
+        var keep = _options.TimestampTolerance * 2;
+        try
+        {
+            if (await signatures.TryClaimAsync(key, owner, keep, cancellationToken) == ClaimState.Claimed
+                || await signatures.AcceptAsync(key, owner, keep, cancellationToken))
+            {
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogBindingUnavailable(logger, ex.GetType().Name);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return Reject(CallbackRejection.SignatureReplayed);
+    }
+
     private IResult Reject(CallbackRejection rejection)
     {
         LogRejected(logger, rejection.Code(), rejection.StatusCode());
@@ -87,6 +128,9 @@ internal sealed partial class DingTalkCallbackEndpoint(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "DingTalk callback rejected: {Code} ({Status})")]
     private static partial void LogRejected(ILogger logger, string code, int status);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "DingTalk signature binding unavailable ({ErrorType}); the platform will retry")]
+    private static partial void LogBindingUnavailable(ILogger logger, string errorType);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "DingTalk {MsgType} callback acknowledged, not queued")]
     private static partial void LogAcknowledged(ILogger logger, string msgType);

@@ -53,7 +53,8 @@ internal static class SimulateCommand
                 "wecom-aibot" => SimulatedCallback.WeComAiBot(Setting("WeCom:AiBot:Token"), Setting("WeCom:AiBot:EncodingAesKey"), msgId, user, text, group, now),
                 "wecom-app" => SimulatedCallback.WeComApp(Setting("WeCom:App:Token"), Setting("WeCom:App:EncodingAesKey"), Setting("WeCom:App:CorpId"),
                     int.Parse(Setting("WeCom:App:AgentId"), CultureInfo.InvariantCulture), msgId, user, text, now),
-                "dingtalk" => SimulatedCallback.DingTalk(Setting("DingTalk:ClientSecret"), msgId, user, text, group, now),
+                "dingtalk" => SimulatedCallback.DingTalk(Setting("DingTalk:ClientSecret"), msgId, user, text, group, now,
+                    robotCode: Setting("DingTalk:RobotCode") is { Length: > 0 } robotCode ? robotCode : Setting("DingTalk:ClientId")),
                 _ => throw new ArgumentException($"--platform must be wecom-aibot, wecom-app or dingtalk; got '{platform}'."),
             };
         }

@@ -13,14 +13,12 @@ internal static class AdminDashboard
     public static IEndpointRouteBuilder MapAdminDashboard(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
-        if (!options.DashboardEnabled)
+        // Credentials are checked by QueueOptionsValidator at start (placeholders and short passwords refused); this
+        // second look only keeps an invalid pair from ever being mapped.
+        if (!options.DashboardEnabled || string.IsNullOrEmpty(options.DashboardUser) || options.DashboardPassword.Length < 12
+            || ChatBot.Core.Configuration.Placeholder.Is(options.DashboardPassword))
         {
             return app;
-        }
-
-        if (string.IsNullOrEmpty(options.DashboardUser) || options.DashboardPassword.Length < 12)
-        {
-            throw new InvalidOperationException("Queue:DashboardEnabled is true, so Queue:DashboardUser and a Queue:DashboardPassword of at least 12 characters are required.");
         }
 
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

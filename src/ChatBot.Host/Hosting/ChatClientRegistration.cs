@@ -1,8 +1,10 @@
 using System.ClientModel;
+using ChatBot.Core.Configuration;
 using ChatBot.Core.Pipeline;
 using ChatBot.Host.Observability;
 using ChatBot.Inference;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using OpenAI;
 
 namespace ChatBot.Host.Hosting;
@@ -17,6 +19,7 @@ internal static class ChatClientRegistration
     public static int AddChatClient(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions();
+        builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
         switch (options.Provider)
         {
             case "Local":
@@ -29,25 +32,58 @@ internal static class ChatClientRegistration
 
                 break;
             case "OpenAI":
-                if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out var endpoint))
-                {
-                    throw new InvalidOperationException($"Inference:OpenAI:Endpoint must be an absolute URL when Inference:Provider is OpenAI; got '{options.OpenAI.Endpoint}'.");
-                }
-
-                builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
+                builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
                 builder.Services.AddSingleton(_ => new OpenAIClient(
                         new ApiKeyCredential(string.IsNullOrEmpty(options.OpenAI.ApiKey) ? "none" : options.OpenAI.ApiKey),
-                        new OpenAIClientOptions { Endpoint = endpoint })
+                        new OpenAIClientOptions { Endpoint = new Uri(options.OpenAI.Endpoint) })
                     .GetChatClient(options.OpenAI.Model)
                     .AsIChatClient());
                 break;
             default:
-                throw new InvalidOperationException($"Inference:Provider must be Local or OpenAI; got '{options.Provider}'.");
+                // No chat client: the validator stops start-up, naming the setting, together with any other problem.
+                builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
+                break;
         }
 
         var promptFile = builder.Configuration["Answers:SystemPromptFile"] is { Length: > 0 } file ? file : "config/system-prompt.md";
         builder.Services.AddKeyedSingleton<Func<string>>(AnswerJob.SystemPromptKey, (_, _) => new SystemPromptFile(promptFile).Read);
         return options.ParallelSequences;
+    }
+
+    /// <summary>Provider, endpoint, key and model file, checked with every other setting at start.</summary>
+    private sealed class InferenceOptionsValidator : IValidateOptions<InferenceOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, InferenceOptions options)
+        {
+            var errors = new List<string>();
+            switch (options.Provider)
+            {
+                case "Local":
+                    if (!File.Exists(options.ModelPath))
+                    {
+                        errors.Add($"Inference:ModelPath '{options.ModelPath}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file.");
+                    }
+
+                    break;
+                case "OpenAI":
+                    if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out _))
+                    {
+                        errors.Add($"Inference:OpenAI:Endpoint must be an absolute URL when Inference:Provider is OpenAI; got '{options.OpenAI.Endpoint}'.");
+                    }
+
+                    if (Placeholder.Is(options.OpenAI.ApiKey))
+                    {
+                        errors.Add(Placeholder.Message("Inference:OpenAI:ApiKey", "Inference__OpenAI__ApiKey"));
+                    }
+
+                    break;
+                default:
+                    errors.Add($"Inference:Provider must be Local or OpenAI; got '{options.Provider}'.");
+                    break;
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
     }
 
     private sealed class ModelReadiness(LocalInference inference) : IReadinessCheck

@@ -1,3 +1,5 @@
+using ChatBot.Core.Configuration;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatBot.Host.Hosting;
@@ -11,6 +13,24 @@ internal sealed class RedisOptions
     public string ConnectionString { get; set; } = "";
 
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
+
+    /// <summary>The parsed connection string, or the reason it does not parse.</summary>
+    public (ConfigurationOptions? Parsed, string? Error) Parse()
+    {
+        if (Placeholder.Is(ConnectionString))
+        {
+            return (null, Placeholder.Message("Redis:ConnectionString", "Redis__ConnectionString"));
+        }
+
+        try
+        {
+            return (ConfigurationOptions.Parse(ConnectionString), null);
+        }
+        catch (ArgumentException ex)
+        {
+            return (null, $"Redis:ConnectionString is not a valid StackExchange.Redis connection string: {ex.Message}");
+        }
+    }
 }
 
 internal static class RedisRegistration
@@ -23,25 +43,22 @@ internal static class RedisRegistration
             return options;
         }
 
-        ConfigurationOptions parsed;
-        try
+        // A bad string is reported with every other setting's problem at start (ValidateOnStart), not thrown here alone.
+        builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.Section))
+            .Validate(o => o.Parse().Error is null, options.Parse().Error ?? "").ValidateOnStart();
+        builder.Services.AddSingleton(_ =>
         {
-            parsed = ConfigurationOptions.Parse(options.ConnectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidOperationException($"Redis:ConnectionString is not a valid StackExchange.Redis connection string: {ex.Message}", ex);
-        }
-
-        // Start even while Redis is down: readiness reports it, intake answers 503 so platforms retry,
-        // and the multiplexer reconnects by itself when Redis returns.
-        parsed.AbortOnConnectFail = false;
-        parsed.ConnectTimeout = 2000;
-        parsed.SyncTimeout = 2000;
-        parsed.AsyncTimeout = 2000;
-        parsed.ClientName = "chatbot";
-        builder.Services.AddSingleton(parsed);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(parsed));
+            var parsed = options.Parse().Parsed ?? throw new InvalidOperationException(options.Parse().Error);
+            // Start even while Redis is down: readiness reports it, intake answers 503 so platforms retry,
+            // and the multiplexer reconnects by itself when Redis returns.
+            parsed.AbortOnConnectFail = false;
+            parsed.ConnectTimeout = 2000;
+            parsed.SyncTimeout = 2000;
+            parsed.AsyncTimeout = 2000;
+            parsed.ClientName = "chatbot";
+            return parsed;
+        });
+        builder.Services.AddSingleton<IConnectionMultiplexer>(provider => ConnectionMultiplexer.Connect(provider.GetRequiredService<ConfigurationOptions>()));
         return options;
     }
 }

@@ -18,9 +18,10 @@ internal static class WeComResilience
     public static IHttpClientBuilder AddWeComResilience(this IHttpClientBuilder client) =>
         client.AddPlatformResilience("wecom", ShouldRetry);
 
-    private static async ValueTask<bool> ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    internal static async ValueTask<bool> ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
     {
-        var oneShot = outcome.Result?.RequestMessage?.RequestUri?.AbsolutePath.Contains("/aibot/response", StringComparison.Ordinal) == true;
+        // Unknown request: treat it as the one-shot kind, never risking a second delivery.
+        var oneShot = request?.RequestUri?.AbsolutePath.Contains("/aibot/response", StringComparison.Ordinal) != false;
         switch (outcome)
         {
             case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:

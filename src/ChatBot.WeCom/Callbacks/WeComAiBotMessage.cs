@@ -39,6 +39,11 @@ internal sealed record WeComAiBotMessage(
                 return null;
             }
 
+            if (!Shaped(root, msgType))
+            {
+                return null;
+            }
+
             var userId = root.TryGetProperty("from", out var from) && from.ValueKind == JsonValueKind.Object ? String(from, "userid") : null;
             var chatKind = String(root, "chattype") == "group" ? ChatKind.Group : ChatKind.Direct;
             return new WeComAiBotMessage(
@@ -53,10 +58,38 @@ internal sealed record WeComAiBotMessage(
                 root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.Object ? String(stream, "id") : null,
                 root.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object ? String(ev, "eventtype") : null);
         }
-        catch (JsonException)
+        // InvalidOperationException: a string holding a lone surrogate escape (\ud800), which no text can carry.
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }
+    }
+
+    /// <summary>The parts this bot reads have the types the platform documents; anything else is malformed (400), not a crash.</summary>
+    private static bool Shaped(JsonElement root, string msgType)
+    {
+        static bool Is(JsonElement root, string name, JsonValueKind kind) =>
+            !root.TryGetProperty(name, out var value) || value.ValueKind == kind || value.ValueKind == JsonValueKind.Null;
+
+        var common = Is(root, "from", JsonValueKind.Object) && Is(root, "aibotid", JsonValueKind.String) && Is(root, "chatid", JsonValueKind.String)
+            && Is(root, "response_url", JsonValueKind.String) && Is(root, "stream", JsonValueKind.Object) && Is(root, "event", JsonValueKind.Object);
+        return common && msgType switch
+        {
+            "text" => Is(root, "text", JsonValueKind.Object),
+            "mixed" => Is(root, "mixed", JsonValueKind.Object) && MixedItemsShaped(root),
+            _ => true,
+        };
+    }
+
+    private static bool MixedItemsShaped(JsonElement root)
+    {
+        if (!root.TryGetProperty("mixed", out var mixed) || mixed.ValueKind != JsonValueKind.Object || !mixed.TryGetProperty("msg_item", out var items))
+        {
+            return true;
+        }
+
+        return items.ValueKind == JsonValueKind.Array && items.EnumerateArray().All(item => item.ValueKind == JsonValueKind.Object
+            && (String(item, "msgtype") != "text" || (item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object)));
     }
 
     private static string? TextOf(JsonElement root, string msgType)
@@ -67,7 +100,8 @@ internal sealed record WeComAiBotMessage(
                 return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content") : null;
             case "mixed":
                 // 图文混排: keep the text items in order; images are not read by a text model.
-                if (!root.TryGetProperty("mixed", out var mixed) || !mixed.TryGetProperty("msg_item", out var items) || items.ValueKind != JsonValueKind.Array)
+                if (!root.TryGetProperty("mixed", out var mixed) || mixed.ValueKind != JsonValueKind.Object
+                    || !mixed.TryGetProperty("msg_item", out var items) || items.ValueKind != JsonValueKind.Array)
                 {
                     return null;
                 }
@@ -76,7 +110,7 @@ internal sealed record WeComAiBotMessage(
                 foreach (var item in items.EnumerateArray())
                 {
                     if (item.ValueKind == JsonValueKind.Object && String(item, "msgtype") == "text"
-                        && item.TryGetProperty("text", out var part) && String(part, "content") is { } content)
+                        && item.TryGetProperty("text", out var part) && part.ValueKind == JsonValueKind.Object && String(part, "content") is { } content)
                     {
                         builder.Append(builder.Length > 0 ? "\n" : "").Append(content);
                     }
@@ -88,6 +122,7 @@ internal sealed record WeComAiBotMessage(
         }
     }
 
+    // Every field is checked for its type before it is read: the body is the platform's, but a fuzzer's too.
     private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -21,6 +21,7 @@ public class ChatBotApp : WebApplicationFactory<Program>
     public const string CorpId = "wwtestcorp";
     public const int AgentId = 1000002;
     public const string DingTalkSecret = "testAppSecret";
+    public const string DingTalkClientId = "dingtestapp";
 
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -31,7 +32,7 @@ public class ChatBotApp : WebApplicationFactory<Program>
         ["WeCom:App:Token"] = AppToken,
         ["WeCom:App:EncodingAesKey"] = AppKey,
         ["WeCom:App:Secret"] = "test-app-secret",
-        ["DingTalk:ClientId"] = "dingtestapp",
+        ["DingTalk:ClientId"] = DingTalkClientId,
         ["DingTalk:ClientSecret"] = DingTalkSecret,
         ["Inference:ModelPath"] = TestModels.Tiny,
         ["Inference:ParallelSequences"] = "2",

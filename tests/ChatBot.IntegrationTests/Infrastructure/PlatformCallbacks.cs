@@ -12,7 +12,7 @@ public static class PlatformCallbacks
         SimulatedCallback.WeComApp(ChatBotApp.AppToken, ChatBotApp.AppKey, ChatBotApp.CorpId, ChatBotApp.AgentId, msgId, user, text, now ?? DateTimeOffset.UtcNow);
 
     public static SimulatedCallback DingTalk(string msgId, string text, string user = "wangwu", string? group = null, DateTimeOffset? now = null) =>
-        SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, msgId, user, text, group, now ?? DateTimeOffset.UtcNow);
+        SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, msgId, user, text, group, now ?? DateTimeOffset.UtcNow, robotCode: ChatBotApp.DingTalkClientId);
 
     public static Task<HttpResponseMessage> PostAsync(this HttpClient client, SimulatedCallback callback) =>
         client.SendAsync(callback.ToRequest(client.BaseAddress!));

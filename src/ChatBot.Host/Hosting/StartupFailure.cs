@@ -1,0 +1,49 @@
+using ChatBot.Core.AdminFiles;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Host.Hosting;
+
+/// <summary>
+/// Turns a failed start into what an admin can act on: every settings problem found, one per line, naming the key,
+/// on standard error, and exit code 2 — never a stack trace and an abort. Options are validated together at start
+/// (ValidateOnStart), so five mistakes are reported in one attempt, not five.
+/// </summary>
+internal static class StartupFailure
+{
+    public const int ExitCode = 2;
+
+    /// <summary>Whether this is a start-up problem the admin can fix (settings, a file), not a bug.</summary>
+    public static bool IsConfigurationProblem(Exception error) => Problems(error).Any();
+
+    public static int Report(Exception error, TextWriter output)
+    {
+        var problems = Problems(error).Distinct(StringComparer.Ordinal).ToList();
+        output.WriteLine($"ChatBot did not start: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} to fix.");
+        foreach (var problem in problems)
+        {
+            output.WriteLine("  - " + problem);
+        }
+
+        output.WriteLine("Settings come from appsettings.json, appsettings.Local.json and the environment (Section__Key); appsettings.template.json documents each one.");
+        return ExitCode;
+    }
+
+    // "DataAnnotation validation failed for 'IntakeOptions' members: 'Deadline' …" → "Intake:Deadline: …".
+    private static string Named(string failure)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(failure, "^DataAnnotation validation failed for '(\\w+?)Options' members: '(\\w+)' with the error: '(.*)'\\.?$");
+        return match.Success ? $"{match.Groups[1].Value}:{match.Groups[2].Value}: {match.Groups[3].Value.TrimEnd('\'', '.')}." : failure;
+    }
+
+    private static IEnumerable<string> Problems(Exception error) => error switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Problems),
+        OptionsValidationException options => options.Failures.Select(Named),
+        AdminFileException file => [file.Message],
+        // Our own start-up checks throw these with a message that names the setting (Inference:ModelPath, …).
+        InvalidOperationException { Message: var message } when message.Contains(':', StringComparison.Ordinal) && error.InnerException is null or InvalidOperationException
+            => [message],
+        _ when error.InnerException is { } inner => Problems(inner),
+        _ => [],
+    };
+}
