@@ -12,7 +12,11 @@ public enum CallbackRejection
     ReceiveIdMismatch,
     DecryptionFailed,
 
-    /// <summary>A signature already used for another message: a captured header pair replayed with a forged body.</summary>
+    /// <summary>
+    /// A signature already used for another message: a captured header pair replayed with a forged body — or, rarely,
+    /// two genuine callbacks signed in the same millisecond. Answered 503: the forged body is never taken in, and
+    /// the platform's retry of a genuine one carries a fresh timestamp and signature.
+    /// </summary>
     SignatureReplayed,
 
     /// <summary>The body names another bot than the one configured (DingTalk robotCode).</summary>
@@ -31,7 +35,7 @@ public static class CallbackRejectionExtensions
         CallbackRejection.SignatureMismatch => 401,
         CallbackRejection.StaleTimestamp => 401,
         CallbackRejection.ReceiveIdMismatch => 403,
-        CallbackRejection.SignatureReplayed => 401,
+        CallbackRejection.SignatureReplayed => 503,
         CallbackRejection.WrongRecipient => 403,
         _ => 400,
     };

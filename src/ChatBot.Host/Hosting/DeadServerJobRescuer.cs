@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Hangfire.Server;
 using StackExchange.Redis;
 
@@ -5,7 +7,7 @@ namespace ChatBot.Host.Hosting;
 
 /// <summary>
 /// Puts a job back in its queue as soon as the server that fetched it is known dead, so a <c>kill -9</c> costs
-/// seconds, not minutes.
+/// seconds, not minutes; and deletes job records whose enqueue never completed.
 /// </summary>
 /// <remarks>
 /// Hangfire.Redis.StackExchange requeues such jobs only from a watcher that sleeps a fixed minute between passes,
@@ -13,6 +15,11 @@ namespace ChatBot.Host.Hosting;
 /// process looks every few seconds at the same evidence the library uses — the job's <c>ServerId</c> names a server
 /// whose record is gone — and requeues with one atomic script that only pushes a job it removed from the fetched
 /// list, so it never races the library's watcher (or another instance's rescuer) into queueing a job twice.
+/// <para>
+/// An enqueue cut off by a Redis timeout can leave the job's record written but never given a state: no worker
+/// will ever see it, and Hangfire keeps it for 30 days — a sealed message at rest with no answer coming (its
+/// intake told the platform to retry). Records with no state, older than <see cref="OrphanAge"/>, are deleted.
+/// </para>
 /// </remarks>
 internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis, string prefix, TimeSpan interval, ILogger<DeadServerJobRescuer> logger)
     : IBackgroundProcess
@@ -26,11 +33,22 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
         return 1
         """;
 
+    /// <summary>Far longer than any enqueue takes; a record without a state this old was abandoned.</summary>
+    public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+    private long _lastSweep;
+
     public void Execute(BackgroundProcessContext context)
     {
         try
         {
             Rescue();
+            if (_lastSweep == 0 || Stopwatch.GetElapsedTime(_lastSweep) > SweepEvery)
+            {
+                _lastSweep = Stopwatch.GetTimestamp();
+                SweepOrphans(DateTime.UtcNow - OrphanAge);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -63,6 +81,42 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
             }
         }
     }
+
+    /// <summary>Deletes job records that never got a state and were created before <paramref name="before"/>.</summary>
+    public int SweepOrphans(DateTime before)
+    {
+        var db = redis.GetDatabase();
+        var deleted = 0;
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            foreach (var key in server.Keys(db.Database, prefix + "job:*", pageSize: 500))
+            {
+                var name = key.ToString();
+                var id = name[(prefix.Length + 4)..];
+                if (id.Contains(':', StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = db.HashGet(key, ["State", "CreatedAt"]);
+                if (!fields[0].IsNullOrEmpty || fields[1].IsNullOrEmpty
+                    || !DateTime.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created)
+                    || created >= before)
+                {
+                    continue;
+                }
+
+                db.KeyDelete([key, (RedisKey)(name + ":state"), (RedisKey)(name + ":history")]);
+                deleted++;
+                LogOrphanDeleted(logger, id);
+            }
+        }
+
+        return deleted;
+    }
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Job record {JobId} was never queued (its enqueue was cut off); deleted")]
+    private static partial void LogOrphanDeleted(ILogger logger, string jobId);
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died; queued again")]
     private static partial void LogRequeued(ILogger logger, string jobId);

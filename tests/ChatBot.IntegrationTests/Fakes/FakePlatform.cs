@@ -61,6 +61,14 @@ public abstract class FakePlatform : IAsyncDisposable
                     case FaultKind.Slow:
                         await Task.Delay(fault.Value);
                         break;
+                    case FaultKind.DeliverThenDrop:
+                        // The platform takes the message, then the connection dies before its answer: an unknown outcome.
+                        var answer = context.Response.Body;
+                        context.Response.Body = Stream.Null;
+                        await next(context);
+                        context.Response.Body = answer;
+                        context.Abort();
+                        return;
                 }
             }
 
@@ -97,6 +105,7 @@ public enum FaultKind
     Body,
     Drop,
     Slow,
+    DeliverThenDrop,
 }
 
 public sealed record Fault(FaultKind Kind, int Value = 0, string? Body = null)
@@ -108,4 +117,6 @@ public sealed record Fault(FaultKind Kind, int Value = 0, string? Body = null)
     public static Fault DropConnection { get; } = new(FaultKind.Drop);
 
     public static Fault Delay(int milliseconds) => new(FaultKind.Slow, milliseconds);
+
+    public static Fault DeliveredThenDropped { get; } = new(FaultKind.DeliverThenDrop);
 }

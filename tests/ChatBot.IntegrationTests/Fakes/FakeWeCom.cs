@@ -14,7 +14,11 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
 {
     private readonly ConcurrentDictionary<string, bool> _tokens = new();
     private readonly ConcurrentDictionary<string, bool> _usedResponseCodes = new();
+    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _recent = new();
     private int _issued;
+
+    /// <summary>Sends WeCom accepted but did not deliver again: the same text to the same user inside the duplicate-check window.</summary>
+    public int DuplicatesDropped { get; private set; }
 
     public ConcurrentQueue<(string User, string Content)> AppMessages { get; } = new();
 
@@ -67,6 +71,16 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
                 return Results.Json(new { errcode = 45002, errmsg = "content size out of limit" });
             }
 
+            // WeCom's duplicate check: the same text to the same user inside the interval is accepted and dropped.
+            var now = DateTimeOffset.UtcNow;
+            if (root.TryGetProperty("enable_duplicate_check", out var check) && check.GetInt32() == 1
+                && _recent.TryGetValue((user, content), out var sent) && now - sent < TimeSpan.FromSeconds(root.GetProperty("duplicate_check_interval").GetInt32()))
+            {
+                DuplicatesDropped++;
+                return Results.Json(new { errcode = 0, errmsg = "ok", invaliduser = "", msgid = Guid.NewGuid().ToString("N") });
+            }
+
+            _recent[(user, content)] = now;
             AppMessages.Enqueue((user, content));
             return Results.Json(new { errcode = 0, errmsg = "ok", invaliduser = "", msgid = Guid.NewGuid().ToString("N") });
         });

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ChatBot.Tests.Shared;
+
+namespace ChatBot.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The bot as its own process (the built ChatBot.Host.dll), configured through the environment as an admin would,
+/// so a test can <c>kill -9</c> it mid-job or read its exit code and standard error.
+/// </summary>
+public sealed class BotProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private BotProcess(Process process, Uri baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    public bool HasExited => _process.HasExited;
+
+    public static string HostDll => Path.Combine(RepoPaths.Root, "src", "ChatBot.Host", "bin", "Release", "net10.0", "ChatBot.Host.dll");
+
+    /// <summary>Starts the bot with these settings (Section:Key) and returns once the process is running.</summary>
+    public static BotProcess Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", $"\"{HostDll}\"")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var bot = new BotProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => bot.Output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => bot.Output.Enqueue(e.Data ?? "");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return bot;
+    }
+
+    /// <summary>Waits until /healthz answers; throws with the process's output when it does not.</summary>
+    public async Task WaitUntilAliveAsync(TimeSpan within)
+    {
+        using var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(2) };
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < within && !_process.HasExited)
+        {
+            try
+            {
+                if ((await client.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("the bot process did not come up: " + string.Join("\n", Output));
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no cleanup, as a crash or the OOM killer would end it.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        KillHard();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using ChatBot.Core.Queue;
+using ChatBot.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ChatBot.IntegrationTests.Pipeline;
+
+/// <summary>
+/// Redis slow enough that commands land while their client times out, through a loopback proxy: a message is
+/// never lost to a leaked claim, a retry of a message still being decided is told to retry (not acknowledged),
+/// and a cut-off enqueue leaves nothing behind that runs or lingers.
+/// </summary>
+public sealed class SlowRedisTests
+{
+    public static string EnvelopeKey { get; } = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("slow-redis-tests-envelope-key-32"));
+
+    [Fact]
+    public async Task A_claim_that_lands_while_intake_times_out_does_not_swallow_the_retry()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var proxy = new RedisProxy(RedisServer.Shared.Endpoint);
+        using var app = new ChatBotApp().WithRecordingQueue()
+            .With("Redis:ConnectionString", redis.Replace(RedisServer.Shared.Endpoint, proxy.Endpoint, StringComparison.Ordinal))
+            .With("Queue:EnvelopeKey", EnvelopeKey)
+            .With("Intake:Deadline", "00:00:01");
+        var client = app.Start();
+        var callback = PlatformCallbacks.App("31001", "a question while Redis crawls", user: "patient");
+
+        proxy.ResponseDelay = TimeSpan.FromSeconds(2.5);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.PostAsync(callback)).StatusCode);
+        proxy.ResponseDelay = TimeSpan.Zero;
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the platform retries after ~5 s; Redis has answered everything by then
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(callback)).StatusCode);
+        Assert.Equal(AnswerKind.Inference, Assert.Single(app.Queue!.Queued).Kind);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(callback)).StatusCode);
+        Assert.Single(app.Queue.Queued);
+    }
+
+    [Fact]
+    public async Task A_retry_at_another_instance_while_the_first_still_decides_is_told_to_retry_and_answered_once()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var proxy = new RedisProxy(RedisServer.Shared.Endpoint);
+        var replies = new RecordingReplySender();
+        // A: slow Redis, intake only. B: fast Redis, intake and workers.
+        using var slow = new ChatBotApp()
+            .With("Redis:ConnectionString", redis.Replace(RedisServer.Shared.Endpoint, proxy.Endpoint, StringComparison.Ordinal))
+            .With("Queue:EnvelopeKey", EnvelopeKey).With("Queue:RunWorkers", "false").With("Intake:Deadline", "00:00:03");
+        using var fast = new ChatBotApp().WithServices(replies.Register)
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", EnvelopeKey);
+        var a = slow.Start();
+        var b = fast.Start();
+        var callback = PlatformCallbacks.DingTalk("race-1", "raced question", user: "racer");
+
+        // Each Redis answer to A takes 0.8 s: the claim and the charge land, the enqueue is cut off by the deadline.
+        proxy.ResponseDelay = TimeSpan.FromMilliseconds(800);
+        var atA = a.PostAsync(callback);
+        using (var direct = await ConnectionMultiplexer.ConnectAsync(redis))
+        {
+            var claim = ChatBot.Core.Dedupe.RedisDedupeStore.RedisKey($"DingTalk:{ChatBotApp.DingTalkClientId}:race-1");
+            await QuotaIntakeTests.WaitUntil(() => direct.GetDatabase().KeyExists(claim), 10);
+        }
+
+        var atB = await b.PostAsync(callback);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, atB.StatusCode); // still being decided at A: retry, not "duplicate"
+        var firstAtA = (await atA).StatusCode;
+        proxy.ResponseDelay = TimeSpan.Zero;
+
+        // The platform retries until it hears 200, as DingTalk and WeCom do.
+        var acknowledged = firstAtA == HttpStatusCode.OK;
+        for (var retry = 0; retry < 10 && !acknowledged; retry++)
+        {
+            await Task.Delay(500);
+            acknowledged = (await b.PostAsync(callback)).StatusCode == HttpStatusCode.OK;
+        }
+
+        Assert.True(acknowledged, "the message is taken in by a retry");
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count >= 1, 60);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(replies.Sent);
+        await AssertNoJobsLeftAsync(redis);
+    }
+
+    [Fact]
+    public async Task A_job_record_whose_enqueue_was_cut_off_is_swept_and_never_runs()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp().WithServices(replies.Register)
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", EnvelopeKey);
+        app.Start();
+        // What a cut-off enqueue leaves: Hangfire's job record, written, never given a state (so never queued).
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        var db = mux.GetDatabase();
+        var created = DateTime.UtcNow - TimeSpan.FromMinutes(5);
+        await db.HashSetAsync("chatbot:hangfire:job:orphan-1", [new HashEntry("Type", "x"), new HashEntry("Arguments", "[\"sealed\"]"),
+            new HashEntry("CreatedAt", created.ToString("O", System.Globalization.CultureInfo.InvariantCulture))]);
+        await db.KeyExpireAsync("chatbot:hangfire:job:orphan-1", TimeSpan.FromDays(30));
+        await db.HashSetAsync("chatbot:hangfire:job:recent-1", [new HashEntry("Type", "x"), new HashEntry("CreatedAt", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture))]);
+
+        var rescuer = Hangfire_Rescuer(app);
+        Assert.Equal(1, rescuer.SweepOrphans(DateTime.UtcNow - ChatBot.Host.Hosting.DeadServerJobRescuer.OrphanAge));
+
+        Assert.False(await db.KeyExistsAsync("chatbot:hangfire:job:orphan-1"));
+        Assert.True(await db.KeyExistsAsync("chatbot:hangfire:job:recent-1"), "a record still being enqueued is left alone");
+        Assert.Empty(replies.Sent);
+    }
+
+    private static ChatBot.Host.Hosting.DeadServerJobRescuer Hangfire_Rescuer(ChatBotApp app) =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Hangfire.Server.IBackgroundProcess>(app.Services)
+            .OfType<ChatBot.Host.Hosting.DeadServerJobRescuer>().Single();
+
+    /// <summary>Every job answered or dropped is deleted within seconds: no sealed message stays at rest.</summary>
+    internal static async Task AssertNoJobsLeftAsync(string redis)
+    {
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
+        var options = ConfigurationOptions.Parse(redis);
+        var server = mux.GetServer(mux.GetEndPoints()[0]);
+        List<string> jobs = [];
+        for (var i = 0; i < 40; i++)
+        {
+            jobs = [];
+            await foreach (var key in server.KeysAsync(options.DefaultDatabase ?? 0, "chatbot:hangfire:job:*"))
+            {
+                jobs.Add(key.ToString());
+            }
+
+            if (jobs.Count == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail("job records left in Redis: " + string.Join(", ", jobs));
+    }
+}
