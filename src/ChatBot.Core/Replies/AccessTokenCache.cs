@@ -1,3 +1,5 @@
+using System.Net.Http;
+
 namespace ChatBot.Core.Replies;
 
 /// <summary>
@@ -26,9 +28,20 @@ public sealed class AccessTokenCache(TimeProvider clock)
                 return refreshed;
             }
 
-            var (token, lifetime) = await fetch(cancellationToken);
-            _token = (token, clock.GetUtcNow() + lifetime);
-            return token;
+            (string Token, TimeSpan Lifetime) fetched;
+            try
+            {
+                fetched = await fetch(cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or TaskCanceledException
+                                       && !cancellationToken.IsCancellationRequested)
+            {
+                // No token, so no message was sent: a failure that proves nothing was delivered, retried by the job.
+                throw new PlatformApiException("token", ex.GetType().Name, transient: true);
+            }
+
+            _token = (fetched.Token, clock.GetUtcNow() + fetched.Lifetime);
+            return fetched.Token;
         }
         finally
         {

@@ -26,12 +26,15 @@ public sealed class RedisServer : IDisposable
 
     private static int _nextDatabase;
     private readonly bool _owned;
+    private readonly bool _appendOnly;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("chatbot-redis").FullName;
     private Process? _process;
 
-    private RedisServer(string endpoint, bool owned)
+    private RedisServer(string endpoint, bool owned, bool appendOnly = false)
     {
         Endpoint = endpoint;
         _owned = owned;
+        _appendOnly = appendOnly;
     }
 
     public static RedisServer Shared => SharedServer.Value;
@@ -47,13 +50,14 @@ public sealed class RedisServer : IDisposable
         return $"{Shared.Endpoint},defaultDatabase={db}";
     }
 
-    public static RedisServer StartOwn()
+    /// <param name="appendOnly">Persist every write to the append-only file (fsync always), as deploy/ runs Redis.</param>
+    public static RedisServer StartOwn(bool appendOnly = false)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var server = new RedisServer($"127.0.0.1:{port}", owned: true);
+        var server = new RedisServer($"127.0.0.1:{port}", owned: true, appendOnly);
         server.Start();
         return server;
     }
@@ -62,7 +66,8 @@ public sealed class RedisServer : IDisposable
     {
         var binary = Environment.GetEnvironmentVariable("CHATBOT_TEST_REDIS_SERVER") is { Length: > 0 } path ? path : "redis-server";
         var port = Endpoint.Split(':')[1];
-        _process = Process.Start(new ProcessStartInfo(binary, $"--bind 127.0.0.1 --port {port} --save \"\" --appendonly no")
+        var persistence = _appendOnly ? "--appendonly yes --appendfsync always" : "--appendonly no";
+        _process = Process.Start(new ProcessStartInfo(binary, $"--bind 127.0.0.1 --port {port} --save \"\" {persistence} --dir \"{_dataDirectory}\"")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -139,6 +144,7 @@ public sealed class RedisServer : IDisposable
         {
             Stop();
             _process?.Dispose();
+            Directory.Delete(_dataDirectory, recursive: true);
         }
     }
 }

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using ChatBot.IntegrationTests.Fakes;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.Tests.Shared;
+
+namespace ChatBot.IntegrationTests.Pipeline;
+
+/// <summary>
+/// Crashes on Redis storage: an instance killed with SIGKILL mid-job, and Redis restarted with and without its
+/// append-only file. Acknowledged messages are answered anyway, once, within a minute.
+/// </summary>
+public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_instance_killed_mid_job_has_its_answer_delivered_by_another_within_a_minute_once_without_inferring_again()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var wecom = new FakeWeCom(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+        await wecom.StartAsync();
+        // The token passes; the first message/send is held, so the killed instance dies inside its send.
+        wecom.Inject(Fault.Delay(0), Fault.Delay(120_000));
+        var config = Directory.CreateTempSubdirectory("chatbot-crash").FullName;
+        foreach (var file in new[] { "sensitive-words.txt", "system-prompt.md", "quotas.json" })
+        {
+            File.Copy(RepoPaths.Config(file), Path.Combine(config, file));
+        }
+
+        using var doomed = BotProcess.Start(new Dictionary<string, string?>
+        {
+            ["Redis:ConnectionString"] = redis,
+            ["Queue:EnvelopeKey"] = SlowRedisTests.EnvelopeKey,
+            ["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString(),
+            ["WeCom:App:CorpId"] = ChatBotApp.CorpId,
+            ["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WeCom:App:Token"] = ChatBotApp.AppToken,
+            ["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey,
+            ["WeCom:App:Secret"] = "test-app-secret",
+            ["Inference:ModelPath"] = TestModels.Tiny,
+            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
+            ["Inference:ParallelSequences"] = "2",
+            ["Inference:ContextSize"] = "1024",
+            ["Inference:MaxNewTokens"] = "16",
+            ["Inference:WarmUp"] = "false",
+            ["Quotas:PolicyFile"] = Path.Combine(config, "quotas.json"),
+            ["Screening:WordListFile"] = Path.Combine(config, "sensitive-words.txt"),
+            ["Answers:SystemPromptFile"] = Path.Combine(config, "system-prompt.md"),
+        }, config);
+        await doomed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        using var client = new HttpClient { BaseAddress = doomed.BaseUrl };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("41001", "a question before the crash", user: "survivor"))).StatusCode);
+        await QuotaIntakeTests.WaitUntil(() => wecom.Requests >= 2, 60);
+
+        using var heir = new ChatBotApp()
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+            .With("WeCom:ApiBaseUrl", wecom.BaseUrl.ToString()).With("Inference:WarmUp", "false");
+        heir.Start();
+        doomed.KillHard();
+        var sinceKill = Stopwatch.StartNew();
+
+        await QuotaIntakeTests.WaitUntil(() => !wecom.AppMessages.IsEmpty, 90);
+        var delivered = sinceKill.Elapsed;
+        output.WriteLine($"answer delivered {delivered.TotalSeconds:F1} s after kill -9");
+        Assert.True(delivered < TimeSpan.FromSeconds(60), $"delivered {delivered.TotalSeconds:F0} s after kill -9");
+        Assert.Contains(heir.Logs.Lines, l => l.EventId == 1401); // rescued from the dead server
+        Assert.Contains(heir.Logs.Lines, l => l.EventId == 1209); // the kept answer, not a second inference
+        Assert.Equal("survivor", Assert.Single(wecom.AppMessages).User);
+        Directory.Delete(config, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Acknowledged_messages_survive_a_redis_restart_only_with_the_append_only_file(bool appendOnly)
+    {
+        using var redis = RedisServer.StartOwn(appendOnly);
+        var replies = new RecordingReplySender();
+        using (var intake = new ChatBotApp().With("Redis:ConnectionString", redis.Endpoint).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+                   .With("Queue:RunWorkers", "false"))
+        {
+            var client = intake.Start();
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App($"{42000 + i}", "queued before the restart", user: $"u{i}"))).StatusCode);
+            }
+
+            await QuotaIntakeTests.WaitUntil(() => intake.Logs.Lines.Any(l => l.EventId is 1410 or 1411));
+            Assert.Contains(intake.Logs.Lines, l => l.EventId == (appendOnly ? 1411 : 1410));
+        }
+
+        redis.Stop(); // SIGKILL: no shutdown save
+        redis.Start();
+        using var worker = new ChatBotApp().WithServices(replies.Register).With("Redis:ConnectionString", redis.Endpoint)
+            .With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey).With("Inference:WarmUp", "false");
+        worker.Start();
+
+        if (appendOnly)
+        {
+            await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 5, 60);
+            await Task.Delay(1000);
+            Assert.Equal(5, replies.Sent.Count);
+        }
+        else
+        {
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            Assert.Empty(replies.Sent); // what the warning at start is about
+        }
+    }
+}
