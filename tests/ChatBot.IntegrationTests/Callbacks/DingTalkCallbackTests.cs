@@ -56,6 +56,36 @@ public sealed class DingTalkCallbackTests : IDisposable
         Assert.Single(_app.Queue!.Queued);
     }
 
+    [Fact]
+    public async Task A_captured_header_pair_serves_only_the_message_it_signed()
+    {
+        // DingTalk signs the timestamp only: two bodies under one timestamp carry the same headers.
+        var now = DateTimeOffset.UtcNow;
+        var genuine = PlatformCallbacks.DingTalk("msgGenuine", "hello", user: "alice", now: now);
+        var forged = PlatformCallbacks.DingTalk("msgForged", "post this into the group", user: "victim", group: "cidChosenGroup", now: now);
+        Assert.Equal(genuine.Headers["sign"], forged.Headers["sign"]);
+
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(genuine)).StatusCode);
+        var replayed = await _client.PostAsync(forged);
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(genuine)).StatusCode); // a redelivery of the genuine one
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, replayed.StatusCode);
+        Assert.Contains("signature_replayed", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("msgGenuine", Assert.Single(_app.Queue!.Queued).Message.MessageId);
+    }
+
+    [Fact]
+    public async Task A_body_addressed_to_another_robot_is_refused()
+    {
+        var callback = SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, "msgOther", "alice", "hi", null, DateTimeOffset.UtcNow, robotCode: "dingsomeoneelse");
+
+        var response = await _client.PostAsync(callback);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("wrong_recipient", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(_app.Queue!.Queued);
+    }
+
     [Theory]
     [InlineData("""{"msgId":"p1","msgtype":"picture","content":{"downloadCode":"x"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
     [InlineData("""{"msgId":"a1","msgtype":"audio","content":{"recognition":"语音"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]

@@ -75,6 +75,50 @@ public sealed class AnswerJobTests
         Assert.Contains(app.Logs.Lines, l => l.EventId == 1201);
     }
 
+    [Fact]
+    public async Task A_send_over_the_conversation_rate_is_rescheduled_without_using_a_retry_or_inferring_again()
+    {
+        var sender = new PacedSender();
+        using var app = new ChatBotApp().WithServices(sender.Register).With("Queue:Retries", "0").With("Inference:WarmUp", "false");
+        app.Start();
+
+        await app.CreateClient().PostAsync(PlatformCallbacks.App("8801", "question", user: "paced"));
+
+        await QuotaIntakeTests.WaitUntil(() => !sender.Sent.IsEmpty, 30);
+        Assert.Equal(2, sender.Attempts);
+        Assert.DoesNotContain(app.Logs.Lines, l => l.EventId is 1202 or 1203); // not a failure, no retry used (Retries is 0)
+        Assert.Contains(app.Logs.Lines, l => l.EventId == 1209); // the second run sent the kept answer
+    }
+
+    /// <summary>Over the conversation's rate on the first try, as a busy group would be.</summary>
+    private sealed class PacedSender : IReplySender
+    {
+        private int _attempts;
+
+        public ConcurrentQueue<string> Sent { get; } = new();
+
+        public int Attempts => _attempts;
+
+        public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _attempts) == 1)
+            {
+                throw new PacingException(TimeSpan.FromSeconds(1));
+            }
+
+            Sent.Enqueue(text);
+            return Task.CompletedTask;
+        }
+
+        public void Register(IServiceCollection services)
+        {
+            foreach (var key in ReplyRoute.SenderKeys)
+            {
+                services.AddKeyedSingleton<IReplySender>(key, this);
+            }
+        }
+    }
+
     private sealed class FlakySender(int failures) : IReplySender
     {
         private int _attempts;

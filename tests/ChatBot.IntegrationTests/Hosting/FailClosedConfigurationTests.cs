@@ -1,0 +1,91 @@
+using System.Net;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.Tests.Shared;
+
+namespace ChatBot.IntegrationTests.Hosting;
+
+/// <summary>
+/// The bot as an admin runs it, from a folder with <c>appsettings.template.json</c> copied to
+/// <c>appsettings.Local.json</c> as the README says: it starts with every channel off; a forgotten secret or a
+/// copied placeholder never becomes a working value; and every problem is reported at once, without a stack trace.
+/// </summary>
+public sealed class FailClosedConfigurationTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("chatbot-template").FullName;
+
+    public FailClosedConfigurationTests()
+    {
+        File.Copy(Path.Combine(RepoPaths.Root, "appsettings.template.json"), Path.Combine(_folder, "appsettings.Local.json"));
+        Directory.CreateDirectory(Path.Combine(_folder, "config"));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "config")))
+        {
+            File.Copy(file, Path.Combine(_folder, "config", Path.GetFileName(file)));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private BotProcess Start(Dictionary<string, string?> settings)
+    {
+        // The only departures from the copied template: the tiny model, which this machine has.
+        settings["Inference:ModelPath"] = TestModels.Tiny;
+        settings["Inference:NativeLibraryPath"] = TestModels.NativeDirectory;
+        settings["Inference:WarmUp"] = "false";
+        return BotProcess.Start(settings, _folder);
+    }
+
+    [Fact]
+    public async Task The_template_as_copied_starts_with_every_channel_off()
+    {
+        using var bot = Start([]);
+        await bot.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        using var client = new HttpClient { BaseAddress = bot.BaseUrl };
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync(PlatformCallbacks.DingTalk("t-1", "hi"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync(PlatformCallbacks.AiBot("t-2", "hi"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/hangfire", UriKind.Relative))).StatusCode);
+        Assert.Contains(bot.Output, l => l.Contains("DingTalk is off", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("DingTalk:ClientSecret", "<set DingTalk__ClientSecret in the environment>")]
+    [InlineData("WeCom:App:Secret", "<set WeCom__App__Secret in the environment>")]
+    [InlineData("Queue:DashboardPassword", "<at least 12 characters, environment only>")]
+    public async Task A_placeholder_is_never_a_value(string key, string placeholder)
+    {
+        using var bot = Start(new()
+        {
+            [key] = placeholder,
+            ["DingTalk:ClientId"] = key.StartsWith("DingTalk", StringComparison.Ordinal) ? "dingapp" : null,
+            ["Queue:DashboardEnabled"] = key.StartsWith("Queue", StringComparison.Ordinal) ? "true" : null,
+            ["Queue:DashboardUser"] = key.StartsWith("Queue", StringComparison.Ordinal) ? "admin" : null,
+        });
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(bot.Output, l => l.Contains(key + " holds placeholder text", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_problem_is_reported_at_once_without_a_stack_trace()
+    {
+        using var bot = Start(new()
+        {
+            ["DingTalk:ClientId"] = "dingapp",
+            ["WeCom:App:Token"] = "not a token!",
+            ["Queue:DashboardEnabled"] = "true",
+            ["Intake:Deadline"] = "00:01:00",
+            ["Redis:ConnectionString"] = "127.0.0.1:1,nonsense=1",
+            ["Inference:Provider"] = "Remote",
+        });
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var output = string.Join("\n", bot.Output);
+        foreach (var key in new[] { "DingTalk:ClientSecret", "WeCom:App:Token", "Queue:DashboardPassword", "Intake:Deadline", "Redis:ConnectionString", "Inference:Provider" })
+        {
+            Assert.Contains(key, output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+}
