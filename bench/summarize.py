@@ -19,6 +19,22 @@ for r in rows:
             print(f"ack {r['topology']:10} {target:12}: p50 {med(x['P50'] for x in runs):6.2f} ms  p99 {med(x['P99'] for x in runs):7.2f} ms  "
                   f"{med(x['Throughput'] for x in runs):5.0f}/s  errors {sum(x['Errors'] for x in runs)}  ({len(runs)} rounds)")
 
+    if "burst" in r:
+        print(f"\nburst of {r['burst']:,} callbacks from one user at once (daily limit {r['limit']}), medians over {len(r['rounds']) // 2} rounds:")
+        for target in ("ChatBot x2", "bare Kestrel"):
+            runs = [x for x in r["rounds"] if x["target"] == target]
+            extra = ""
+            if target != "bare Kestrel":
+                extra = (f"  answered {[x['answered'] for x in runs]}  notices {[x['notices'] for x in runs]}"
+                         f"  doubled {sum(x['doubled'] for x in runs)}  lost {sum(x['lost'] for x in runs)}")
+            print(f"  {target:12}: first-attempt ack p50 {med(x['P50'] for x in runs):6.0f} ms  p99 {med(x['P99'] for x in runs):6.0f} ms  "
+                  f"503s {med(x['FirstAttempt503'] for x in runs):4.0f}  all acked in {med(x['SecondsToAckAll'] for x in runs):5.1f} s{extra}")
+        bots = [x for x in r["rounds"] if x["target"] == "ChatBot x2"]
+        bares = [x for x in r["rounds"] if x["target"] == "bare Kestrel"]
+        ratios = [b["P99"] / k["P99"] for b, k in zip(bots, bares) if k["P99"] > 0]
+        if ratios:
+            print(f"  p99 ratio ChatBot / bare Kestrel, paired by round: {', '.join(f'{x:.1f}x' for x in ratios)} (median {med(ratios):.1f}x)")
+
 inference = [r for r in rows if "peer" in r]
 if inference:
     print("\ninference, medians over processes (rounds 2-3 of the 4-chat test are warm):")

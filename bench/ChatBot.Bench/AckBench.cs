@@ -109,7 +109,7 @@ internal static class AckBench
         return new Stats(latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], latencies[^1], requests.Length / elapsed, errors);
     }
 
-    private static Process Start(string file, string arguments, Dictionary<string, string> environment)
+    internal static Process Start(string file, string arguments, Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
@@ -125,7 +125,7 @@ internal static class AckBench
         return process;
     }
 
-    private static async Task WaitReady(string url, bool anyAnswer = false)
+    internal static async Task WaitReady(string url, bool anyAnswer = false)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var i = 0; i < 300; i++)
@@ -148,7 +148,7 @@ internal static class AckBench
         throw new TimeoutException($"{url} did not answer within 30 s");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

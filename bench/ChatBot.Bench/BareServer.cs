@@ -14,11 +14,14 @@ internal static class BareServer
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{args[0]}");
         var app = builder.Build();
-        app.MapPost("/wecom/aibot/callback", async (HttpRequest request) =>
+        foreach (var path in new[] { "/wecom/aibot/callback", "/dingtalk/callback" })
         {
-            await request.Body.CopyToAsync(Stream.Null);
-            return Results.Ok();
-        });
+            app.MapPost(path, async (HttpRequest request) =>
+            {
+                await request.Body.CopyToAsync(Stream.Null);
+                return Results.Ok();
+            });
+        }
         await app.RunAsync();
         return 0;
     }

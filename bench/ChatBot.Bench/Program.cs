@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "inference" => await InferenceBench.RunAsync(args[1..]),
     "ack" => await AckBench.RunAsync(args[1..]),
+    "burst" => await BurstBench.RunAsync(args[1..]),
     "bare-server" => await BareServer.RunAsync(args[1..]),
     "screening" => ScreeningBench.Run(args[1..]),
     "quota" => await QuotaBench.RunAsync(args[1..]),
@@ -13,6 +14,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("ChatBot.Bench inference|ack|bare-server|screening|quota [options] — see bench/run");
+    Console.Error.WriteLine("ChatBot.Bench inference|ack|burst|bare-server|screening|quota [options] — see bench/run");
     return 2;
 }

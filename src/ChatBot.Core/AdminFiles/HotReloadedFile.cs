@@ -44,9 +44,7 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     {
         try
         {
-            // Editors write in steps; a short pause reads the finished file rather than a half-written one.
-            Thread.Sleep(50);
-            var value = _parse(File.ReadAllText(_path), _path);
+            var value = _parse(ReadSettled(), _path);
             Volatile.Write(ref _current, value);
             Interlocked.Increment(ref _version);
             LogReloaded(_logger, _path);
@@ -55,6 +53,28 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
         {
             LogRejected(_logger, _path, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Editors and scripts write in steps (truncate, then write): a read in between sees an empty or half file, which
+    /// may even parse (an empty word list is valid). So the file is read until two reads 50 ms apart agree.
+    /// </summary>
+    private string ReadSettled()
+    {
+        var text = File.ReadAllText(_path);
+        for (var i = 0; i < 10; i++)
+        {
+            Thread.Sleep(50);
+            var again = File.ReadAllText(_path);
+            if (again == text)
+            {
+                break;
+            }
+
+            text = again;
+        }
+
+        return text;
     }
 
     public void Dispose()

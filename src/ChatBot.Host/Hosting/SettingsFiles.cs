@@ -22,7 +22,9 @@ internal static class SettingsFiles
         sources.Insert(firstJson < 0 ? 0 : firstJson, Json(AppContext.BaseDirectory, "appsettings.json", reload: false));
 
         var environment = IndexOf(sources, s => s is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
-        sources.Insert(environment < 0 ? sources.Count : environment, Json(contentRoot, LocalFile, reload: true));
+        // Reloaded on edit like the default files, unless the host turns reloading off (hostBuilder:reloadConfigOnChange).
+        var reload = configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
+        sources.Insert(environment < 0 ? sources.Count : environment, Json(contentRoot, LocalFile, reload));
     }
 
     private static JsonConfigurationSource Json(string directory, string file, bool reload)
