@@ -18,6 +18,10 @@ public abstract record ReplyRoute
     /// <summary>The key under which the reply sender for this route is registered.</summary>
     [JsonIgnore]
     public abstract string SenderKey { get; }
+
+    /// <summary>Whether the channel renders markdown (a citation is then a quote block); text channels get plain lines.</summary>
+    [JsonIgnore]
+    public virtual bool RendersMarkdown => false;
 }
 
 /// <summary>WeCom AI bot (智能机器人): one-shot <c>response_url</c>, valid 1 h (wecom.md §2).</summary>
@@ -25,6 +29,8 @@ public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string?
 {
     public const string Key = "wecom-aibot";
     public override string SenderKey => Key;
+
+    public override bool RendersMarkdown => true;
 }
 
 /// <summary>WeCom self-built app: <c>message/send</c> to the user through the app's agent (wecom.md §3).</summary>

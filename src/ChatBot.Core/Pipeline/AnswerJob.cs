@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
+using ChatBot.Core.Knowledge;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
@@ -34,6 +35,8 @@ public sealed partial class AnswerJob(
     IOptionsMonitor<IntakeOptions> intakeOptions,
     IOptionsMonitor<AnswerOptions> answerOptions,
     IDedupeStore dedupe,
+    KnowledgeBase knowledge,
+    IOptionsMonitor<KnowledgeOptions> knowledgeOptions,
     QuotaGate quotas,
     IDeliveryLedger delivery,
     ConversationMemory memory,
@@ -83,7 +86,7 @@ public sealed partial class AnswerJob(
         {
             var text = answer.Kind switch
             {
-                AnswerKind.Inference => await AnswerAsync(message, hash, context, cancellationToken),
+                AnswerKind.Inference => await AnswerAsync(message, answer.Charged, hash, context, cancellationToken),
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
                     answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
@@ -151,7 +154,7 @@ public sealed partial class AnswerJob(
     }
 
     /// <summary>The answer kept from an earlier attempt, or a new one, kept before anything is sent.</summary>
-    private async Task<string> AnswerAsync(InboundMessage message, string hash, PerformContext? context, CancellationToken cancellationToken)
+    private async Task<string> AnswerAsync(InboundMessage message, bool charged, string hash, PerformContext? context, CancellationToken cancellationToken)
     {
         if (context?.GetJobParameter<string>(AnswerParameter) is { Length: > 0 } kept)
         {
@@ -167,14 +170,56 @@ public sealed partial class AnswerJob(
             }
         }
 
-        var answer = await InferAsync(message, hash, cancellationToken);
+        var answer = await GroundedOrGeneralAsync(message, charged, hash, cancellationToken);
         context?.SetJobParameter(AnswerParameter, sealer.SealBytes(Encoding.UTF8.GetBytes(answer)));
         return answer;
     }
 
-    private async Task<string> InferAsync(InboundMessage message, string hash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Policy questions (in DMs and group @-mentions) are answered from the company's documents, with the citation
+    /// appended by this code. A DM with nothing relevant is refused without a model call and its charge refunded;
+    /// in a group, or when no key term points at policy at all (a greeting), the general assistant answers.
+    /// </summary>
+    private async Task<string> GroundedOrGeneralAsync(InboundMessage message, bool charged, string hash, CancellationToken cancellationToken)
+    {
+        var options = knowledgeOptions.CurrentValue;
+        if (knowledge.IsEmpty)
+        {
+            return await InferAsync(message, null, hash, cancellationToken);
+        }
+
+        var found = knowledge.Find(message.Text, options.TopK, chunk => GroundedPrompt.Readable(chunk, message));
+        LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Refused, found.Hits.Count, found.Coverage,
+            string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
+        if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
+        {
+            return await InferAsync(message, null, hash, cancellationToken);
+        }
+
+        if (found.Refused)
+        {
+            if (charged)
+            {
+                await quotas.RefundAsync(message, CancellationToken.None);
+            }
+
+            return options.RefusalText;
+        }
+
+        var passages = found.Hits.Select(h => h.Chunk).ToList();
+        var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, cancellationToken);
+        var best = found.Best!;
+        return answer + Citation.Block(best, Citation.Quote(best, message.Text, knowledge.Glossary), message.Route.RendersMarkdown);
+    }
+
+    private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, CancellationToken cancellationToken)
     {
         List<ChatMessage> prompt = [new(ChatRole.System, systemPrompt())];
+        if (grounding is not null)
+        {
+            prompt.Add(grounding);
+        }
+
         if (message.ChatKind == ChatKind.Direct)
         {
             prompt.AddRange(memory.Recall(ConversationKey(message)));
@@ -248,6 +293,10 @@ public sealed partial class AnswerJob(
 
     [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} reused from the earlier attempt; only its delivery is retried")]
     private static partial void LogReused(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Information,
+        Message = "Knowledge for {Platform} msg={MessageHash}: policy={Policy} refused={Refused} passages={Passages} coverage={Coverage:F2} documents={Documents}")]
+    private static partial void LogRetrieved(ILogger logger, Platform platform, string messageHash, bool policy, bool refused, int passages, double coverage, string documents);
 
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);

@@ -14,6 +14,7 @@ internal static class CliVerbs
         {
             "simulate" => await SimulateCommand.RunAsync(args[1..]),
             "forge-model" => ForgeModelCommand.Run(args[1..]),
+            "knowledge" => await KnowledgeCommand.RunAsync(args[1..]),
             "help" or "--help" or "-h" => Help(),
             _ => null,
         };
@@ -25,6 +26,7 @@ internal static class CliVerbs
             ChatBot.Host                       start the bot (ASP.NET Core configuration: appsettings, environment)
             ChatBot.Host simulate [options]    send a signed, encrypted callback to a running bot and print the outcome
             ChatBot.Host forge-model [options] write a synthetic Qwen2-architecture GGUF (random weights, real tokenizer)
+            ChatBot.Host knowledge search|eval check what the bot retrieves and cites from the policy documents (--help)
             """);
         return 0;
     }

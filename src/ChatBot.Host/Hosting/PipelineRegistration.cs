@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
+using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Search;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
@@ -40,6 +42,13 @@ internal static class PipelineRegistration
             provider.GetRequiredService<ILogger<SensitiveWordList>>()));
         services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(quotas.PolicyFile, QuotaPolicy.Parse,
             provider.GetRequiredService<ILogger<QuotaPolicy>>()));
+        services.AddOptions<KnowledgeOptions>().Bind(builder.Configuration.GetSection(KnowledgeOptions.Section));
+        var knowledge = builder.Configuration.GetSection(KnowledgeOptions.Section).Get<KnowledgeOptions>() ?? new KnowledgeOptions();
+        services.AddSingleton(provider => new KnowledgeBase(knowledge.Folder,
+            File.Exists(knowledge.SynonymsFile)
+                ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>())
+                : null,
+            provider.GetRequiredService<ILogger<KnowledgeBase>>()));
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
         services.AddSingleton<ConversationMemory>();
@@ -125,12 +134,13 @@ internal static class PipelineRegistration
     }
 
     /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
-    private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas) : IHostedService
+    private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas, KnowledgeBase knowledge) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             _ = words.Current;
             _ = quotas.Current;
+            _ = knowledge.Glossary;
             return Task.CompletedTask;
         }
 

@@ -1,0 +1,40 @@
+using System.Text;
+using ChatBot.Core.Messages;
+using Microsoft.Extensions.AI;
+
+namespace ChatBot.Core.Knowledge;
+
+/// <summary>
+/// Decides how a question is answered from the documents, and builds the prompt that grounds it: the top passages,
+/// within a character budget (prompt tokens cost about a second per 220 on 2 cores), and an instruction to answer
+/// only from them.
+/// </summary>
+public static class GroundedPrompt
+{
+    private const string Instruction =
+        "以下是公司制度文件的原文摘录。只根据这些摘录回答员工的问题，简洁准确，不要编造摘录中没有的内容；摘录没有涉及的，就说制度中没有相关规定。\n" +
+        "Below are excerpts from the company's policy documents. Answer only from them; if they do not cover the question, say so.";
+
+    public static ChatMessage Context(IReadOnlyList<Chunk> passages, int budgetChars)
+    {
+        var text = new StringBuilder(Instruction);
+        var used = 0;
+        foreach (var passage in passages)
+        {
+            var block = $"\n\n【{passage.Section}】\n{passage.Text}";
+            if (used > 0 && used + block.Length > budgetChars)
+            {
+                break;
+            }
+
+            text.Append(block.Length <= budgetChars ? block : block[..budgetChars]);
+            used += block.Length;
+        }
+
+        return new ChatMessage(ChatRole.System, text.ToString());
+    }
+
+    /// <summary>Whether the asker may see a passage: open documents always; a restricted one only for its users and departments.</summary>
+    public static bool Readable(Chunk chunk, InboundMessage asker) =>
+        chunk.Access.Allows(asker.SenderId, asker.SenderDepartment is { Length: > 0 } department ? [department] : null);
+}

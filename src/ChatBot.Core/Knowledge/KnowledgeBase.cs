@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Knowledge.Documents;
+using ChatBot.Core.Knowledge.Search;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace ChatBot.Core.Knowledge;
+
+/// <summary>
+/// The company's documents as one searchable index. Built at start; rebuilt in the background when a file in the
+/// folder changes, while the last good index keeps serving; a file that cannot be read is skipped, named in the
+/// log with the reason, and the rest keep working. The index holds documents only — never a question.
+/// </summary>
+public sealed partial class KnowledgeBase : IDisposable
+{
+    private readonly string _folder;
+    private readonly HotReloadedFile<Glossary>? _glossary;
+    private readonly ILogger _logger;
+    private readonly PhysicalFileProvider? _files;
+    private readonly IDisposable? _watch;
+    private readonly SemaphoreSlim _rebuild = new(1, 1);
+    private KnowledgeIndex _index;
+    private long _version;
+
+    public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger)
+    {
+        _folder = Path.GetFullPath(folder);
+        _glossary = glossary;
+        _logger = logger;
+        _index = Build(_folder, logger, out _);
+        if (Directory.Exists(_folder))
+        {
+            _files = new PhysicalFileProvider(_folder);
+            _watch = ChangeToken.OnChange(() => _files.Watch("**/*"), () => _ = RebuildAsync());
+        }
+    }
+
+    public KnowledgeIndex Index => Volatile.Read(ref _index);
+
+    public Glossary Glossary => _glossary?.Current ?? Glossary.Empty;
+
+    /// <summary>Counts successful builds, so tests can see an edit take effect.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public bool IsEmpty => Index.Chunks.Count == 0;
+
+    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed) => KnowledgeSearch.Find(Index, Glossary, question, top, allowed);
+
+    /// <summary>Reads every document under <paramref name="folder"/> into a new index; unreadable files are listed, not fatal.</summary>
+    public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var chunks = new List<Chunk>();
+        var problems = new List<(string, string)>();
+        var files = Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Where(f => DocumentReader.Extensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('~'))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+        foreach (var file in files)
+        {
+            var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
+            try
+            {
+                chunks.AddRange(Chunker.Split(relative, DocumentReader.Read(file)));
+            }
+            catch (Exception ex) when (ex is DocumentException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add((relative, ex.Message));
+                LogSkipped(logger, relative, ex.Message);
+            }
+        }
+
+        skipped = problems;
+        var index = new KnowledgeIndex(chunks);
+        LogBuilt(logger, files.Count - problems.Count, chunks.Count, problems.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return index;
+    }
+
+    public async Task RebuildAsync()
+    {
+        // Edits come in bursts (a save writes several events): one rebuild after they settle.
+        await Task.Delay(300);
+        if (!await _rebuild.WaitAsync(0))
+        {
+            return;
+        }
+
+        try
+        {
+            var fresh = Build(_folder, _logger, out _);
+            var old = Interlocked.Exchange(ref _index, fresh);
+            Interlocked.Increment(ref _version);
+            // Searches already running on the old index finish first; it is small and collected with them.
+            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => old.Dispose(), TaskScheduler.Default);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRebuildFailed(_logger, ex.GetType().Name, ex.Message);
+        }
+        finally
+        {
+            _rebuild.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _watch?.Dispose();
+        _files?.Dispose();
+        Index.Dispose();
+        _rebuild.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Knowledge indexed: {Documents} documents, {Chunks} passages, {Skipped} skipped, in {ElapsedMs:F0} ms")]
+    private static partial void LogBuilt(ILogger logger, int documents, int chunks, int skipped, double elapsedMs);
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Knowledge document {File} skipped: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Error, Message = "Knowledge rebuild failed ({ErrorType}: {Problem}); the last good index stays in service")]
+    private static partial void LogRebuildFailed(ILogger logger, string errorType, string problem);
+}

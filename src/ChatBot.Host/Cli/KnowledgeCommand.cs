@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Search;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatBot.Host.Cli;
+
+/// <summary>
+/// <c>knowledge search</c>: what the bot would retrieve and cite for each question (one per line on stdin, or
+/// <c>--question</c>), as JSON lines. <c>knowledge eval</c>: section hit@1, hit@3, MRR and refusal accuracy over a
+/// questions file in the format of the public sample, with the list of misses.
+/// </summary>
+internal static class KnowledgeCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" || args[0] is not ("search" or "eval"))
+        {
+            Console.WriteLine("""
+                knowledge search [--docs DIR] [--top K] [--synonyms FILE] [--question TEXT]   questions on stdin, one per line, unless --question
+                knowledge eval --docs DIR --questions FILE.jsonl [--top K] [--synonyms FILE]    hit@1, hit@3, MRR, refusal accuracy, misses
+                DIR defaults to Knowledge:Folder (config/knowledge); FILE to Knowledge:SynonymsFile (config/knowledge-synonyms.txt).
+                """);
+            return args.Length == 0 || args[0] is not ("--help" or "-h") ? 2 : 0;
+        }
+
+        Dictionary<string, string> options;
+        try
+        {
+            options = CliVerbs.Options(args[1..]);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        var folder = options.GetValueOrDefault("docs") ?? new KnowledgeOptions().Folder;
+        if (!Directory.Exists(folder))
+        {
+            Console.Error.WriteLine($"knowledge: the folder '{folder}' does not exist (--docs DIR, or Knowledge:Folder).");
+            return 2;
+        }
+
+        var top = int.TryParse(options.GetValueOrDefault("top"), out var k) && k > 0 ? k : 3;
+        var synonyms = options.GetValueOrDefault("synonyms") ?? new KnowledgeOptions().SynonymsFile;
+        var glossary = File.Exists(synonyms) ? Glossary.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
+        using var index = KnowledgeBase.Build(folder, NullLogger.Instance, out var skipped);
+        foreach (var (file, reason) in skipped)
+        {
+            Console.Error.WriteLine($"knowledge: skipped {file}: {reason}");
+        }
+
+        return args[0] == "search"
+            ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"))
+            : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"));
+    }
+
+    private static async Task<int> SearchAsync(KnowledgeIndex index, Glossary glossary, int top, string? question)
+    {
+        var questions = question is not null ? [question] : await ReadLinesAsync(Console.In);
+        foreach (var q in questions)
+        {
+            var answer = KnowledgeSearch.Find(index, glossary, q, top, _ => true);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                question = q,
+                refused = answer.Refused,
+                citation = answer.Best is { } best ? Citation.Line(best) + " 「" + Citation.Quote(best, q, glossary) + "」" : null,
+                hits = answer.Hits.Select(h => new { doc = h.Chunk.Document, section = h.Chunk.Section, score = Math.Round(h.Score, 3), text = h.Chunk.Text }),
+            }, Json));
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> EvalAsync(KnowledgeIndex index, Glossary glossary, int top, string? questionsFile)
+    {
+        if (questionsFile is null || !File.Exists(questionsFile))
+        {
+            Console.Error.WriteLine("knowledge eval: --questions FILE.jsonl is required (lines of {\"question\", \"doc\", \"section\"}).");
+            return 2;
+        }
+
+        int answerable = 0, hit1 = 0, hit3 = 0, unanswerable = 0, refusedRight = 0;
+        var reciprocal = 0.0;
+        var misses = new List<string>();
+        var latencies = new List<double>();
+        foreach (var line in await File.ReadAllLinesAsync(questionsFile))
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            using var item = JsonDocument.Parse(line);
+            var root = item.RootElement;
+            var question = root.GetProperty("question").GetString()!;
+            var doc = root.TryGetProperty("doc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+            var section = root.TryGetProperty("section", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            var started = Stopwatch.GetTimestamp();
+            var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (doc is null)
+            {
+                unanswerable++;
+                refusedRight += answer.Refused ? 1 : 0;
+                if (!answer.Refused)
+                {
+                    misses.Add($"not refused: {question} → {answer.Best?.Section}");
+                }
+
+                continue;
+            }
+
+            answerable++;
+            var rank = answer.Refused ? 0 : answer.Hits.Select((h, i) => (h, i)).FirstOrDefault(x =>
+                x.h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && x.h.Chunk.Section.Contains(section!, StringComparison.Ordinal)).i + 1;
+            if (rank > 0 && !answer.Hits[rank - 1].Chunk.Section.Contains(section!, StringComparison.Ordinal))
+            {
+                rank = 0;
+            }
+
+            hit1 += rank == 1 ? 1 : 0;
+            hit3 += rank is >= 1 and <= 3 ? 1 : 0;
+            reciprocal += rank > 0 ? 1.0 / rank : 0;
+            if (rank is 0 or > 3)
+            {
+                misses.Add($"{(answer.Refused ? "refused" : "missed")}: {question} → want {doc} › {section}, got {answer.Hits.FirstOrDefault().Chunk?.Section ?? "-"} (coverage {answer.Coverage:F2})");
+            }
+        }
+
+        latencies.Sort();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            answerable, unanswerable,
+            hitAt1 = answerable == 0 ? 0 : Math.Round(hit1 / (double)answerable, 3),
+            hitAt3 = answerable == 0 ? 0 : Math.Round(hit3 / (double)answerable, 3),
+            mrr = answerable == 0 ? 0 : Math.Round(reciprocal / answerable, 3),
+            refusalAccuracy = unanswerable == 0 ? 1 : Math.Round(refusedRight / (double)unanswerable, 3),
+            queryP50Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[latencies.Count / 2], 2),
+            misses,
+        }, Json));
+        return 0;
+    }
+
+    private static async Task<List<string>> ReadLinesAsync(TextReader input)
+    {
+        var lines = new List<string>();
+        while (await input.ReadLineAsync() is { } line)
+        {
+            if (line.Trim().Length > 0)
+            {
+                lines.Add(line.Trim());
+            }
+        }
+
+        return lines;
+    }
+}
