@@ -18,10 +18,27 @@ public static class Citation
     public static string Quote(Chunk chunk, string question, Glossary glossary)
     {
         var words = KeyTerms.Of(question).Concat(glossary.Expand(question).Select(e => e.Term)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var clauses = chunk.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .SelectMany(line => line.StartsWith('|') ? [line] : line.Split('。', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim() + (line.Contains('。', StringComparison.Ordinal) ? "。" : "")))
-            .Where(c => c.Length > 1)
-            .ToList();
+        var clauses = new List<string>();
+        string? header = null;
+        foreach (var line in chunk.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!line.StartsWith('|'))
+            {
+                header = null;
+                clauses.AddRange(line.Split('。', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim() + (line.Contains('。', StringComparison.Ordinal) ? "。" : "")));
+            }
+            else if (header is null)
+            {
+                // A table's first row names its columns: quoted with a row, never alone.
+                header = line;
+            }
+            else
+            {
+                clauses.Add(header + "\n" + line);
+            }
+        }
+
+        clauses.RemoveAll(c => c.Length <= 1);
         var best = clauses.OrderByDescending(c => words.Count(w => Glossary.Contains(c, w))).FirstOrDefault() ?? chunk.Text;
         return best.Length <= MaxQuoteChars ? best : best[..MaxQuoteChars] + "…";
     }

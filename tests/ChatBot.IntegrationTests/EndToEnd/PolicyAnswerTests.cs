@@ -1,0 +1,83 @@
+using ChatBot.Inference;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.Tests.Shared;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Policy questions through the real host and the tiny model, on the public sample's documents: a DM is answered
+/// from the documents with the code's citation; an unanswerable DM is refused without a model call and without
+/// using quota; in a group the general assistant answers instead.
+/// </summary>
+public sealed class PolicyAnswerTests : IDisposable
+{
+    private readonly string _docs = Directory.CreateTempSubdirectory("chatbot-policies").FullName;
+    private readonly RecordingReplySender _replies = new();
+    private readonly CountingChatClient.Counter _inferences = new();
+    private readonly ChatBotApp _app;
+    private readonly HttpClient _client;
+
+    public PolicyAnswerTests()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "..", "shared", "knowledge-sample", "docs")))
+        {
+            File.Copy(file, Path.Combine(_docs, Path.GetFileName(file)));
+        }
+
+        _app = new ChatBotApp().WithServices(_replies.Register)
+            .With("Knowledge:Folder", _docs)
+            .With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"))
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<IChatClient>(provider =>
+                new CountingChatClient(provider.GetRequiredService<LocalInference>().Client, _inferences)));
+        _app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        _client = _app.Start();
+    }
+
+    public void Dispose()
+    {
+        _app.Dispose();
+        Directory.Delete(_docs, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_direct_policy_question_is_answered_from_the_documents_with_the_citation()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("91001", "住宿舍一个月多少钱", user: "newcomer"));
+
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        var reply = _replies.Sent[0].Text;
+        Assert.Contains("来源：员工宿舍管理规定 › 二、住宿费用（dormitory.md）", reply, StringComparison.Ordinal);
+        Assert.Contains("150元", reply, StringComparison.Ordinal); // the verbatim quote of the rule
+        Assert.Equal(1, _inferences.Value);
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1211 && l.Line.Contains("documents=dormitory.md", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unanswerable_direct_question_is_refused_without_the_model_and_without_using_quota()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("91101", "宿舍里能养猫吗", user: "catlover"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        await _client.PostAsync(PlatformCallbacks.App("91102", "宿舍晚上几点关门", user: "catlover"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 2, 30);
+
+        Assert.StartsWith("制度文件中没有找到相关规定", _replies.Sent[0].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("来源", _replies.Sent[0].Text, StringComparison.Ordinal);
+        // The daily limit is 1: the refused question gave its charge back, so the next one is answered, not over quota.
+        Assert.Contains("四、宿舍纪律", _replies.Sent[1].Text, StringComparison.Ordinal);
+        Assert.Equal(1, _inferences.Value);
+    }
+
+    [Fact]
+    public async Task In_a_group_a_question_the_documents_do_not_cover_goes_to_the_general_assistant()
+    {
+        await _client.PostAsync(PlatformCallbacks.DingTalk("g-cat", "宿舍里能养猫吗", user: "grouper", group: "cidTeam"));
+
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        Assert.DoesNotContain("制度文件中没有找到", _replies.Sent[0].Text, StringComparison.Ordinal);
+        Assert.Equal(1, _inferences.Value);
+    }
+}
