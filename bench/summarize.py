@@ -35,6 +35,14 @@ for r in rows:
         if ratios:
             print(f"  p99 ratio ChatBot / bare Kestrel, paired by round: {', '.join(f'{x:.1f}x' for x in ratios)} (median {med(ratios):.1f}x)")
 
+    if "knowledge" in r:
+        print(f"\nknowledge retrieval on the sample, medians over {len(r['knowledge']) // 2} rounds:")
+        for peer in ("ChatBot", "BM25 standard, 500-char chunks"):
+            runs = [x for x in r["knowledge"] if x["peer"] == peer]
+            print(f"  {peer:32}: hit@3 {med(x['hitAt3'] for x in runs):.2f}  MRR {med(x['mrr'] for x in runs):.2f}  refusal {med(x['refusalAccuracy'] for x in runs):.2f}"
+                  f"  index {med(x['indexMs'] for x in runs):6.1f} ms  query p50 {med(x['p50'] for x in runs):.2f} ms  p99 {med(x['p99'] for x in runs):.2f} ms")
+        print(f"  1,000 generated pages: {r['pagesChunks']} passages indexed in {r['pagesIndexMs']:.0f} ms")
+
 inference = [r for r in rows if "peer" in r]
 if inference:
     print("\ninference, medians over processes (rounds 2-3 of the 4-chat test are warm):")

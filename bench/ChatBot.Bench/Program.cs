@@ -9,11 +9,12 @@ return args.FirstOrDefault() switch
     "bare-server" => await BareServer.RunAsync(args[1..]),
     "screening" => ScreeningBench.Run(args[1..]),
     "quota" => await QuotaBench.RunAsync(args[1..]),
+    "knowledge" => KnowledgeBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("ChatBot.Bench inference|ack|burst|bare-server|screening|quota [options] — see bench/run");
+    Console.Error.WriteLine("ChatBot.Bench inference|ack|burst|knowledge|bare-server|screening|quota [options] — see bench/run");
     return 2;
 }

@@ -118,12 +118,8 @@ internal static class KnowledgeCommand
             }
 
             answerable++;
-            var rank = answer.Refused ? 0 : answer.Hits.Select((h, i) => (h, i)).FirstOrDefault(x =>
-                x.h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && x.h.Chunk.Section.Contains(section!, StringComparison.Ordinal)).i + 1;
-            if (rank > 0 && !answer.Hits[rank - 1].Chunk.Section.Contains(section!, StringComparison.Ordinal))
-            {
-                rank = 0;
-            }
+            var rank = answer.Refused ? 0 : answer.Hits.ToList().FindIndex(h =>
+                h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.Heading.Contains(section!, StringComparison.Ordinal)) + 1;
 
             hit1 += rank == 1 ? 1 : 0;
             hit3 += rank is >= 1 and <= 3 ? 1 : 0;
