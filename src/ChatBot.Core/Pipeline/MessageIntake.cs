@@ -106,7 +106,14 @@ public sealed partial class MessageIntake(
         if (due)
         {
             var kind = burst ? AnswerKind.OverBurst : AnswerKind.OverQuota;
-            return await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+            var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+            if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
+            {
+                // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
+                _ = dedupe.ReleaseAsync(noticeKey, attempt.Owner, CancellationToken.None).AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            }
+
+            return outcome;
         }
 
         return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
@@ -227,9 +234,10 @@ public sealed partial class MessageIntake(
         return step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
     }
 
-    // A cancelled request (the platform hung up) is not the system's failure, but what it took is given back all the same.
+    // Any failure of a step — a Redis error, a timeout, or the platform hanging up (cancellation) — gives back what
+    // the attempt took; only the runtime's own fatal errors pass through.
     private static bool IsSystemFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is not OutOfMemoryException;
+        ex is not OutOfMemoryException || cancellationToken.IsCancellationRequested;
 
     private static string NewOwner() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
