@@ -52,19 +52,22 @@ public static partial class KeyTerms
 
     private static readonly SmartChineseAnalyzer Analyzer = new(LuceneVersion.LUCENE_48, useDefaultStopWords: false);
 
-    private static List<string> Segment(string text)
+    private static List<string> Segment(string text) => Tokens(Analyzer, text);
+
+    /// <summary>The terms an analyzer makes of a text (shared by the index's query side).</summary>
+    internal static List<string> Tokens(Lucene.Net.Analysis.Analyzer analyzer, string text)
     {
-        var words = new List<string>();
-        using var stream = Analyzer.GetTokenStream("q", text);
+        var tokens = new List<string>();
+        using var stream = analyzer.GetTokenStream("text", text);
         var term = stream.AddAttribute<ICharTermAttribute>();
         stream.Reset();
         while (stream.IncrementToken())
         {
-            words.Add(term.ToString());
+            tokens.Add(term.ToString());
         }
 
         stream.End();
-        return words;
+        return tokens;
     }
 
     // Runs of Han characters, or of Latin letters and digits.

@@ -1,6 +1,5 @@
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.Cjk;
-using Lucene.Net.Analysis.TokenAttributes;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
@@ -53,7 +52,7 @@ public sealed class KnowledgeIndex : IDisposable
     /// <summary>The best passages the asker may read, best first.</summary>
     public IReadOnlyList<(Chunk Chunk, float Score)> Search(string query, int top, Func<Chunk, bool> allowed)
     {
-        var terms = Tokens(query).Distinct(StringComparer.Ordinal).ToList();
+        var terms = KeyTerms.Tokens(_analyzer, query).Distinct(StringComparer.Ordinal).ToList();
         if (terms.Count == 0 || Chunks.Count == 0)
         {
             return [];
@@ -81,21 +80,6 @@ public sealed class KnowledgeIndex : IDisposable
         }
 
         return hits;
-    }
-
-    private List<string> Tokens(string text)
-    {
-        var tokens = new List<string>();
-        using var stream = _analyzer.GetTokenStream("text", text);
-        var term = stream.AddAttribute<ICharTermAttribute>();
-        stream.Reset();
-        while (stream.IncrementToken())
-        {
-            tokens.Add(term.ToString());
-        }
-
-        stream.End();
-        return tokens;
     }
 
     public void Dispose()
