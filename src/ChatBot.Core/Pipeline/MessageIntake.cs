@@ -42,7 +42,7 @@ public sealed partial class MessageIntake(
                     claim == ClaimState.Accepted ? "duplicate" : "in-progress");
             }
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             // The claim may have landed after all: the release is queued behind it on the same connection.
             GiveBackLater(attempt, charged: false);
@@ -62,7 +62,7 @@ public sealed partial class MessageIntake(
         {
             decision = await Within(attempt, quotas.ChargeAsync(message, cancellationToken), cancellationToken);
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             // A charge that landed unseen is refunded (it is keyed by the message, so nothing else is).
             GiveBackLater(attempt, charged: true);
@@ -96,7 +96,7 @@ public sealed partial class MessageIntake(
             due = interval <= TimeSpan.Zero
                 || await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             GiveBackLater(attempt, charged: false);
             return Unavailable(attempt, "notice", ex);
@@ -110,7 +110,7 @@ public sealed partial class MessageIntake(
             if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
             {
                 // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
-                _ = dedupe.ReleaseAsync(noticeKey, attempt.Owner, CancellationToken.None).AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
             }
 
             return outcome;
@@ -125,7 +125,7 @@ public sealed partial class MessageIntake(
         {
             await Within(attempt, queue.EnqueueAsync(answer, attempt.DeadlineAt(clock), cancellationToken), cancellationToken);
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             // The job may exist. The claim store settles it: released → the job, if any, drops itself; accepted → the
             // job got there first and runs, so the message is taken after all.
@@ -148,7 +148,7 @@ public sealed partial class MessageIntake(
             // The pending claim expired under a very slow intake: the job (if any) will not run; the retry is taken afresh.
             return Unavailable(attempt, "accept", null);
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             // Queued, acceptance unknown: the job accepts the claim itself when it starts, so nothing is given back.
             // The platform's retry meets the claim pending (retry) or accepted (duplicate): answered once either way.
@@ -166,7 +166,7 @@ public sealed partial class MessageIntake(
             released = await dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask()
                 .WaitAsync(TimeSpan.FromSeconds(1), clock, cancellationToken);
         }
-        catch (Exception ex) when (IsSystemFailure(ex, cancellationToken))
+        catch (Exception ex) when (IsSystemFailure(ex))
         {
             // Unknown again. The release is queued behind the enqueue on the same connection; the charge stays: it is
             // keyed by the message, so the platform's retry reuses it rather than charging twice.
@@ -189,18 +189,18 @@ public sealed partial class MessageIntake(
     /// <summary>Queued behind whatever this attempt sent before, so it lands after it even if that timed out here.</summary>
     private void GiveBackLater(Attempt attempt, bool charged)
     {
-        _ = ReleaseQuietlyAsync(attempt);
+        _ = ReleaseQuietlyAsync(attempt.Message.DedupeKey, attempt.Owner);
         if (charged)
         {
             _ = RefundQuietlyAsync(attempt.Message);
         }
     }
 
-    private async Task ReleaseQuietlyAsync(Attempt attempt)
+    private async Task ReleaseQuietlyAsync(string key, string owner)
     {
         try
         {
-            await dedupe.ReleaseAsync(attempt.Message.DedupeKey, attempt.Owner, CancellationToken.None);
+            await dedupe.ReleaseAsync(key, owner, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -228,16 +228,9 @@ public sealed partial class MessageIntake(
         return await step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
     }
 
-    private Task Within(Attempt attempt, Task step, CancellationToken cancellationToken)
-    {
-        var left = attempt.Deadline - clock.GetElapsedTime(attempt.Started);
-        return step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
-    }
-
     // Any failure of a step — a Redis error, a timeout, or the platform hanging up (cancellation) — gives back what
     // the attempt took; only the runtime's own fatal errors pass through.
-    private static bool IsSystemFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is not OutOfMemoryException || cancellationToken.IsCancellationRequested;
+    private static bool IsSystemFailure(Exception ex) => ex is not OutOfMemoryException;
 
     private static string NewOwner() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
