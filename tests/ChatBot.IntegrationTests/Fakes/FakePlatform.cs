@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ChatBot.IntegrationTests.Fakes;
 
@@ -18,7 +13,7 @@ namespace ChatBot.IntegrationTests.Fakes;
 public abstract class FakePlatform : IAsyncDisposable
 {
     private readonly ConcurrentQueue<Fault> _faults = new();
-    private WebApplication? _app;
+    private LoopbackServer? _server;
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -36,48 +31,48 @@ public abstract class FakePlatform : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Use(async (context, next) =>
+        _server = await LoopbackServer.StartAsync(app =>
         {
-            Interlocked.Increment(ref _requests);
-            if (_faults.TryDequeue(out var fault))
-            {
-                switch (fault.Kind)
-                {
-                    case FaultKind.Status:
-                        context.Response.StatusCode = fault.Value;
-                        await context.Response.WriteAsync(fault.Body ?? "");
-                        return;
-                    case FaultKind.Body:
-                        context.Response.ContentType = "application/json";
-                        await context.Response.WriteAsync(fault.Body!);
-                        return;
-                    case FaultKind.Drop:
-                        context.Abort();
-                        return;
-                    case FaultKind.Slow:
-                        await Task.Delay(fault.Value);
-                        break;
-                    case FaultKind.DeliverThenDrop:
-                        // The platform takes the message, then the connection dies before its answer: an unknown outcome.
-                        var answer = context.Response.Body;
-                        context.Response.Body = Stream.Null;
-                        await next(context);
-                        context.Response.Body = answer;
-                        context.Abort();
-                        return;
-                }
-            }
-
-            await next(context);
+            app.Use(Serve);
+            Map(app);
         });
-        Map(_app);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address);
+        BaseUrl = _server.Url;
+    }
+
+    /// <summary>Counts the request and serves the next queued fault, if any, before the platform's own handling.</summary>
+    private async Task Serve(HttpContext context, RequestDelegate next)
+    {
+        Interlocked.Increment(ref _requests);
+        if (_faults.TryDequeue(out var fault))
+        {
+            switch (fault.Kind)
+            {
+                case FaultKind.Status:
+                    context.Response.StatusCode = fault.Value;
+                    await context.Response.WriteAsync(fault.Body ?? "");
+                    return;
+                case FaultKind.Body:
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(fault.Body!);
+                    return;
+                case FaultKind.Drop:
+                    context.Abort();
+                    return;
+                case FaultKind.Slow:
+                    await Task.Delay(fault.Value);
+                    break;
+                case FaultKind.DeliverThenDrop:
+                    // The platform takes the message, then the connection dies before its answer: an unknown outcome.
+                    var answer = context.Response.Body;
+                    context.Response.Body = Stream.Null;
+                    await next(context);
+                    context.Response.Body = answer;
+                    context.Abort();
+                    return;
+            }
+        }
+
+        await next(context);
     }
 
     protected abstract void Map(WebApplication app);
@@ -90,9 +85,9 @@ public abstract class FakePlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
 
         GC.SuppressFinalize(this);
