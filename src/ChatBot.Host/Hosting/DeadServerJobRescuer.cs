@@ -106,7 +106,12 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
                     continue;
                 }
 
-                db.KeyDelete([key, (RedisKey)(name + ":state"), (RedisKey)(name + ":history")]);
+                // Another instance's sweep may have deleted it a moment ago: count and log only what this one removed.
+                if (db.KeyDelete([key, (RedisKey)(name + ":state"), (RedisKey)(name + ":history")]) == 0)
+                {
+                    continue;
+                }
+
                 deleted++;
                 LogOrphanDeleted(logger, id);
             }
