@@ -40,6 +40,10 @@ internal static class StartupFailure
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Problems),
         OptionsValidationException options => options.Failures.Select(Named),
         AdminFileException file => [file.Message],
+        // The configuration binder's own failure ("Failed to convert configuration value 'abc' at 'Quotas:NoticeInterval'
+        // to type 'System.TimeSpan'"): it names the key and the value, wherever the section is bound.
+        InvalidOperationException { Message: var converting } when converting.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
+            => [converting + " Write it as appsettings.template.json shows (a time span as hh:mm:ss)."],
         // Our own start-up checks throw these with a message that names the setting (Inference:ModelPath, …).
         InvalidOperationException { Message: var message } when message.Contains(':', StringComparison.Ordinal) && error.InnerException is null or InvalidOperationException
             => [message],

@@ -66,6 +66,17 @@ public sealed class FailClosedConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_value_of_the_wrong_type_names_its_key_without_a_stack_trace()
+    {
+        using var bot = Start(new() { ["Quotas:NoticeInterval"] = "ten minutes" });
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var output = string.Join("\n", bot.Output);
+        Assert.Contains("'ten minutes' at 'Quotas:NoticeInterval'", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_problem_is_reported_at_once_without_a_stack_trace()
     {
         using var bot = Start(new()
