@@ -20,6 +20,9 @@ public sealed class DingTalkOptions
     /// <summary>New API (tokens, group and 1:1 sends); configurable for tests and overseas tenants (api.dingtalk.io).</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.dingtalk.com");
 
+    /// <summary>The older API host, where the directory still lives (<c>topapi/v2/user/get</c>); same token.</summary>
+    public Uri OapiBaseUrl { get; set; } = new("https://oapi.dingtalk.com");
+
     /// <summary>
     /// How far the <c>timestamp</c> header may be from our clock. DingTalk accepts ±1 h (dingtalk.md §2), but its
     /// signature covers only the timestamp, so a captured header pair could carry any body for that long. Five
@@ -53,9 +56,12 @@ internal sealed class DingTalkOptionsValidator : IValidateOptions<DingTalkOption
             return ValidateOptionsResult.Fail(errors);
         }
 
-        if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("http" or "https"))
+        foreach (var (key, url) in new[] { ("DingTalk:ApiBaseUrl", options.ApiBaseUrl), ("DingTalk:OapiBaseUrl", options.OapiBaseUrl) })
         {
-            errors.Add($"DingTalk:ApiBaseUrl must be an absolute http(s) URL; got '{options.ApiBaseUrl}'.");
+            if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"{key} must be an absolute http(s) URL; got '{url}'.");
+            }
         }
 
         if (options.TimestampTolerance <= TimeSpan.Zero)

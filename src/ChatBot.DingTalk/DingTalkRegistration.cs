@@ -1,3 +1,4 @@
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
@@ -28,6 +29,7 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DingTalkApiClient)),
             provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
+        builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
         builder.Services.TryAddKeyedSingleton<IReplySender, DingTalkReplySender>(DingTalkRoute.Key);
         return builder;
     }

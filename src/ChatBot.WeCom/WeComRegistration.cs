@@ -1,3 +1,4 @@
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Api;
@@ -31,6 +32,8 @@ public static class WeComRegistration
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WeComApiClient)),
             provider.GetRequiredService<IOptionsMonitor<WeComOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
+        // The app's contact permission tells which departments an asker is in, for documents limited to some.
+        builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.WeCom, (provider, _) => provider.GetRequiredService<WeComApiClient>());
 
         // TryAdd: the demo profile and the tests register their own senders first.
         builder.Services.TryAddKeyedSingleton<IReplySender, WeComAppReplySender>(WeComAppRoute.Key);

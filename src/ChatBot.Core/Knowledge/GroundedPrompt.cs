@@ -1,5 +1,4 @@
 using System.Text;
-using ChatBot.Core.Messages;
 using Microsoft.Extensions.AI;
 
 namespace ChatBot.Core.Knowledge;
@@ -33,8 +32,4 @@ public static class GroundedPrompt
 
         return new ChatMessage(ChatRole.System, text.ToString());
     }
-
-    /// <summary>Whether the asker may see a passage: open documents always; a restricted one only for its users and departments.</summary>
-    public static bool Readable(Chunk chunk, InboundMessage asker) =>
-        chunk.Access.Allows(asker.SenderId, asker.SenderDepartment is { Length: > 0 } department ? [department] : null);
 }

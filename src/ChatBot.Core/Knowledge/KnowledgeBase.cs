@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Knowledge.Documents;
 using ChatBot.Core.Knowledge.Search;
 using Microsoft.Extensions.FileProviders;
@@ -48,10 +49,14 @@ public sealed partial class KnowledgeBase : IDisposable
 
     public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed) => KnowledgeSearch.Find(Index, Glossary, question, top, allowed);
 
-    /// <summary>Reads every document under <paramref name="folder"/> into a new index; unreadable files are listed, not fatal.</summary>
+    /// <summary>
+    /// Reads every document under <paramref name="folder"/> into a new index; unreadable files are listed, not fatal.
+    /// A broken access file is: it throws (<see cref="AdminFileException"/>), so no index is built without its rules.
+    /// </summary>
     public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped)
     {
         var started = Stopwatch.GetTimestamp();
+        var access = Directory.Exists(folder) ? AccessFile.Load(folder) : AccessFile.None;
         var chunks = new List<Chunk>();
         var problems = new List<(string, string)>();
         var files = Directory.Exists(folder)
@@ -60,18 +65,24 @@ public sealed partial class KnowledgeBase : IDisposable
                 .Order(StringComparer.Ordinal)
                 .ToList()
             : [];
-        foreach (var file in files)
+        var relatives = files.Select(file => Path.GetRelativePath(folder, file).Replace('\\', '/')).ToList();
+        foreach (var relative in relatives)
         {
-            var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
             try
             {
-                chunks.AddRange(Chunker.Split(relative, DocumentReader.Read(file)));
+                var parsed = DocumentReader.Read(Path.Combine(folder, relative));
+                chunks.AddRange(Chunker.Split(relative, parsed with { Access = parsed.Access.And(access.For(relative)) }));
             }
             catch (Exception ex) when (ex is DocumentException or IOException or UnauthorizedAccessException)
             {
                 problems.Add((relative, ex.Message));
                 LogSkipped(logger, relative, ex.Message);
             }
+        }
+
+        foreach (var rule in access.Unmatched(relatives))
+        {
+            LogAccessRuleUnmatched(logger, rule);
         }
 
         skipped = problems;
@@ -120,6 +131,9 @@ public sealed partial class KnowledgeBase : IDisposable
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Knowledge document {File} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Knowledge access rule \"{Rule}\" covers no document: check its path (a misspelt rule leaves the document it meant open)")]
+    private static partial void LogAccessRuleUnmatched(ILogger logger, string rule);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Error, Message = "Knowledge rebuild failed ({ErrorType}: {Problem}); the last good index stays in service")]
     private static partial void LogRebuildFailed(ILogger logger, string errorType, string problem);

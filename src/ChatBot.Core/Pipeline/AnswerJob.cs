@@ -4,6 +4,7 @@ using System.Text;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
@@ -37,6 +38,7 @@ public sealed partial class AnswerJob(
     IDedupeStore dedupe,
     KnowledgeBase knowledge,
     IOptionsMonitor<KnowledgeOptions> knowledgeOptions,
+    AskerDepartments askerDepartments,
     QuotaGate quotas,
     IDeliveryLedger delivery,
     ConversationMemory memory,
@@ -188,7 +190,9 @@ public sealed partial class AnswerJob(
             return await InferAsync(message, null, hash, cancellationToken);
         }
 
-        var found = knowledge.Find(message.Text, options.TopK, chunk => GroundedPrompt.Readable(chunk, message));
+        // The directory is asked only when some document is limited to departments: most answers never wait on it.
+        var departments = knowledge.Index.RestrictsDepartments ? await askerDepartments.ResolveAsync(message, cancellationToken) : null;
+        var found = knowledge.Find(message.Text, options.TopK, chunk => chunk.Access.Allows(message.SenderId, departments));
         LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Refused, found.Hits.Count, found.Coverage,
             string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Options;
 
@@ -9,9 +10,10 @@ namespace ChatBot.DingTalk.Api;
 
 /// <summary>
 /// DingTalk's reply APIs (dingtalk.md §4): the <c>sessionWebhook</c> (no token, legacy errcode body) and the new
-/// OpenAPI with a cached access token (header <c>x-acs-dingtalk-access-token</c>, errors as HTTP status + code).
+/// OpenAPI with a cached access token (header <c>x-acs-dingtalk-access-token</c>, errors as HTTP status + code), and
+/// the directory on the older host (same token as a query parameter, errors as <c>errcode</c>).
 /// </summary>
-internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock)
+internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock) : IDepartmentDirectory
 {
     // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
     private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -58,6 +60,36 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
 
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expireIn", out var expires) ? expires.GetInt32() : 7200));
     }, cancellationToken);
+
+    /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
+    public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var token = await TokenAsync(cancellationToken);
+            var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/user/get?access_token={Uri.EscapeDataString(token)}");
+            using var response = await http.PostAsJsonAsync(url, new { userid = userId, language = "zh_CN" }, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var document = await ReadAsync(response, cancellationToken);
+            var root = document.RootElement;
+            var errcode = root.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
+            if (errcode == 0)
+            {
+                return root.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
+                    ? list.EnumerateArray().Select(d => d.ToString()).ToList()
+                    : [];
+            }
+
+            // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
+            if (attempt == 0 && errcode is 40014 or 42001)
+            {
+                _token.Invalidate(token);
+                continue;
+            }
+
+            throw new PlatformApiException("DingTalk", $"user/get errcode {errcode}", errcode == -1);
+        }
+    }
 
     private async Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace ChatBot.DingTalk.Api;
 /// <summary>
 /// DingTalk's HTTP pipeline. Sends are not idempotent (no duplicate check), so after a response was possible
 /// they are retried only on answers that mean "not sent": 429, the QPS-limit codes, and the webhook's
-/// "send too fast" 130101 (dingtalk.md §3, §6). The token call is idempotent and also retried on 5xx.
+/// "send too fast" 130101 (dingtalk.md §3, §6). The token and directory calls are reads, also retried on 5xx.
 /// </summary>
 internal static class DingTalkResilience
 {
@@ -19,7 +19,8 @@ internal static class DingTalkResilience
 
     internal static async ValueTask<bool> ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
     {
-        var idempotent = request?.RequestUri?.AbsolutePath.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) == true;
+        var idempotent = request?.RequestUri?.AbsolutePath is { } path
+            && (path.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) || path.EndsWith("/topapi/v2/user/get", StringComparison.Ordinal));
         switch (outcome)
         {
             case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:

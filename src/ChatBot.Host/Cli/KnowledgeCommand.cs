@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Search;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,7 +22,9 @@ internal static class KnowledgeCommand
         if (args.Length == 0 || args[0] is "--help" or "-h" || args[0] is not ("search" or "eval"))
         {
             Console.WriteLine("""
-                knowledge search [--docs DIR] [--top K] [--synonyms FILE] [--question TEXT]   questions on stdin, one per line, unless --question
+                knowledge search [--docs DIR] [--top K] [--synonyms FILE] [--question TEXT] [--user ID] [--departments 5,wecom:7]
+                                 questions on stdin, one per line, unless --question; --user/--departments: search as that asker
+                                 would (documents limited to others are left out); without them, every document is searched
                 knowledge eval --docs DIR --questions FILE.jsonl [--top K] [--synonyms FILE]    hit@1, hit@3, MRR, refusal accuracy, misses
                 DIR defaults to Knowledge:Folder (config/knowledge); FILE to Knowledge:SynonymsFile (config/knowledge-synonyms.txt).
                 """);
@@ -49,23 +52,48 @@ internal static class KnowledgeCommand
         var top = int.TryParse(options.GetValueOrDefault("top"), out var k) && k > 0 ? k : 3;
         var synonyms = options.GetValueOrDefault("synonyms") ?? new KnowledgeOptions().SynonymsFile;
         var glossary = File.Exists(synonyms) ? Glossary.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
-        using var index = KnowledgeBase.Build(folder, NullLogger.Instance, out var skipped);
+        KnowledgeIndex index;
+        IReadOnlyList<(string File, string Reason)> skipped;
+        try
+        {
+            index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped);
+        }
+        catch (AdminFileException ex)
+        {
+            Console.Error.WriteLine($"knowledge: {ex.Message}");
+            return 2;
+        }
+
+        using var _ = index;
         foreach (var (file, reason) in skipped)
         {
             Console.Error.WriteLine($"knowledge: skipped {file}: {reason}");
         }
 
         return args[0] == "search"
-            ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"))
+            ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"), Asker(options))
             : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"));
     }
 
-    private static async Task<int> SearchAsync(KnowledgeIndex index, Glossary glossary, int top, string? question)
+    /// <summary>Who the search runs as: everyone's view (an admin checking the index), or one asker's.</summary>
+    private static Func<Chunk, bool> Asker(Dictionary<string, string> options)
+    {
+        if (!options.ContainsKey("user") && !options.ContainsKey("departments"))
+        {
+            return _ => true;
+        }
+
+        var user = options.GetValueOrDefault("user") ?? "";
+        var departments = options.GetValueOrDefault("departments")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return chunk => chunk.Access.Allows(user, departments);
+    }
+
+    private static async Task<int> SearchAsync(KnowledgeIndex index, Glossary glossary, int top, string? question, Func<Chunk, bool> allowed)
     {
         var questions = question is not null ? [question] : await ReadLinesAsync(Console.In);
         foreach (var q in questions)
         {
-            var answer = KnowledgeSearch.Find(index, glossary, q, top, _ => true);
+            var answer = KnowledgeSearch.Find(index, glossary, q, top, allowed);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 question = q,

@@ -3,6 +3,7 @@ using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Knowledge.Search;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
@@ -42,7 +43,9 @@ internal static class PipelineRegistration
             provider.GetRequiredService<ILogger<SensitiveWordList>>()));
         services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(quotas.PolicyFile, QuotaPolicy.Parse,
             provider.GetRequiredService<ILogger<QuotaPolicy>>()));
-        services.AddOptions<KnowledgeOptions>().Bind(builder.Configuration.GetSection(KnowledgeOptions.Section));
+        services.AddOptions<KnowledgeOptions>().Bind(builder.Configuration.GetSection(KnowledgeOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>();
+        services.AddSingleton<AskerDepartments>();
         var knowledge = builder.Configuration.GetSection(KnowledgeOptions.Section).Get<KnowledgeOptions>() ?? new KnowledgeOptions();
         services.AddSingleton(provider => new KnowledgeBase(knowledge.Folder,
             File.Exists(knowledge.SynonymsFile)

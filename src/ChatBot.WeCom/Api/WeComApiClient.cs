@@ -1,16 +1,17 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.WeCom.Api;
 
 /// <summary>
-/// The self-built app's API (wecom.md §3): an access token cached per app — one refresh at a time, renewed five
+/// The self-built app's API (wecom.md §3) and its directory: an access token cached per app — one refresh at a time, renewed five
 /// minutes before expiry, dropped and fetched again once when WeCom answers 40014/42001/41001 — and message/send.
 /// WeCom reports failure as <c>errcode</c> inside an HTTP 200; that is what is read, never <c>errmsg</c>.
 /// </summary>
-internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptions> options, TimeProvider clock)
+internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptions> options, TimeProvider clock) : IDepartmentDirectory
 {
     private readonly AccessTokenCache _token = new(clock);
 
@@ -33,38 +34,68 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));
     }, cancellationToken);
 
-    /// <summary>Sends one text (≤ 2,048 bytes) to a user through the app; a revoked token is replaced once.</summary>
+    /// <summary>Sends one text (≤ 2,048 bytes) to a user through the app.</summary>
     public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken)
+    {
+        var body = new
+        {
+            touser = userId,
+            msgtype = "text",
+            agentid = agentId,
+            text = new { content },
+            // WeCom drops an identical message within the window: a retried send is not delivered twice.
+            enable_duplicate_check = 1,
+            duplicate_check_interval = 1800,
+        };
+        using var _ = await WithTokenAsync("message/send", async token =>
+        {
+            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The departments a member belongs to (<c>cgi-bin/user/get</c>, the app's contact permission): ids, which WeCom
+    /// still returns to apps that no longer see names.
+    /// </summary>
+    /// <returns>Null when no app secret is configured: an AI-bot-only deployment has no directory to ask.</returns>
+    public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
+    {
+        var app = options.CurrentValue.App;
+        if (string.IsNullOrWhiteSpace(app.Secret) || string.IsNullOrWhiteSpace(app.CorpId))
+        {
+            return null;
+        }
+
+        using var document = await WithTokenAsync("user/get", token =>
+            GetJsonAsync($"cgi-bin/user/get?access_token={Uri.EscapeDataString(token)}&userid={Uri.EscapeDataString(userId)}", cancellationToken), cancellationToken);
+        return document.RootElement.TryGetProperty("department", out var departments) && departments.ValueKind == JsonValueKind.Array
+            ? departments.EnumerateArray().Select(d => d.ToString()).ToList()
+            : [];
+    }
+
+    /// <summary>One call with the cached token; a revoked or expired token is replaced once. Errors are read from <c>errcode</c>.</summary>
+    private async Task<JsonDocument> WithTokenAsync(string what, Func<string, Task<JsonDocument>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var token = await TokenAsync(cancellationToken);
-            var body = new
-            {
-                touser = userId,
-                msgtype = "text",
-                agentid = agentId,
-                text = new { content },
-                // WeCom drops an identical message within the window: a retried send is not delivered twice.
-                enable_duplicate_check = 1,
-                duplicate_check_interval = 1800,
-            };
-            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
-            response.EnsureSuccessStatusCode();
-            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-            var errcode = document.RootElement.GetProperty("errcode").GetInt32();
+            var document = await call(token);
+            var errcode = document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0;
             if (errcode == 0)
             {
-                return;
+                return document;
             }
 
+            document.Dispose();
             if (IsTokenError(errcode) && attempt == 0)
             {
                 _token.Invalidate(token);
                 continue;
             }
 
-            throw new PlatformApiException("WeCom", $"message/send errcode {errcode}", IsTransient(errcode));
+            throw new PlatformApiException("WeCom", $"{what} errcode {errcode}", IsTransient(errcode));
         }
     }
 

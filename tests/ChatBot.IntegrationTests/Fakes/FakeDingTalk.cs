@@ -8,7 +8,8 @@ namespace ChatBot.IntegrationTests.Fakes;
 
 /// <summary>
 /// DingTalk's reply APIs as dingtalk.md §4 describes them: the sessionWebhook (errcode body, 300001 once expired),
-/// the OAuth token, and the OpenAPI group and 1:1 sends (token header, msgParam a JSON string ≤ 15,000 bytes).
+/// the OAuth token, the OpenAPI group and 1:1 sends (token header, msgParam a JSON string ≤ 15,000 bytes), and the
+/// older host's directory (topapi/v2/user/get).
 /// </summary>
 public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePlatform
 {
@@ -20,6 +21,9 @@ public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePla
     public ConcurrentQueue<(string Conversation, string Content)> GroupMessages { get; } = new();
 
     public ConcurrentQueue<(string User, string Content)> DirectMessages { get; } = new();
+
+    /// <summary>The directory: staff id → department ids. A user not listed gets 60121 (user not found).</summary>
+    public ConcurrentDictionary<string, long[]> Departments { get; } = new();
 
     public string Webhook(string session) => new Uri(BaseUrl, $"/robot/sendBySession?session={session}").ToString();
 
@@ -40,6 +44,21 @@ public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePla
             var token = Guid.NewGuid().ToString("N");
             _tokens[token] = true;
             return Results.Json(new { accessToken = token, expireIn = 7200 });
+        });
+
+        // The older host's directory: token as a query parameter, errors as errcode in a 200.
+        app.MapPost("/topapi/v2/user/get", async (HttpRequest request, string? access_token) =>
+        {
+            if (string.IsNullOrEmpty(access_token) || !_tokens.ContainsKey(access_token))
+            {
+                return Results.Json(new { errcode = 40014, errmsg = "不合法的access_token" });
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var userid = json.RootElement.GetProperty("userid").GetString();
+            return userid is not null && Departments.TryGetValue(userid, out var departments)
+                ? Results.Json(new { errcode = 0, errmsg = "ok", request_id = Guid.NewGuid().ToString("N"), result = new { userid, dept_id_list = departments } })
+                : Results.Json(new { errcode = 60121, errmsg = "找不到该用户" });
         });
 
         app.MapPost("/robot/sendBySession", async (HttpRequest request, string? session) =>

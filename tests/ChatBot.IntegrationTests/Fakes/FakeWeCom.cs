@@ -8,7 +8,8 @@ namespace ChatBot.IntegrationTests.Fakes;
 
 /// <summary>
 /// WeCom's API as wecom.md §2–§5 describes it: gettoken (checks corpid and secret), message/send (checks the
-/// token, the shape, the agent and the 2,048-byte limit; errcode in a 200), and the AI bot's one-shot response_url.
+/// token, the shape, the agent and the 2,048-byte limit; errcode in a 200), the AI bot's one-shot response_url, and
+/// the directory's user/get (department ids).
 /// </summary>
 public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakePlatform
 {
@@ -25,6 +26,13 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
     public ConcurrentQueue<(string ResponseCode, string Markdown)> AiBotResponses { get; } = new();
 
     public int TokensIssued => _issued;
+
+    /// <summary>The directory: user id → department ids. A user not listed gets 60111 (userid not found).</summary>
+    public ConcurrentDictionary<string, int[]> Departments { get; } = new();
+
+    public int DirectoryLookups => _lookups;
+
+    private int _lookups;
 
     /// <summary>Revokes every token issued so far, as WeCom may do before expiry (40014 afterwards).</summary>
     public void RevokeTokens() => _tokens.Clear();
@@ -43,6 +51,20 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
             var token = $"tok{Interlocked.Increment(ref _issued)}-{Guid.NewGuid():N}";
             _tokens[token] = true;
             return Results.Json(new { errcode = 0, errmsg = "ok", access_token = token, expires_in = 7200 });
+        });
+
+        app.MapGet("/cgi-bin/user/get", (string? access_token, string? userid) =>
+        {
+            Interlocked.Increment(ref _lookups);
+            if (string.IsNullOrEmpty(access_token) || !_tokens.ContainsKey(access_token))
+            {
+                return Results.Json(new { errcode = string.IsNullOrEmpty(access_token) ? 41001 : 40014, errmsg = "invalid access_token" });
+            }
+
+            // Since 2022 WeCom returns names only to older apps; department ids always (wecom.md §3, user/get).
+            return userid is not null && Departments.TryGetValue(userid, out var departments)
+                ? Results.Json(new { errcode = 0, errmsg = "ok", userid, department = departments, main_department = departments.FirstOrDefault() })
+                : Results.Json(new { errcode = 60111, errmsg = "invalid userid" });
         });
 
         app.MapPost("/cgi-bin/message/send", async (HttpRequest request, string? access_token) =>

@@ -146,7 +146,7 @@ public sealed class DocumentReaderTests : IDisposable
         Assert.Contains("no text layer", error.Message, StringComparison.Ordinal);
     }
 
-    private static W.Paragraph Paragraph(string text, string? style)
+    internal static W.Paragraph Paragraph(string text, string? style)
     {
         var paragraph = new W.Paragraph(new W.Run(new W.Text(text)));
         if (style is not null)

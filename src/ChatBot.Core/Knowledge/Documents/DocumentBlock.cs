@@ -14,17 +14,34 @@ public sealed record TableBlock(IReadOnlyList<string> Header, IReadOnlyList<IRea
 /// <summary>A document as read: its title, its blocks, and who may read it (empty lists: everyone).</summary>
 public sealed record ParsedDocument(string Title, IReadOnlyList<DocumentBlock> Blocks, DocumentAccess Access);
 
-/// <summary>Departments and users a document is limited to; a document with neither is open to every employee.</summary>
+/// <summary>
+/// Departments and users a document is limited to; a document with neither is open to every employee. A document
+/// covered by several rules (its front matter and the folder's access file) must pass each of them.
+/// </summary>
+/// <param name="Departments">Department ids as the platform numbers them ("5"), or platform-qualified ("wecom:5").</param>
 public sealed record DocumentAccess(IReadOnlyList<string> Departments, IReadOnlyList<string> Users)
 {
     public static DocumentAccess Everyone { get; } = new([], []);
 
-    public bool IsRestricted => Departments.Count > 0 || Users.Count > 0;
+    /// <summary>A further rule the reader must also pass.</summary>
+    public DocumentAccess? Also { get; init; }
+
+    public bool IsRestricted => Departments.Count > 0 || Users.Count > 0 || Also?.IsRestricted == true;
+
+    /// <summary>Whether deciding needs the asker's departments (so the directory is asked only when it matters).</summary>
+    public bool RestrictsDepartments => Departments.Count > 0 || Also?.RestrictsDepartments == true;
 
     public bool Allows(string userId, IReadOnlyCollection<string>? departments) =>
-        !IsRestricted
-        || Users.Contains(userId, StringComparer.OrdinalIgnoreCase)
-        || (departments is not null && Departments.Any(d => departments.Contains(d, StringComparer.OrdinalIgnoreCase)));
+        (Departments.Count == 0 && Users.Count == 0
+         || Users.Contains(userId, StringComparer.OrdinalIgnoreCase)
+         || (departments is not null && Departments.Any(d => departments.Contains(d, StringComparer.OrdinalIgnoreCase))))
+        && (Also?.Allows(userId, departments) ?? true);
+
+    /// <summary>This rule and <paramref name="other"/>: a reader must pass both.</summary>
+    public DocumentAccess And(DocumentAccess other) =>
+        !other.IsRestricted ? this
+        : !IsRestricted ? other
+        : this with { Also = Also is null ? other : Also.And(other) };
 }
 
 /// <summary>A file that cannot be read (damaged, encrypted, a scan without a text layer); the message says why.</summary>

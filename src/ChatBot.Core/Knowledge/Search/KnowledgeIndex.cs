@@ -26,6 +26,7 @@ public sealed class KnowledgeIndex : IDisposable
     public KnowledgeIndex(IReadOnlyList<Chunk> chunks, Analyzer? analyzer = null)
     {
         Chunks = chunks;
+        RestrictsDepartments = chunks.Any(c => c.Access.RestrictsDepartments);
         _analyzer = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
         var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, _analyzer) { Similarity = new BM25Similarity() };
         using (var writer = new IndexWriter(_directory, config))
@@ -48,6 +49,9 @@ public sealed class KnowledgeIndex : IDisposable
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
+
+    /// <summary>Whether some passage is limited to departments, so an asker's departments are worth looking up.</summary>
+    public bool RestrictsDepartments { get; }
 
     /// <summary>The best passages the asker may read, best first.</summary>
     public IReadOnlyList<(Chunk Chunk, float Score)> Search(string query, int top, Func<Chunk, bool> allowed)

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ChatBot.Core.Knowledge.Access;
+using ChatBot.IntegrationTests.Infrastructure;
+
+namespace ChatBot.IntegrationTests.Hosting;
+
+/// <summary><c>knowledge search</c> as an admin runs it: the bot's executable, JSON lines out, searched as a given asker.</summary>
+public sealed class KnowledgeVerbTests : IDisposable
+{
+    private readonly string _docs = Directory.CreateTempSubdirectory("chatbot-verb").FullName;
+
+    public KnowledgeVerbTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_docs, "pay"));
+        File.WriteAllText(Path.Combine(_docs, "pay", "salary.md"), "# 薪酬管理办法\n## 第一条 调薪\n每年3月统一调薪，调薪幅度按绩效等级确定。");
+        File.WriteAllText(Path.Combine(_docs, AccessFile.FileName), """{ "pay/": { "departments": ["5"] } }""");
+    }
+
+    public void Dispose() => Directory.Delete(_docs, recursive: true);
+
+    [Fact]
+    public async Task Search_prints_the_hit_and_citation_and_leaves_out_what_the_given_asker_may_not_read()
+    {
+        var (admin, _, adminExit) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪");
+        var (insider, _, _) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--departments", "5");
+        var (outsider, _, _) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--user", "lisi", "--departments", "wecom:7,7");
+
+        Assert.Equal(0, adminExit);
+        foreach (var line in new[] { admin, insider })
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.False(json.RootElement.GetProperty("refused").GetBoolean());
+            Assert.StartsWith("来源：薪酬管理办法 › 第一条 调薪（pay/salary.md）", json.RootElement.GetProperty("citation").GetString(), StringComparison.Ordinal);
+            Assert.Equal("pay/salary.md", json.RootElement.GetProperty("hits")[0].GetProperty("doc").GetString());
+        }
+
+        using var denied = JsonDocument.Parse(outsider);
+        Assert.True(denied.RootElement.GetProperty("refused").GetBoolean());
+        Assert.Equal(0, denied.RootElement.GetProperty("hits").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_broken_access_file_is_named_with_exit_code_2()
+    {
+        File.WriteAllText(Path.Combine(_docs, AccessFile.FileName), """{ "pay/": { "departmentz": ["5"] } }""");
+
+        var (output, error, exit) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains("unknown setting \"departmentz\"", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Output, string Error, int Exit)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[BotProcess.HostDll, "knowledge", .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return ((await output).Trim(), await error, process.ExitCode);
+    }
+}
