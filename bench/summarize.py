@@ -36,8 +36,9 @@ for r in rows:
             print(f"  p99 ratio ChatBot / bare Kestrel, paired by round: {', '.join(f'{x:.1f}x' for x in ratios)} (median {med(ratios):.1f}x)")
 
     if "knowledge" in r:
-        print(f"\nknowledge retrieval on the sample, medians over {len(r['knowledge']) // 2} rounds:")
-        for peer in ("ChatBot", "BM25 standard, 500-char chunks"):
+        peers = list(dict.fromkeys(x["peer"] for x in r["knowledge"]))
+        print(f"\nknowledge retrieval on the sample, medians over {len(r['knowledge']) // len(peers)} rounds:")
+        for peer in peers:
             runs = [x for x in r["knowledge"] if x["peer"] == peer]
             print(f"  {peer:32}: hit@3 {med(x['hitAt3'] for x in runs):.2f}  MRR {med(x['mrr'] for x in runs):.2f}  refusal {med(x['refusalAccuracy'] for x in runs):.2f}"
                   f"  index {med(x['indexMs'] for x in runs):6.1f} ms  query p50 {med(x['p50'] for x in runs):.2f} ms  p99 {med(x['p99'] for x in runs):.2f} ms")
