@@ -3,10 +3,27 @@ using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk;
 
-/// <summary>Section <c>DingTalk</c>: an enterprise-internal app robot in HTTP mode. Off while ClientSecret is empty.</summary>
+/// <summary>How DingTalk reaches the bot: HTTP callbacks to a public URL, or the Stream mode's outbound WebSocket.</summary>
+public enum DingTalkMode
+{
+    Http,
+    Stream,
+}
+
+/// <summary>Section <c>DingTalk</c>: an enterprise-internal app robot. Off while ClientSecret is empty.</summary>
 public sealed class DingTalkOptions
 {
     public const string Section = "DingTalk";
+
+    /// <summary>
+    /// <c>Http</c>: DingTalk posts callbacks to <c>/dingtalk/callback</c> (a public HTTPS URL). <c>Stream</c>: the bot
+    /// dials out to DingTalk's gateway over <c>wss://…:443</c> and needs no public URL; the robot's receive mode in the
+    /// developer console must match.
+    /// </summary>
+    public DingTalkMode Mode { get; set; } = DingTalkMode.Http;
+
+    /// <summary>Stream mode: how often the socket is probed (WebSocket ping); a socket that does not answer in time is replaced.</summary>
+    public TimeSpan StreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The app's Client ID (AppKey), for access tokens.</summary>
     public string ClientId { get; set; } = "";
@@ -67,6 +84,16 @@ internal sealed class DingTalkOptionsValidator : IValidateOptions<DingTalkOption
         if (options.TimestampTolerance <= TimeSpan.Zero)
         {
             errors.Add($"DingTalk:TimestampTolerance must be positive; got '{options.TimestampTolerance}'.");
+        }
+
+        if (!Enum.IsDefined(options.Mode))
+        {
+            errors.Add($"DingTalk:Mode must be Http or Stream; got '{options.Mode}'.");
+        }
+
+        if (options.StreamKeepAlive < TimeSpan.FromSeconds(1) || options.StreamKeepAlive > TimeSpan.FromMinutes(2))
+        {
+            errors.Add($"DingTalk:StreamKeepAlive must be between 00:00:01 and 00:02:00; got '{options.StreamKeepAlive}'.");
         }
 
         if (options.Enabled || !string.IsNullOrEmpty(options.ClientId))

@@ -1,8 +1,10 @@
+using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;
+using ChatBot.DingTalk.Stream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -31,6 +33,16 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
         builder.Services.TryAddKeyedSingleton<IReplySender, DingTalkReplySender>(DingTalkRoute.Key);
+
+        // The mode decides the wiring: in Stream mode the bot holds an outbound connection and has no callback route.
+        var settings = builder.Configuration.GetSection(DingTalkOptions.Section);
+        if (Enum.TryParse<DingTalkMode>(settings[nameof(DingTalkOptions.Mode)], ignoreCase: true, out var mode) && mode == DingTalkMode.Stream && !string.IsNullOrWhiteSpace(settings[nameof(DingTalkOptions.ClientSecret)]))
+        {
+            builder.Services.AddSingleton<DingTalkStreamClient>();
+            builder.Services.AddHostedService(provider => provider.GetRequiredService<DingTalkStreamClient>());
+            builder.Services.AddSingleton<IReadinessCheck>(provider => provider.GetRequiredService<DingTalkStreamClient>());
+        }
+
         return builder;
     }
 
@@ -38,7 +50,11 @@ public static partial class DingTalkRegistration
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<DingTalkOptions>>().Value;
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("ChatBot.DingTalk");
-        if (options.Enabled)
+        if (options.Enabled && options.Mode == DingTalkMode.Stream)
+        {
+            LogStream(logger, options.ApiBaseUrl.Host);
+        }
+        else if (options.Enabled)
         {
             app.MapPost(DingTalkCallbackEndpoint.Path, (HttpContext context, DingTalkCallbackEndpoint endpoint) => endpoint.ReceiveAsync(context));
             LogOn(logger, DingTalkCallbackEndpoint.Path);
@@ -51,7 +67,10 @@ public static partial class DingTalkRegistration
         return app;
     }
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "DingTalk is on at {Path}")]
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "DingTalk is on in Stream mode: an outbound connection through {Host} (no callback URL)")]
+    private static partial void LogStream(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "DingTalk is on in HTTP mode at {Path}")]
     private static partial void LogOn(ILogger logger, string path);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "DingTalk is off: DingTalk:ClientSecret is not set")]

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
+using ChatBot.DingTalk.Stream;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk.Api;
@@ -60,6 +61,38 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
 
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expireIn", out var expires) ? expires.GetInt32() : 7200));
     }, cancellationToken);
+
+    /// <summary>
+    /// Stream mode's first step (stream-modes.md §1.1): asks the gateway for a WebSocket endpoint and a ticket that is
+    /// single-use and valid 90 s, for the robot-message topic. Not retried here: the connection loop backs off.
+    /// </summary>
+    public async Task<(Uri Endpoint, string Ticket)> OpenStreamAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("v1.0/gateway/connections/open", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new
+            {
+                clientId = settings.ClientId,
+                clientSecret = settings.ClientSecret,
+                subscriptions = new[] { new { type = "CALLBACK", topic = StreamTopics.RobotMessage } },
+                ua = "chatbot-dotnet/1.0",
+            }),
+        };
+        // Without it the gateway answers XML (stream-modes.md §1.1).
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await http.SendAsync(request, cancellationToken);
+        using var document = await ReadAsync(response, cancellationToken);
+        var root = document.RootElement;
+        if (response.IsSuccessStatusCode && root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("endpoint", out var endpoint) && Uri.TryCreate(endpoint.GetString(), UriKind.Absolute, out var uri)
+            && root.TryGetProperty("ticket", out var ticket) && ticket.GetString() is { Length: > 0 } value)
+        {
+            return (uri, value);
+        }
+
+        throw new PlatformApiException("DingTalk", $"gateway open HTTP {(int)response.StatusCode} {Code(root)}".TrimEnd(), IsTransient(response.StatusCode, Code(root)));
+    }
 
     /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
     public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)

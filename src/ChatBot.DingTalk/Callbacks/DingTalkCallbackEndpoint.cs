@@ -74,18 +74,7 @@ internal sealed partial class DingTalkCallbackEndpoint(
             return Results.Content(Empty, "application/json");
         }
 
-        var robotCode = string.IsNullOrEmpty(message.RobotCode) ? _options.EffectiveRobotCode : message.RobotCode;
-        var inbound = new InboundMessage(
-            Platform.DingTalk,
-            robotCode,
-            message.ChatKind,
-            message.ConversationId,
-            message.SenderId,
-            SenderDepartment: null,
-            text,
-            message.MsgId,
-            new DingTalkRoute(message.SessionWebhook, message.SessionWebhookExpiresAt, message.ConversationId, robotCode, message.SenderStaffId),
-            clock.GetUtcNow());
+        var inbound = message.ToInbound(text, _options.EffectiveRobotCode, clock.GetUtcNow());
         var outcome = await intake.AcceptAsync(inbound, context.RequestAborted);
         return outcome.AsksForRetry()
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)

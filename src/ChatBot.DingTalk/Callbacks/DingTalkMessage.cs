@@ -19,6 +19,23 @@ internal sealed record DingTalkMessage(
     string? SessionWebhook,
     DateTimeOffset? SessionWebhookExpiresAt)
 {
+    /// <summary>The message for intake, the same whether it came by HTTP callback or over the Stream socket.</summary>
+    public InboundMessage ToInbound(string text, string effectiveRobotCode, DateTimeOffset receivedAt)
+    {
+        var robotCode = string.IsNullOrEmpty(RobotCode) ? effectiveRobotCode : RobotCode;
+        return new InboundMessage(
+            Platform.DingTalk,
+            robotCode,
+            ChatKind,
+            ConversationId,
+            SenderId,
+            SenderDepartment: null,
+            text,
+            MsgId,
+            new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId),
+            receivedAt);
+    }
+
     public static DingTalkMessage? Parse(ReadOnlySpan<byte> json)
     {
         try

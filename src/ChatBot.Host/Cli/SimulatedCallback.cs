@@ -58,10 +58,15 @@ public sealed record SimulatedCallback(string PathAndQuery, byte[] Body, string 
     }
 
     public static SimulatedCallback DingTalk(string clientSecret, string msgId, string userId, string text, string? groupConversationId, DateTimeOffset now,
+        string sessionWebhook = "https://oapi.dingtalk.com/robot/sendBySession?session=demo", string robotCode = "dingdemoapp") =>
+        DingTalkRaw(clientSecret, DingTalkBody(msgId, userId, text, groupConversationId, now, sessionWebhook, robotCode), now);
+
+    /// <summary>A robot message as DingTalk sends it, by HTTP callback or inside a Stream push's data (dingtalk.md §1).</summary>
+    public static byte[] DingTalkBody(string msgId, string userId, string text, string? groupConversationId, DateTimeOffset now,
         string sessionWebhook = "https://oapi.dingtalk.com/robot/sendBySession?session=demo", string robotCode = "dingdemoapp")
     {
         var created = now.ToUnixTimeMilliseconds();
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
         {
             ["msgId"] = msgId,
             ["msgtype"] = "text",
@@ -78,7 +83,6 @@ public sealed record SimulatedCallback(string PathAndQuery, byte[] Body, string 
             ["createAt"] = created,
             ["isInAtList"] = true,
         });
-        return DingTalkRaw(clientSecret, body, now);
     }
 
     public static SimulatedCallback DingTalkRaw(string clientSecret, byte[] body, DateTimeOffset now)

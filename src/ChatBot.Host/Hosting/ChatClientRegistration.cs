@@ -1,5 +1,6 @@
 using System.ClientModel;
 using ChatBot.Core.Configuration;
+using ChatBot.Core.Health;
 using ChatBot.Core.Pipeline;
 using ChatBot.Host.Observability;
 using ChatBot.Inference;

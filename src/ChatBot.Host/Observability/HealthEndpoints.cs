@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ChatBot.Core.Health;
 using StackExchange.Redis;
 
 namespace ChatBot.Host.Observability;
@@ -42,12 +43,4 @@ internal static class HealthEndpoints
         });
         return app;
     }
-}
-
-/// <summary>A part that can tell whether it is ready (the model is loaded, …).</summary>
-internal interface IReadinessCheck
-{
-    string Name { get; }
-
-    (bool Ok, string Detail) Check();
 }

@@ -11,10 +11,14 @@ namespace ChatBot.IntegrationTests.Fakes;
 /// the OAuth token, the OpenAPI group and 1:1 sends (token header, msgParam a JSON string ≤ 15,000 bytes), and the
 /// older host's directory (topapi/v2/user/get).
 /// </summary>
-public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePlatform
+public sealed partial class FakeDingTalk(string clientId, string clientSecret) : FakePlatform
 {
     private readonly ConcurrentDictionary<string, bool> _tokens = new();
     private readonly ConcurrentDictionary<string, bool> _expiredSessions = new();
+
+    private string ClientId => clientId;
+
+    private string ClientSecret => clientSecret;
 
     public ConcurrentQueue<(string Session, string Content, string[] AtUserIds)> WebhookMessages { get; } = new();
 
@@ -33,6 +37,7 @@ public sealed class FakeDingTalk(string clientId, string clientSecret) : FakePla
 
     protected override void Map(WebApplication app)
     {
+        MapStream(app);
         app.MapPost("/v1.0/oauth2/accessToken", async (HttpRequest request) =>
         {
             using var json = JsonDocument.Parse(await BodyAsync(request));

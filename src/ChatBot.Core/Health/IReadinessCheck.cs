@@ -1,0 +1,10 @@
+namespace ChatBot.Core.Health;
+
+/// <summary>A part that can tell whether it is ready (the model is loaded, a long connection is up, …), for <c>/readyz</c>.</summary>
+public interface IReadinessCheck
+{
+    string Name { get; }
+
+    /// <returns>Whether it is ready, and a detail for people (never a secret).</returns>
+    (bool Ok, string Detail) Check();
+}

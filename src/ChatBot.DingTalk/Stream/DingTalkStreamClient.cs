@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using ChatBot.Core.Health;
+using ChatBot.Core.Pipeline;
+using ChatBot.Core.Replies;
+using ChatBot.DingTalk.Api;
+using ChatBot.DingTalk.Callbacks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk.Stream;
+
+/// <summary>
+/// DingTalk's Stream mode: the bot dials out, so no public URL is needed. It keeps one connection open for ever —
+/// a fresh ticket for every attempt, jittered exponential backoff capped at a minute and reset after a healthy
+/// connection, the next connection opened as soon as the gateway says <c>disconnect</c> — and takes robot messages
+/// into the same <see cref="MessageIntake"/> as HTTP callbacks. A redelivery (a new frame id, any instance) meets the
+/// message's shared dedupe claim. Replies go out by sessionWebhook or OpenAPI, as in HTTP mode.
+/// </summary>
+internal sealed partial class DingTalkStreamClient(
+    DingTalkApiClient api,
+    MessageIntake intake,
+    IOptionsMonitor<DingTalkOptions> options,
+    IOptionsMonitor<IntakeOptions> intakeOptions,
+    TimeProvider clock,
+    ILogger<DingTalkStreamClient> logger) : BackgroundService, IReadinessCheck
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(30);
+    private long _connectedSinceMs; // 0 while not connected
+    private int _reconnects;
+    private string? _problem;
+
+    public string Name => "dingtalk-stream";
+
+    public (bool Ok, string Detail) Check() => Interlocked.Read(ref _connectedSinceMs) is > 0 and var since
+        ? (true, $"connected since {DateTimeOffset.FromUnixTimeMilliseconds(since):yyyy-MM-ddTHH:mm:ssZ}, {_reconnects} reconnects")
+        : (false, $"not connected: {Volatile.Read(ref _problem) ?? "connecting"}; {_reconnects} reconnects");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            StreamConnection connection;
+            try
+            {
+                var (endpoint, ticket) = await api.OpenStreamAsync(stoppingToken);
+                EnsureAllowed(endpoint);
+                connection = await StreamConnection.ConnectAsync(endpoint, ticket, options.CurrentValue.StreamKeepAlive, DecideAsync, logger, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
+            {
+                var delay = Backoff(failures++);
+                Volatile.Write(ref _problem, Describe(ex));
+                LogOpenFailed(logger, failures, _problem!, delay.TotalSeconds);
+                await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            Interlocked.Exchange(ref _connectedSinceMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            Volatile.Write(ref _problem, null);
+            LogConnected(logger, _reconnects);
+            var run = connection.RunAsync(stoppingToken);
+            var ended = await Task.WhenAny(run, connection.GoingAway);
+            Interlocked.Exchange(ref _connectedSinceMs, 0);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await connection.DisposeAsync();
+                return;
+            }
+
+            Interlocked.Increment(ref _reconnects);
+            if (ended == connection.GoingAway)
+            {
+                // Make before break: deliveries to the old socket have stopped; it drains while the next one opens.
+                _ = connection.DrainAsync(run, DrainTime);
+                failures = 0;
+                continue;
+            }
+
+            await connection.DisposeAsync();
+            failures = connection.FramesReceived > 0 ? 0 : failures;
+            var wait = Backoff(failures++);
+            Volatile.Write(ref _problem, "the connection closed");
+            LogClosed(logger, wait.TotalSeconds);
+            await Task.Delay(wait, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>What the HTTP endpoint does with a body, for a pushed one: true once intake has decided (ack now).</summary>
+    private async Task<bool> DecideAsync(string data, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetBytes(data);
+        if (bytes.Length > intakeOptions.CurrentValue.MaxBodyBytes || DingTalkMessage.Parse(bytes) is not { } message)
+        {
+            // Nothing a redelivery would fix: acknowledged and dropped.
+            LogRefused(logger, bytes.Length > intakeOptions.CurrentValue.MaxBodyBytes ? "body_too_large" : "malformed_body");
+            return true;
+        }
+
+        var settings = options.CurrentValue;
+        if (!string.IsNullOrEmpty(message.RobotCode) && message.RobotCode != settings.EffectiveRobotCode)
+        {
+            LogRefused(logger, "wrong_recipient");
+            return true;
+        }
+
+        if (message.Text is not { Length: > 0 } text || string.IsNullOrEmpty(message.SenderId))
+        {
+            return true;
+        }
+
+        var outcome = await intake.AcceptAsync(message.ToInbound(text, settings.EffectiveRobotCode, clock.GetUtcNow()), cancellationToken);
+        return !outcome.AsksForRetry();
+    }
+
+    /// <summary>1 s·2^n plus up to a second of jitter, capped at a minute: no reconnect storm, no giving up.</summary>
+    internal static TimeSpan Backoff(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10)))) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
+
+    // wss only, or plain ws to this machine (a loopback gateway in tests and the demo), as for reply URLs.
+    private static void EnsureAllowed(Uri endpoint)
+    {
+        if (endpoint.Scheme != "wss" && !(endpoint.Scheme == "ws" && (endpoint.IsLoopback || IPAddress.TryParse(endpoint.Host, out var ip) && IPAddress.IsLoopback(ip))))
+        {
+            throw new PlatformApiException("DingTalk", $"gateway endpoint refused: {endpoint.Scheme}:// to {endpoint.Host} (only wss://, or ws:// to loopback)", false);
+        }
+    }
+
+    // Exception messages can carry the endpoint with its ticket: only codes and types are said.
+    private static string Describe(Exception ex) => ex switch
+    {
+        PlatformApiException { Code: var code } when code.Contains("401", StringComparison.Ordinal) || code.Contains("authFailed", StringComparison.Ordinal)
+            => $"{code}: DingTalk refused DingTalk:ClientId / DingTalk:ClientSecret (the app's AppKey and AppSecret); check both",
+        PlatformApiException api => api.Code,
+        WebSocketException socket => $"WebSocket {socket.WebSocketErrorCode}",
+        HttpRequestException http => $"HTTP {http.HttpRequestError}",
+        OperationCanceledException => "timed out",
+        _ => ex.GetType().Name,
+    };
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "DingTalk Stream connected ({Reconnects} reconnects so far)")]
+    private static partial void LogConnected(ILogger logger, int reconnects);
+
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Error, Message = "DingTalk Stream: opening a connection failed (attempt {Attempt}): {Problem}; next try in {DelaySeconds:F1} s")]
+    private static partial void LogOpenFailed(ILogger logger, int attempt, string problem, double delaySeconds);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Warning, Message = "DingTalk Stream: the connection closed; reconnecting in {DelaySeconds:F1} s")]
+    private static partial void LogClosed(ILogger logger, double delaySeconds);
+
+    [LoggerMessage(EventId = 3029, Level = LogLevel.Warning, Message = "DingTalk Stream push refused: {Code}")]
+    private static partial void LogRefused(ILogger logger, string code);
+}
