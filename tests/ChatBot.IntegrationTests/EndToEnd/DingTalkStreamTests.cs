@@ -3,6 +3,7 @@ using ChatBot.Host.Cli;
 using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.Tests.Shared;
 
 namespace ChatBot.IntegrationTests.EndToEnd;
 
@@ -136,5 +137,64 @@ public sealed class DingTalkStreamTests : IAsyncLifetime
         Assert.Contains(app.Logs.Lines, l => l.EventId == 3027 && l.Line.Contains("authFailed", StringComparison.Ordinal) && l.Line.Contains("DingTalk:ClientId", StringComparison.Ordinal));
         Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains("wrong-secret-value", StringComparison.Ordinal));
         Assert.DoesNotContain("wrong-secret-value", body, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Two instances on one Redis, each with its own Stream connection: pushes spread at random, each answered once.</summary>
+public sealed class DingTalkStreamScaleOutTests
+{
+    [Fact]
+    public async Task Two_instances_on_one_Redis_answer_each_push_once_wherever_it_and_its_redelivery_land()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var dingtalk = new FakeDingTalk(ChatBotApp.DingTalkClientId, ChatBotApp.DingTalkSecret);
+        await dingtalk.StartAsync();
+        var config = Directory.CreateTempSubdirectory("chatbot-stream2").FullName;
+        foreach (var file in new[] { "sensitive-words.txt", "system-prompt.md", "quotas.json" })
+        {
+            File.Copy(RepoPaths.Config(file), Path.Combine(config, file));
+        }
+
+        using var other = BotProcess.Start(new Dictionary<string, string?>
+        {
+            ["Redis:ConnectionString"] = redis,
+            ["Queue:EnvelopeKey"] = SlowRedisTests.EnvelopeKey,
+            ["DingTalk:Mode"] = "Stream",
+            ["DingTalk:ApiBaseUrl"] = dingtalk.BaseUrl.ToString(),
+            ["DingTalk:AllowedReplyHosts:0"] = "127.0.0.1",
+            ["DingTalk:ClientId"] = ChatBotApp.DingTalkClientId,
+            ["DingTalk:ClientSecret"] = ChatBotApp.DingTalkSecret,
+            ["Inference:ModelPath"] = TestModels.Tiny,
+            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
+            ["Inference:ParallelSequences"] = "2",
+            ["Inference:ContextSize"] = "1024",
+            ["Inference:MaxNewTokens"] = "8",
+            ["Inference:WarmUp"] = "false",
+            ["Quotas:PolicyFile"] = Path.Combine(config, "quotas.json"),
+            ["Screening:WordListFile"] = Path.Combine(config, "sensitive-words.txt"),
+            ["Answers:SystemPromptFile"] = Path.Combine(config, "system-prompt.md"),
+        }, config);
+        using var local = new ChatBotApp()
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+            .With("DingTalk:Mode", "Stream").With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString())
+            .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1").With("Inference:WarmUp", "false");
+        local.Start();
+        await other.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.LiveConnections == 2, 30);
+
+        for (var i = 0; i < 12; i++)
+        {
+            var message = SimulatedCallback.DingTalkBody($"two-{i}", $"user{i}", "你好", null, DateTimeOffset.UtcNow, dingtalk.Webhook($"s-{i}"), ChatBotApp.DingTalkClientId);
+            await dingtalk.PushAsync(message);
+            await dingtalk.PushAsync(message); // the redelivery, with a new frame id, to a random connection
+        }
+
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count >= 12, 120);
+        await Task.Delay(2000);
+
+        Assert.Equal(12, dingtalk.WebhookMessages.Count);
+        Assert.Equal(12, dingtalk.WebhookMessages.Select(m => m.Session).Distinct().Count());
+        Assert.Equal(2, dingtalk.PushesByConnection.Count);
+        Directory.Delete(config, recursive: true);
     }
 }

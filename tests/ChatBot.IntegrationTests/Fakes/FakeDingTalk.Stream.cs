@@ -37,6 +37,9 @@ public sealed partial class FakeDingTalk
 
     public ConcurrentQueue<string> PingAcks { get; } = new();
 
+    /// <summary>Pushes sent per connection id: shows the random spread over several connections.</summary>
+    public ConcurrentDictionary<int, int> PushesByConnection { get; } = new();
+
     public int Redeliveries => _redeliveries;
 
     private int _redeliveries;
@@ -48,6 +51,7 @@ public sealed partial class FakeDingTalk
         var messageId = $"{Guid.NewGuid():N}"[..8] + "_" + Stopwatch.GetTimestamp().ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         var socket = PickSocket() ?? throw new InvalidOperationException("no live Stream connection to push to");
         _pending[messageId] = new Pending(data, socket.Id, Stopwatch.GetTimestamp());
+        PushesByConnection.AddOrUpdate(socket.Id, 1, (_, n) => n + 1);
         await socket.SendAsync(new
         {
             specVersion = "1.0",
