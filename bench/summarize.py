@@ -35,6 +35,15 @@ for r in rows:
         if ratios:
             print(f"  p99 ratio ChatBot / bare Kestrel, paired by round: {', '.join(f'{x:.1f}x' for x in ratios)} (median {med(ratios):.1f}x)")
 
+    if "streamAck" in r:
+        runs = r["streamAck"][2:]  # round 0 is the JIT's
+        print(f"\nDingTalk ack at {r['rate']}/s, medians of rounds 1+ (round 0 warms the JIT):")
+        for mode in ("Stream (one socket)", "HTTP callback"):
+            xs = [x for x in runs if x["mode"] == mode]
+            print(f"  {mode:22}: p50 {med(x['P50'] for x in xs):.2f} ms  p99 {med(x['P99'] for x in xs):.2f} ms  missing {sum(x['Missing'] for x in xs)}")
+        pairs = [a["P99"] / b["P99"] for a, b in zip(runs[0::2], runs[1::2])]
+        print(f"  p99 ratio Stream / HTTP, paired by round: {', '.join(f'{x:.2f}x' for x in pairs)} (median {med(pairs):.2f}x)")
+
     if "knowledge" in r:
         peers = list(dict.fromkeys(x["peer"] for x in r["knowledge"]))
         print(f"\nknowledge retrieval on the sample, medians over {len(r['knowledge']) // len(peers)} rounds:")

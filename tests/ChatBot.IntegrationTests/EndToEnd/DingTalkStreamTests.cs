@@ -150,30 +150,13 @@ public sealed class DingTalkStreamScaleOutTests
         await using var dingtalk = new FakeDingTalk(ChatBotApp.DingTalkClientId, ChatBotApp.DingTalkSecret);
         await dingtalk.StartAsync();
         var config = Directory.CreateTempSubdirectory("chatbot-stream2").FullName;
-        foreach (var file in new[] { "sensitive-words.txt", "system-prompt.md", "quotas.json" })
-        {
-            File.Copy(RepoPaths.Config(file), Path.Combine(config, file));
-        }
-
-        using var other = BotProcess.Start(new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = redis,
-            ["Queue:EnvelopeKey"] = SlowRedisTests.EnvelopeKey,
-            ["DingTalk:Mode"] = "Stream",
-            ["DingTalk:ApiBaseUrl"] = dingtalk.BaseUrl.ToString(),
-            ["DingTalk:AllowedReplyHosts:0"] = "127.0.0.1",
-            ["DingTalk:ClientId"] = ChatBotApp.DingTalkClientId,
-            ["DingTalk:ClientSecret"] = ChatBotApp.DingTalkSecret,
-            ["Inference:ModelPath"] = TestModels.Tiny,
-            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
-            ["Inference:ParallelSequences"] = "2",
-            ["Inference:ContextSize"] = "1024",
-            ["Inference:MaxNewTokens"] = "8",
-            ["Inference:WarmUp"] = "false",
-            ["Quotas:PolicyFile"] = Path.Combine(config, "quotas.json"),
-            ["Screening:WordListFile"] = Path.Combine(config, "sensitive-words.txt"),
-            ["Answers:SystemPromptFile"] = Path.Combine(config, "system-prompt.md"),
-        }, config);
+        var settings = BotProcess.SharedRedisSettings(redis, config);
+        settings["DingTalk:Mode"] = "Stream";
+        settings["DingTalk:ApiBaseUrl"] = dingtalk.BaseUrl.ToString();
+        settings["DingTalk:AllowedReplyHosts:0"] = "127.0.0.1";
+        settings["DingTalk:ClientId"] = ChatBotApp.DingTalkClientId;
+        settings["DingTalk:ClientSecret"] = ChatBotApp.DingTalkSecret;
+        using var other = BotProcess.Start(settings, config);
         using var local = new ChatBotApp()
             .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
             .With("DingTalk:Mode", "Stream").With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString())

@@ -28,6 +28,33 @@ public sealed class BotProcess : IDisposable
 
     public static string HostDll => Path.Combine(RepoPaths.Root, "src", "ChatBot.Host", "bin", "Release", "net10.0", "ChatBot.Host.dll");
 
+    /// <summary>
+    /// The settings every test instance on a shared Redis needs — Redis and the envelope key, the tiny model, and its
+    /// own copy of config/ in <paramref name="configDirectory"/> — for a test to add its platform's settings to.
+    /// </summary>
+    public static Dictionary<string, string?> SharedRedisSettings(string redis, string configDirectory)
+    {
+        foreach (var file in new[] { "sensitive-words.txt", "system-prompt.md", "quotas.json" })
+        {
+            File.Copy(RepoPaths.Config(file), Path.Combine(configDirectory, file), overwrite: true);
+        }
+
+        return new Dictionary<string, string?>
+        {
+            ["Redis:ConnectionString"] = redis,
+            ["Queue:EnvelopeKey"] = Pipeline.SlowRedisTests.EnvelopeKey,
+            ["Inference:ModelPath"] = TestModels.Tiny,
+            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
+            ["Inference:ParallelSequences"] = "2",
+            ["Inference:ContextSize"] = "1024",
+            ["Inference:MaxNewTokens"] = "16",
+            ["Inference:WarmUp"] = "false",
+            ["Quotas:PolicyFile"] = Path.Combine(configDirectory, "quotas.json"),
+            ["Screening:WordListFile"] = Path.Combine(configDirectory, "sensitive-words.txt"),
+            ["Answers:SystemPromptFile"] = Path.Combine(configDirectory, "system-prompt.md"),
+        };
+    }
+
     /// <summary>Starts the bot with these settings (Section:Key) and returns once the process is running.</summary>
     public static BotProcess Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
     {

@@ -21,31 +21,14 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         // The token passes; the first message/send is held, so the killed instance dies inside its send.
         wecom.Inject(Fault.Delay(0), Fault.Delay(120_000));
         var config = Directory.CreateTempSubdirectory("chatbot-crash").FullName;
-        foreach (var file in new[] { "sensitive-words.txt", "system-prompt.md", "quotas.json" })
-        {
-            File.Copy(RepoPaths.Config(file), Path.Combine(config, file));
-        }
-
-        using var doomed = BotProcess.Start(new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = redis,
-            ["Queue:EnvelopeKey"] = SlowRedisTests.EnvelopeKey,
-            ["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString(),
-            ["WeCom:App:CorpId"] = ChatBotApp.CorpId,
-            ["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["WeCom:App:Token"] = ChatBotApp.AppToken,
-            ["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey,
-            ["WeCom:App:Secret"] = "test-app-secret",
-            ["Inference:ModelPath"] = TestModels.Tiny,
-            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
-            ["Inference:ParallelSequences"] = "2",
-            ["Inference:ContextSize"] = "1024",
-            ["Inference:MaxNewTokens"] = "16",
-            ["Inference:WarmUp"] = "false",
-            ["Quotas:PolicyFile"] = Path.Combine(config, "quotas.json"),
-            ["Screening:WordListFile"] = Path.Combine(config, "sensitive-words.txt"),
-            ["Answers:SystemPromptFile"] = Path.Combine(config, "system-prompt.md"),
-        }, config);
+        var settings = BotProcess.SharedRedisSettings(redis, config);
+        settings["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString();
+        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
+        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
+        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
+        settings["WeCom:App:Secret"] = "test-app-secret";
+        using var doomed = BotProcess.Start(settings, config);
         await doomed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
         using var client = new HttpClient { BaseAddress = doomed.BaseUrl };
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("41001", "a question before the crash", user: "survivor"))).StatusCode);
