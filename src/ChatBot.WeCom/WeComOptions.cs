@@ -23,9 +23,35 @@ public sealed class WeComOptions
     public WeComAppOptions App { get; set; } = new();
 }
 
+/// <summary>How the AI bot's messages arrive: callbacks to a public URL, or the bot's own outbound long connection.</summary>
+public enum WeComAiBotMode
+{
+    Callback,
+    LongConnection,
+}
+
 /// <summary>The AI bot (智能机器人) in API mode: group @-mentions and DMs, JSON callbacks, receiveid "".</summary>
 public sealed class WeComAiBotOptions
 {
+    /// <summary>
+    /// <c>Callback</c>: WeCom posts encrypted callbacks to <c>/wecom/aibot/callback</c> (Token, EncodingAesKey).
+    /// <c>LongConnection</c>: the bot dials out to <see cref="LongConnectionUrl"/> with <see cref="BotId"/> and
+    /// <see cref="Secret"/>; no public URL. WeCom allows one connection per bot: with Redis, one instance holds it.
+    /// </summary>
+    public WeComAiBotMode Mode { get; set; } = WeComAiBotMode.Callback;
+
+    /// <summary>Long connection: the BotID shown in the console's API mode.</summary>
+    public string BotId { get; set; } = "";
+
+    /// <summary>Long connection: the Secret made for the long connection (not the callback Token). Environment only.</summary>
+    public string Secret { get; set; } = "";
+
+    /// <summary>Long connection: WeCom's endpoint; private deployments find theirs in the admin console.</summary>
+    public Uri LongConnectionUrl { get; set; } = new("wss://openws.work.weixin.qq.com");
+
+    /// <summary>Long connection: the heartbeat; WeCom closes connections whose heartbeats stop (30 s recommended).</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(30);
+
     public string Token { get; set; } = "";
 
     public string EncodingAesKey { get; set; } = "";
@@ -39,7 +65,9 @@ public sealed class WeComAiBotOptions
     /// </summary>
     public TimeSpan StreamPickupTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    public bool Enabled => !string.IsNullOrWhiteSpace(Token);
+    public bool Enabled => Mode == WeComAiBotMode.LongConnection
+        ? !string.IsNullOrWhiteSpace(BotId) && !string.IsNullOrWhiteSpace(Secret)
+        : !string.IsNullOrWhiteSpace(Token);
 }
 
 /// <summary>A self-built app (自建应用): DMs, XML callbacks, receiveid = corpid, replies through message/send.</summary>
@@ -78,6 +106,7 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         foreach (var (key, value) in new[]
         {
             ("WeCom:AiBot:Token", options.AiBot.Token), ("WeCom:AiBot:EncodingAesKey", options.AiBot.EncodingAesKey),
+            ("WeCom:AiBot:BotId", options.AiBot.BotId), ("WeCom:AiBot:Secret", options.AiBot.Secret),
             ("WeCom:App:CorpId", options.App.CorpId), ("WeCom:App:Token", options.App.Token),
             ("WeCom:App:EncodingAesKey", options.App.EncodingAesKey), ("WeCom:App:Secret", options.App.Secret),
         })
@@ -95,7 +124,11 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         }
 
         var bot = options.AiBot;
-        if (bot.Enabled || !string.IsNullOrEmpty(bot.EncodingAesKey))
+        if (bot.Mode == WeComAiBotMode.LongConnection)
+        {
+            LongConnectionRules(bot, errors);
+        }
+        else if (bot.Enabled || !string.IsNullOrEmpty(bot.EncodingAesKey))
         {
             RequireToken("WeCom:AiBot:Token", bot.Token, errors);
             RequireKey("WeCom:AiBot:EncodingAesKey", bot.EncodingAesKey, errors);
@@ -123,6 +156,27 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void LongConnectionRules(WeComAiBotOptions bot, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(bot.BotId) != string.IsNullOrWhiteSpace(bot.Secret))
+        {
+            errors.Add(string.IsNullOrWhiteSpace(bot.BotId)
+                ? "WeCom:AiBot:BotId is required with WeCom:AiBot:Secret in LongConnection mode (the BotID in the console's API mode)."
+                : "WeCom:AiBot:Secret is required with WeCom:AiBot:BotId in LongConnection mode; set it through the environment: WeCom__AiBot__Secret.");
+        }
+
+        var url = bot.LongConnectionUrl;
+        if (!url.IsAbsoluteUri || !(url.Scheme == "wss" || (url.Scheme == "ws" && url.IsLoopback)))
+        {
+            errors.Add($"WeCom:AiBot:LongConnectionUrl must be a wss:// URL (ws:// only to this machine); got '{url}'.");
+        }
+
+        if (bot.Heartbeat < TimeSpan.FromSeconds(1) || bot.Heartbeat > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"WeCom:AiBot:Heartbeat must be between 00:00:01 and 00:01:00; got '{bot.Heartbeat}'.");
+        }
     }
 
     private static void RequireToken(string key, string value, List<string> errors)

@@ -1,8 +1,10 @@
+using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Api;
 using ChatBot.WeCom.Callbacks;
+using ChatBot.WeCom.LongConnection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -35,6 +37,16 @@ public static class WeComRegistration
         // The app's contact permission tells which departments an asker is in, for documents limited to some.
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.WeCom, (provider, _) => provider.GetRequiredService<WeComApiClient>());
 
+        // Long-connection mode: the connection (held by one instance when Redis is shared) replaces the callback route.
+        var aiBot = builder.Configuration.GetSection(WeComOptions.Section).GetSection(nameof(WeComOptions.AiBot));
+        if (Enum.TryParse<WeComAiBotMode>(aiBot[nameof(WeComAiBotOptions.Mode)], ignoreCase: true, out var mode) && mode == WeComAiBotMode.LongConnection
+            && !string.IsNullOrWhiteSpace(aiBot[nameof(WeComAiBotOptions.Secret)]))
+        {
+            builder.Services.AddSingleton<WeComLongConnection>();
+            builder.Services.AddHostedService(provider => provider.GetRequiredService<WeComLongConnection>());
+            builder.Services.AddSingleton<IReadinessCheck>(provider => provider.GetRequiredService<WeComLongConnection>());
+        }
+
         // TryAdd: the demo profile and the tests register their own senders first.
         builder.Services.TryAddKeyedSingleton<IReplySender, WeComAppReplySender>(WeComAppRoute.Key);
         builder.Services.TryAddKeyedSingleton<IReplySender, WeComAiBotReplySender>(WeComAiBotRoute.Key);
@@ -46,7 +58,11 @@ public static class WeComRegistration
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<WeComOptions>>().Value;
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("ChatBot.WeCom");
-        if (options.AiBot.Enabled)
+        if (options.AiBot.Enabled && options.AiBot.Mode == WeComAiBotMode.LongConnection)
+        {
+            WeComLog.LongConnectionOn(logger, options.AiBot.LongConnectionUrl.Host);
+        }
+        else if (options.AiBot.Enabled)
         {
             app.MapGet(WeComAiBotEndpoint.Path, (HttpContext context, WeComAiBotEndpoint endpoint) => endpoint.VerifyUrl(context));
             app.MapPost(WeComAiBotEndpoint.Path, (HttpContext context, WeComAiBotEndpoint endpoint) => endpoint.ReceiveAsync(context));
@@ -54,7 +70,7 @@ public static class WeComRegistration
         }
         else
         {
-            WeComLog.ChannelOff(logger, "aibot", "WeCom:AiBot:Token");
+            WeComLog.ChannelOff(logger, "aibot", options.AiBot.Mode == WeComAiBotMode.LongConnection ? "WeCom:AiBot:BotId and WeCom:AiBot:Secret" : "WeCom:AiBot:Token");
         }
 
         if (options.App.Enabled)

@@ -25,7 +25,8 @@ public abstract record ReplyRoute
 }
 
 /// <summary>WeCom AI bot (智能机器人): one-shot <c>response_url</c>, valid 1 h (wecom.md §2).</summary>
-public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string? StreamId) : ReplyRoute
+/// <param name="ViaLongConnection">The message came over the long connection: its holder streams the answer on the socket.</param>
+public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string? StreamId, bool ViaLongConnection = false) : ReplyRoute
 {
     public const string Key = "wecom-aibot";
     public override string SenderKey => Key;

@@ -42,7 +42,8 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
     public const int MaxBytes = 20480;
 
     public bool Streams(InboundMessage message) =>
-        message.Route is WeComAiBotRoute { StreamId: not null } && clock.GetUtcNow() - message.ReceivedAt < StreamWindow.Length - TimeSpan.FromSeconds(30);
+        message.Route is WeComAiBotRoute { StreamId: not null } route
+        && (route.ViaLongConnection || clock.GetUtcNow() - message.ReceivedAt < StreamWindow.Length - TimeSpan.FromSeconds(30));
 
     public Task UpdateAsync(InboundMessage message, string textSoFar, CancellationToken cancellationToken) =>
         streams.SetAsync(((WeComAiBotRoute)message.Route).StreamId!, new StreamState(Fit(textSoFar), Finished: false), cancellationToken);
@@ -51,6 +52,14 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
     {
         var route = (WeComAiBotRoute)message.Route;
         var content = Fit(text);
+        if (route.ViaLongConnection)
+        {
+            // The connection's holder — this instance or another — streams it on the socket, or sends it whole once
+            // the stream is closed; the finished answer waits for it in the (shared) stream store.
+            await streams.SetAsync(route.StreamId!, new StreamState(content, Finished: true), cancellationToken);
+            return;
+        }
+
         if (Streams(message))
         {
             await streams.SetAsync(route.StreamId!, new StreamState(content, Finished: true), cancellationToken);

@@ -104,7 +104,7 @@ internal sealed class WeComAiBotEndpoint
     }
 
     /// <summary>Derived from the message id, so every delivery of one message names the same stream.</summary>
-    private static string StreamIdFor(string msgId) => "s" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(msgId)))[..24];
+    internal static string StreamIdFor(string msgId) => "s" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(msgId)))[..24];
 
     private InboundMessage? ToInbound(WeComAiBotMessage message)
     {

@@ -19,4 +19,7 @@ internal static partial class WeComLog
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "WeCom {Channel} is on at {Path}")]
     public static partial void ChannelOn(ILogger logger, string channel, string path);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "WeCom aibot is on in LongConnection mode: an outbound connection to {Host} (no callback URL)")]
+    public static partial void LongConnectionOn(ILogger logger, string host);
 }

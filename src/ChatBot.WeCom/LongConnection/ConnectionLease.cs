@@ -1,0 +1,42 @@
+using ChatBot.Core.Privacy;
+using StackExchange.Redis;
+
+namespace ChatBot.WeCom.LongConnection;
+
+/// <summary>
+/// WeCom allows one long connection per bot, and a second subscribe kicks the first: with several instances exactly
+/// one may hold it. The holder keeps a Redis key with a short expiry and renews it well before it lapses; when the
+/// holder dies the key expires and another instance takes it within seconds. Without Redis there is one instance,
+/// which always holds it.
+/// </summary>
+internal sealed class ConnectionLease(IConnectionMultiplexer? redis, string botId, string owner)
+{
+    /// <summary>How long a lease lives without renewal: how long a dead holder keeps the bot before another takes over.</summary>
+    public static readonly TimeSpan Length = TimeSpan.FromSeconds(10);
+
+    // Renew only our own lease: an expired one taken by another instance is theirs.
+    private const string Renew = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+    private const string Give = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    private readonly RedisKey _key = "chatbot:wecom-lc:lease:" + LogId.Hash(botId);
+
+    /// <summary>Takes the lease when free, or renews it when already ours.</summary>
+    public async Task<bool> HoldAsync()
+    {
+        if (redis is null)
+        {
+            return true;
+        }
+
+        var database = redis.GetDatabase();
+        return await database.StringSetAsync(_key, owner, Length, When.NotExists)
+            || (long)await database.ScriptEvaluateAsync(Renew, [_key], [owner, (long)Length.TotalMilliseconds]) == 1;
+    }
+
+    public async Task ReleaseAsync()
+    {
+        if (redis is not null)
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(Give, [_key], [owner]);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using ChatBot.Core.Health;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Pipeline;
+using ChatBot.Core.Replies;
+using ChatBot.WeCom.Callbacks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatBot.WeCom.LongConnection;
+
+/// <summary>
+/// The AI bot's long connection (stream-modes.md §2): no public URL. The instance holding the lease connects,
+/// subscribes, sends a heartbeat, takes <c>aibot_msg_callback</c> into <see cref="MessageIntake"/> and records what it
+/// owes; its <see cref="StreamPump"/> streams each answer back on the callback's req_id, wherever a worker produced
+/// it. Reconnects for ever with capped, jittered backoff — except after <c>disconnected_event</c>: another client took
+/// the bot, and fighting for it would have both kick each other, so it stays down and says so.
+/// </summary>
+internal sealed partial class WeComLongConnection(
+    IOptionsMonitor<WeComOptions> options,
+    MessageIntake intake,
+    IStreamStore streams,
+    IServiceProvider services,
+    TimeProvider clock,
+    ILogger<WeComLongConnection> logger) : BackgroundService, IReadinessCheck
+{
+    private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan StandbyInterval = TimeSpan.FromSeconds(2);
+    private long _connectedSinceMs;
+    private int _reconnects;
+    private string? _problem = "connecting";
+    private volatile bool _standby;
+    private volatile bool _taken;
+
+    public string Name => "wecom-aibot-long-connection";
+
+    public (bool Ok, string Detail) Check() =>
+        Interlocked.Read(ref _connectedSinceMs) is > 0 and var since
+            ? (true, $"connected since {DateTimeOffset.FromUnixTimeMilliseconds(since):yyyy-MM-ddTHH:mm:ssZ}, {_reconnects} reconnects")
+            : _standby
+                ? (true, "standby: another instance holds the bot's one connection")
+                : (false, $"not connected: {Volatile.Read(ref _problem)}; {_reconnects} reconnects");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var bot = options.CurrentValue.AiBot;
+        var lease = new ConnectionLease(services.GetService<IConnectionMultiplexer>(), bot.BotId, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}");
+        var pending = RedisPendingStreams.For(services, bot.BotId);
+        var failures = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!await HoldAsync(lease))
+                {
+                    _standby = true;
+                    await Task.Delay(StandbyInterval, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                _standby = false;
+                if (_taken)
+                {
+                    // Keep the lease, so no sibling instance starts the fight either; an operator decides.
+                    await Task.Delay(ConnectionLease.Length / 3, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                var healthy = await RunOnceAsync(bot, lease, pending, stoppingToken);
+                if (stoppingToken.IsCancellationRequested || _taken)
+                {
+                    continue;
+                }
+
+                Interlocked.Increment(ref _reconnects);
+                failures = healthy ? 0 : failures + 1;
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)))) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
+                LogReconnecting(logger, Volatile.Read(ref _problem) ?? "closed", delay.TotalSeconds);
+                await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        finally
+        {
+            await lease.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<bool> HoldAsync(ConnectionLease lease)
+    {
+        try
+        {
+            return await lease.HoldAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Without the shared lease no instance may be sure it alone holds the bot: none connects.
+            Volatile.Write(ref _problem, "the lease in Redis is unavailable");
+            return false;
+        }
+    }
+
+    /// <returns>Whether the connection was healthy (subscribed): the backoff starts over after one.</returns>
+    private async Task<bool> RunOnceAsync(WeComAiBotOptions bot, ConnectionLease lease, IPendingStreams pending, CancellationToken stoppingToken)
+    {
+        LongConnectionSocket socket;
+        try
+        {
+            socket = await LongConnectionSocket.ConnectAsync(bot.LongConnectionUrl, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
+        {
+            Volatile.Write(ref _problem, $"cannot open {bot.LongConnectionUrl.Host} ({ex.GetType().Name})");
+            return false;
+        }
+
+        await using (socket)
+        {
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            int errcode;
+            try
+            {
+                errcode = await socket.CommandAsync("aibot_subscribe", LongConnectionSocket.NewReqId("aibot_subscribe"),
+                    new { bot_id = bot.BotId, secret = bot.Secret }, TimeSpan.FromSeconds(10), session.Token);
+            }
+            catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            {
+                Volatile.Write(ref _problem, "no answer to aibot_subscribe");
+                return false;
+            }
+
+            if (errcode != 0)
+            {
+                Volatile.Write(ref _problem, errcode is 853000 or 600041
+                    ? $"errcode {errcode}: WeCom refused WeCom:AiBot:BotId / WeCom:AiBot:Secret (the long-connection Secret, not the callback Token)"
+                    : $"aibot_subscribe errcode {errcode}");
+                LogSubscribeFailed(logger, Volatile.Read(ref _problem)!);
+                return false;
+            }
+
+            Interlocked.Exchange(ref _connectedSinceMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            Volatile.Write(ref _problem, null);
+            LogConnected(logger, bot.LongConnectionUrl.Host, _reconnects);
+            var pump = new StreamPump(streams, pending, clock, logger);
+            var background = Task.WhenAll(
+                HeartbeatAsync(socket, bot.Heartbeat, session),
+                KeepLeaseAsync(lease, session),
+                PumpAsync(pump, socket, session.Token));
+            try
+            {
+                while (await socket.ReadCommandAsync(session.Token) is { } frame)
+                {
+                    using (frame)
+                    {
+                        await HandleAsync(frame.RootElement, pending, session);
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _connectedSinceMs, 0);
+                Volatile.Write(ref _problem, Volatile.Read(ref _problem) ?? "the connection closed");
+                await session.CancelAsync();
+                await background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            return true;
+        }
+    }
+
+    private async Task HandleAsync(JsonElement frame, IPendingStreams pending, CancellationTokenSource session)
+    {
+        var cmd = frame.GetProperty("cmd").GetString();
+        var reqId = frame.TryGetProperty("headers", out var headers) && headers.TryGetProperty("req_id", out var id) ? id.GetString() : null;
+        if (!frame.TryGetProperty("body", out var body) || WeComAiBotMessage.Parse(body.GetRawText()) is not { } message)
+        {
+            return;
+        }
+
+        if (cmd == "aibot_event_callback" && message.EventType == "disconnected_event")
+        {
+            _taken = true;
+            Volatile.Write(ref _problem, "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one");
+            LogTaken(logger);
+            await session.CancelAsync();
+            return;
+        }
+
+        if (cmd != "aibot_msg_callback" || reqId is null || message.Text is not { } text || string.IsNullOrEmpty(message.UserId))
+        {
+            return;
+        }
+
+        var group = message.ChatKind == ChatKind.Group;
+        var streamId = WeComAiBotEndpoint.StreamIdFor(message.MsgId);
+        var inbound = new InboundMessage(
+            Platform.WeCom,
+            message.AiBotId.Length > 0 ? message.AiBotId : options.CurrentValue.AiBot.BotId,
+            message.ChatKind,
+            group && !string.IsNullOrEmpty(message.ChatId) ? message.ChatId : message.UserId,
+            message.UserId,
+            SenderDepartment: null,
+            MentionText.Strip(text, options.CurrentValue.AiBot.MentionName, group),
+            message.MsgId,
+            new WeComAiBotRoute(message.ResponseUrl ?? "", group ? message.ChatId : null, streamId, ViaLongConnection: true),
+            clock.GetUtcNow());
+        // Owed before intake decides: a job finishing first still finds its stream registered.
+        await pending.AddAsync(new PendingStream(streamId, reqId, inbound.ChatId, group, inbound.ReceivedAt));
+        var outcome = await intake.AcceptAsync(inbound, session.Token);
+        if (outcome is IntakeOutcome.Duplicate or IntakeOutcome.Unavailable or IntakeOutcome.InProgress)
+        {
+            // Not this delivery's to answer (a repeat of a message already owed, or not taken in): WeCom gets no ack
+            // for callbacks, so nothing else is said.
+            LogNotTaken(logger, outcome.ToString());
+        }
+    }
+
+    private async Task HeartbeatAsync(LongConnectionSocket socket, TimeSpan interval, CancellationTokenSource session)
+    {
+        var missed = 0;
+        while (!session.IsCancellationRequested)
+        {
+            await Task.Delay(interval, clock, session.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                await socket.CommandAsync("ping", LongConnectionSocket.NewReqId("ping"), null, interval, session.Token);
+                missed = 0;
+            }
+            catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            {
+                // Two unanswered heartbeats: the link is dead, whatever TCP says (as the official SDK decides).
+                if (++missed >= 2 && !session.IsCancellationRequested)
+                {
+                    Volatile.Write(ref _problem, "two heartbeats unanswered");
+                    await session.CancelAsync();
+                }
+            }
+        }
+    }
+
+    private async Task KeepLeaseAsync(ConnectionLease lease, CancellationTokenSource session)
+    {
+        while (!session.IsCancellationRequested)
+        {
+            await Task.Delay(ConnectionLease.Length / 3, clock, session.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!session.IsCancellationRequested && !await HoldAsync(lease))
+            {
+                // Another instance may take the bot now: this one lets go rather than be kicked mid-answer.
+                Volatile.Write(ref _problem, "the lease was lost");
+                await session.CancelAsync();
+            }
+        }
+    }
+
+    private async Task PumpAsync(StreamPump pump, LongConnectionSocket socket, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await pump.PassAsync(socket, cancellationToken);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or JsonException or CryptographicException)
+            {
+                LogPumpFailed(logger, ex.GetType().Name);
+            }
+
+            await Task.Delay(PumpInterval, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "WeCom AI bot long connection to {Host} subscribed ({Reconnects} reconnects so far)")]
+    private static partial void LogConnected(ILogger logger, string host, int reconnects);
+
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "WeCom AI bot long connection: {Problem}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "WeCom AI bot long connection: {Problem}; reconnecting in {DelaySeconds:F1} s")]
+    private static partial void LogReconnecting(ILogger logger, string problem, double delaySeconds);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Error, Message = "WeCom AI bot long connection taken by another client (disconnected_event): not reconnecting, so the two do not kick each other; stop the other client or this one")]
+    private static partial void LogTaken(ILogger logger);
+
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Information, Message = "WeCom long-connection message not taken in this time: {Outcome}")]
+    private static partial void LogNotTaken(ILogger logger, string outcome);
+
+    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "WeCom long connection: a pump pass failed ({ErrorType}); the next one tries again")]
+    private static partial void LogPumpFailed(ILogger logger, string errorType);
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using ChatBot.Inference;
+using ChatBot.IntegrationTests.Fakes;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// The WeCom AI bot's long connection against a fake that enforces WeCom's rules (subscribe first, one connection per
+/// bot, serial frames per req_id, constant stream id, the window), with the tiny model.
+/// </summary>
+public sealed class WeComLongConnectionTests : IAsyncLifetime
+{
+    private const string BotId = "aibLongConn01";
+    private const string Secret = "long-connection-secret-value";
+    private readonly FakeWeComLongConnection _wecom = new(BotId, Secret);
+    private readonly List<ChatBotApp> _apps = [];
+
+    public Task InitializeAsync() => _wecom.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            app.Dispose();
+        }
+
+        await _wecom.DisposeAsync();
+    }
+
+    private ChatBotApp App(string secret = Secret)
+    {
+        var app = new ChatBotApp()
+            .With("WeCom:AiBot:Mode", "LongConnection")
+            .With("WeCom:AiBot:BotId", BotId)
+            .With("WeCom:AiBot:Secret", secret)
+            .With("WeCom:AiBot:LongConnectionUrl", _wecom.Url.ToString())
+            .With("WeCom:AiBot:Heartbeat", "00:00:01");
+        _apps.Add(app);
+        return app;
+    }
+
+    [Fact]
+    public async Task A_message_is_streamed_back_on_its_req_id_once_with_heartbeats_and_no_callback_route()
+    {
+        _wecom.AckDelay = TimeSpan.FromMilliseconds(50);
+        var client = App().Start();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Connected);
+
+        await _wecom.PushAsync("lc-1", "zhangsan", "你好");
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.Answers.IsEmpty, 60);
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Pings >= 2);
+        await Task.Delay(1000);
+
+        var (chat, content, how) = Assert.Single(_wecom.Answers);
+        Assert.Equal(("zhangsan", "stream"), (chat, how));
+        Assert.NotEmpty(content);
+        Assert.Empty(_wecom.Refusals);
+        Assert.Equal(0, _wecom.NonCumulative);
+        Assert.Equal(1, _wecom.Subscribes);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync(new Uri("/wecom/aibot/callback", UriKind.Relative), null)).StatusCode);
+        var ready = await (await client.GetAsync(new Uri("/readyz", UriKind.Relative))).Content.ReadAsStringAsync();
+        Assert.Contains("\"wecom-aibot-long-connection\":\"connected since", ready, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_socket_killed_mid_answer_reconnects_and_the_answer_arrives_once()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        App().WithServices(services => services.AddSingleton<IChatClient>(provider =>
+            new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, gate))).Start();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Connected);
+
+        await _wecom.PushAsync("lc-kill", "lisi", "你好");
+        await Task.Delay(700); // the stream is open (its first frame sent); the model is held
+        _wecom.Kill();
+        gate.SetResult();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Subscribes == 2, 20);
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.Answers.IsEmpty, 60);
+        await Task.Delay(1000);
+
+        // The req_id belonged to the dead connection: the whole answer went by aibot_send_msg instead.
+        var (chat, content, how) = Assert.Single(_wecom.Answers);
+        Assert.Equal(("lisi", "aibot_send_msg"), (chat, how));
+        Assert.NotEmpty(content);
+    }
+
+    [Fact]
+    public async Task Disconnected_event_means_another_client_took_the_bot_and_it_does_not_fight_back()
+    {
+        var client = App().Start();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Connected);
+
+        await _wecom.KickAsync();
+        await Task.Delay(4000);
+
+        Assert.Equal(2, _wecom.Subscribes); // ours, then the other client's; no third
+        var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("disconnected_event", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_is_named_in_the_log_and_readyz_without_its_value()
+    {
+        var app = App(secret: "not-the-right-secret");
+        var client = app.Start();
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Any(l => l.EventId == 2301));
+
+        var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+        var body = await ready.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("853000", body, StringComparison.Ordinal);
+        Assert.Contains("WeCom:AiBot:Secret", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains("not-the-right-secret", StringComparison.Ordinal));
+    }
+}
