@@ -3,6 +3,7 @@ using ChatBot.Inference;
 using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.Tests.Shared;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -71,7 +72,7 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         App().WithServices(services => services.AddSingleton<IChatClient>(provider =>
-            new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, gate))).Start();
+            new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, () => gate.Task))).Start();
         await QuotaIntakeTests.WaitUntil(() => _wecom.Connected);
 
         await _wecom.PushAsync("lc-kill", "lisi", "你好");
@@ -116,5 +117,65 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
         Assert.Contains("853000", body, StringComparison.Ordinal);
         Assert.Contains("WeCom:AiBot:Secret", body, StringComparison.Ordinal);
         Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains("not-the-right-secret", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>Two instances on one Redis: one holds the bot's one connection, the other's worker answers, and takes over after kill -9.</summary>
+public sealed class WeComLongConnectionScaleOutTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task One_instance_holds_the_connection_another_s_worker_answers_and_after_kill_9_the_other_takes_over_and_delivers_what_was_owed()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var wecom = new FakeWeComLongConnection("aibScaleOut01", "scale-out-secret");
+        await wecom.StartAsync();
+        var config = Directory.CreateTempSubdirectory("chatbot-lc2").FullName;
+        var settings = BotProcess.SharedRedisSettings(redis, config);
+        settings["WeCom:AiBot:Mode"] = "LongConnection";
+        settings["WeCom:AiBot:BotId"] = "aibScaleOut01";
+        settings["WeCom:AiBot:Secret"] = "scale-out-secret";
+        settings["WeCom:AiBot:LongConnectionUrl"] = wecom.Url.ToString();
+        settings["Queue:RunWorkers"] = "false"; // the holder takes messages in; the other instance answers them
+        using var holder = BotProcess.Start(settings, config);
+        await holder.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        await QuotaIntakeTests.WaitUntil(() => wecom.Connected, 30);
+
+        var gate = Task.CompletedTask;
+        using var other = new ChatBotApp()
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+            .With("WeCom:AiBot:Mode", "LongConnection").With("WeCom:AiBot:BotId", "aibScaleOut01").With("WeCom:AiBot:Secret", "scale-out-secret")
+            .With("WeCom:AiBot:LongConnectionUrl", wecom.Url.ToString()).With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<IChatClient>(provider =>
+                new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, () => gate)));
+        var client = other.Start();
+
+        // The holder streams what the other instance's worker produced.
+        await wecom.PushAsync("two-1", "wangwu", "你好");
+        await QuotaIntakeTests.WaitUntil(() => wecom.Answers.Count == 1, 60);
+        Assert.Equal("stream", wecom.Answers.Single().How);
+        Assert.Equal(1, wecom.Subscribes);
+        Assert.Contains("standby", await client.GetStringAsync(new Uri("/readyz", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.Contains(other.Logs.Lines, l => l.EventId == 1200); // answered here, not on the holder
+
+        // kill -9 of the holder while an answer is being made: the other instance takes the bot over and delivers it.
+        Assert.Equal(0, other.Logs.Lines.Count(l => l.EventId == 2300));
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate = hold.Task;
+        await wecom.PushAsync("two-2", "zhaoliu", "你好");
+        await Task.Delay(700);
+        holder.KillHard();
+        var sinceKill = System.Diagnostics.Stopwatch.StartNew();
+        hold.SetResult();
+        await QuotaIntakeTests.WaitUntil(() => other.Logs.Lines.Any(l => l.EventId == 2300), 30);
+        output.WriteLine($"connection taken over {sinceKill.Elapsed.TotalSeconds:F1} s after kill -9");
+        await QuotaIntakeTests.WaitUntil(() => wecom.Answers.Count == 2, 60);
+        output.WriteLine($"owed answer delivered {sinceKill.Elapsed.TotalSeconds:F1} s after kill -9");
+        await Task.Delay(1000);
+
+        // Its req_id died with the holder's connection: the owed answer went whole, by aibot_send_msg, once.
+        Assert.Equal(2, wecom.Answers.Count);
+        Assert.Equal(("zhaoliu", "aibot_send_msg"), (wecom.Answers.Last().ChatId, wecom.Answers.Last().How));
+        Assert.Equal(2, wecom.Subscribes);
+        Directory.Delete(config, recursive: true);
     }
 }

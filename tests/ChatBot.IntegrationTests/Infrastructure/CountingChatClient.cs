@@ -29,12 +29,13 @@ public sealed class CountingChatClient(IChatClient inner, CountingChatClient.Cou
 }
 
 /// <summary>The real chat client, held until the test opens the gate: an answer that is still being made while something fails.</summary>
-public sealed class GatedChatClient(IChatClient inner, TaskCompletionSource gate) : DelegatingChatClient(inner)
+/// <param name="gate">Read at each answer: what it must wait for first.</param>
+public sealed class GatedChatClient(IChatClient inner, Func<Task> gate) : DelegatingChatClient(inner)
 {
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await gate.Task.WaitAsync(cancellationToken);
+        await gate().WaitAsync(cancellationToken);
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
         {
             yield return update;
