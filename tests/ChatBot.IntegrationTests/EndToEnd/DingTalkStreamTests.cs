@@ -124,6 +124,32 @@ public sealed class DingTalkStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refused_opens_back_off_and_every_attempt_gets_a_fresh_ticket()
+    {
+        _dingtalk.Inject(Fault.Http(503), Fault.Http(503));
+        var started = DateTime.UtcNow;
+        App().Start();
+        await QuotaIntakeTests.WaitUntil(() => _dingtalk.LiveConnections == 1, 20);
+
+        // Two refused opens (the faults answer before the gateway does), then one that issues a single-use ticket;
+        // the waits between were 1 s and 2 s plus jitter. The fourth request is the WebSocket upgrade.
+        Assert.Equal(4, _dingtalk.Requests);
+        Assert.Equal(1, _dingtalk.Opens);
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(3), "the retries backed off");
+    }
+
+    [Fact]
+    public void The_reconnect_delay_grows_is_jittered_and_is_capped_at_a_minute()
+    {
+        var delays = Enumerable.Range(0, 12).Select(n => Enumerable.Range(0, 20).Select(_ => ChatBot.DingTalk.Stream.DingTalkStreamClient.Backoff(n)).ToList()).ToList();
+
+        Assert.All(delays, d => Assert.True(d.Distinct().Count() > 1, "jittered"));
+        Assert.True(delays[3].Min() > delays[1].Max(), "grows");
+        Assert.All(delays.SelectMany(d => d), d => Assert.True(d <= TimeSpan.FromSeconds(61)));
+        Assert.True(delays[11].Min() >= TimeSpan.FromSeconds(60), "reaches the cap and stays there");
+    }
+
+    [Fact]
     public async Task Bad_credentials_name_the_keys_in_the_log_and_in_readyz_without_the_secret()
     {
         var app = App(secret: "wrong-secret-value");
