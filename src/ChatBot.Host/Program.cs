@@ -22,10 +22,12 @@ try
     builder.AddMessagePipeline(redis, parallelism);
     builder.AddWeCom();
     builder.AddDingTalk();
+    builder.AddMetricsEndpoint();
 
     var app = builder.Build();
     // Every option validated now, together, before the routes below read any of them.
     app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+    app.MapMetrics();
     app.MapHealth();
     app.MapWeCom();
     app.MapDingTalk();

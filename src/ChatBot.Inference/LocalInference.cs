@@ -21,6 +21,12 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
 
     public bool IsLoaded => _client is not null;
 
+    /// <summary>Answers being generated now (for metrics).</summary>
+    public int ActiveSequences => _engine?.Active ?? 0;
+
+    /// <summary>KV-cache cells the answers being generated hold (for metrics).</summary>
+    public int KvCellsInUse => _engine?.CellsInUse ?? 0;
+
     public string? ModelDescription => _model is null ? null : $"{_model.Description} ({_model.Architecture}, {_model.SizeBytes / 1_000_000} MB)";
 
     /// <summary>The weights are random (a forged model): answers are noise. Said loudly at start.</summary>

@@ -6,6 +6,7 @@ using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
@@ -43,6 +44,7 @@ public sealed partial class AnswerJob(
     IDeliveryLedger delivery,
     ConversationMemory memory,
     IServiceProvider services,
+    ChatBotMetrics metrics,
     ILogger<AnswerJob> logger)
 {
     public const string SystemPromptKey = "system-prompt";
@@ -84,6 +86,7 @@ public sealed partial class AnswerJob(
         }
 
         var started = Stopwatch.GetTimestamp();
+        metrics.QueueWait(DateTimeOffset.UtcNow - message.ReceivedAt);
         try
         {
             var text = answer.Kind switch
@@ -102,6 +105,8 @@ public sealed partial class AnswerJob(
             }
 
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            metrics.Answered(message.Platform, answer.Kind.ToString(), Stopwatch.GetElapsedTime(started));
+            metrics.Reply(message.Platform, "ok");
         }
         catch (PacingException)
         {
@@ -112,18 +117,22 @@ public sealed partial class AnswerJob(
         {
             // Retrying cannot help (a wrong user id, a recipient outside the app's range, a rejected parameter): settle now.
             LogPermanent(logger, message.Platform, hash, ex.Code);
+            metrics.Reply(message.Platform, "failed", ex.Code);
             await SettleAsync(answer, hash);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var attempt = context?.GetJobParameter<int>("RetryCount") ?? 0;
+            var code = ex is PlatformApiException api ? api.Code : ex.GetType().Name;
             if (attempt < queueOptions.CurrentValue.Retries)
             {
                 LogWillRetry(logger, message.Platform, hash, ex.GetType().Name, attempt + 1);
+                metrics.Reply(message.Platform, "retried", code);
                 throw;
             }
 
             LogGaveUp(logger, message.Platform, hash, ex.GetType().Name, attempt + 1);
+            metrics.Reply(message.Platform, "failed", code);
             await SettleAsync(answer, hash);
         }
     }
@@ -197,9 +206,11 @@ public sealed partial class AnswerJob(
             string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
         {
+            metrics.Knowledge("general");
             return await InferAsync(message, null, hash, cancellationToken);
         }
 
+        metrics.Knowledge(found.Refused ? "refused" : "grounded");
         if (found.Refused)
         {
             if (charged)
@@ -234,8 +245,14 @@ public sealed partial class AnswerJob(
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
         var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
         var lastUpdate = 0L;
+        var (begun, firstToken, tokens) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
         await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
         {
+            if (tokens++ == 0)
+            {
+                firstToken = Stopwatch.GetElapsedTime(begun);
+            }
+
             // Only screened text is ever shown: what the hold-back has released, no more.
             if (screen.Feed(update.Text).Length > 0 && streaming is not null && Stopwatch.GetElapsedTime(lastUpdate) > StreamUpdateInterval)
             {
@@ -250,6 +267,12 @@ public sealed partial class AnswerJob(
         }
 
         screen.Finish();
+        metrics.Generated(tokens, firstToken, Stopwatch.GetElapsedTime(begun));
+        foreach (var category in screen.Categories)
+        {
+            metrics.ScreeningHit("output", category);
+        }
+
         if (screen.Hits > 0)
         {
             LogOutputScreened(logger, message.Platform, hash, screen.Hits, string.Join(",", screen.Categories), options.OutputAction);

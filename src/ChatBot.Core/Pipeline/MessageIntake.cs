@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
@@ -27,6 +28,7 @@ public sealed partial class MessageIntake(
     IOptionsMonitor<IntakeOptions> options,
     IOptionsMonitor<QuotaOptions> quotaOptions,
     TimeProvider clock,
+    ChatBotMetrics metrics,
     ILogger<MessageIntake> logger)
 {
     public async Task<IntakeOutcome> AcceptAsync(InboundMessage message, CancellationToken cancellationToken)
@@ -54,6 +56,11 @@ public sealed partial class MessageIntake(
         if (hits.Count > 0)
         {
             LogScreened(logger, message.Platform, LogId.Hash(message.MessageId), hits.Count, string.Join(",", hits.Select(h => h.Category).Distinct()));
+            foreach (var hit in hits)
+            {
+                metrics.ScreeningHit("input", hit.Category);
+            }
+
             return await EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.RefusedInput, ClaimOwner: attempt.Owner), "refused-input", cancellationToken);
         }
 
@@ -238,6 +245,7 @@ public sealed partial class MessageIntake(
     {
         LogUnavailable(logger, attempt.Message.Platform, LogId.Hash(attempt.Message.MessageId), stage, error?.GetType().Name ?? "LostClaim",
             clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
+        metrics.Intake(attempt.Message.Platform, attempt.Message.Route.SenderKey, "unavailable", clock.GetElapsedTime(attempt.Started));
         return IntakeOutcome.Unavailable;
     }
 
@@ -246,6 +254,9 @@ public sealed partial class MessageIntake(
         var message = attempt.Message;
         LogIntake(logger, message.Platform, LogId.Hash(message.MessageId), LogId.Hash(message.SenderId), message.ChatKind,
             message.Text.Length, what, clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
+        // One label per kind of decision: "over-quota-quiet" and "accepted-late" count with their kind.
+        var label = what.Replace("-quiet", "", StringComparison.Ordinal).Replace("-late", "", StringComparison.Ordinal).Replace('-', '_');
+        metrics.Intake(message.Platform, message.Route.SenderKey, label, clock.GetElapsedTime(attempt.Started));
         return outcome;
     }
 

@@ -1,10 +1,11 @@
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 
 namespace ChatBot.Core.Quotas;
 
 /// <summary>Decides whether a sender may ask now, and charges the question against the policy in force.</summary>
-public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger ledger, TimeProvider clock)
+public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger ledger, TimeProvider clock, ChatBotMetrics metrics)
 {
     public async Task<QuotaDecision> ChargeAsync(InboundMessage message, CancellationToken cancellationToken)
     {
@@ -19,16 +20,27 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
 
         if (limit == 0)
         {
+            metrics.Quota("denied");
             return new QuotaDecision(false, false, day, QuotaVerdict.OverDaily);
         }
 
         var charge = await ledger.TryChargeAsync(UserKey(message), message.DedupeKey, day, limit.Value, current.BurstPerMinute, now, cancellationToken);
-        return new QuotaDecision(charge.Verdict == QuotaVerdict.Charged, charge.Verdict == QuotaVerdict.Charged, day, charge.Verdict);
+        var charged = charge.Verdict == QuotaVerdict.Charged;
+        metrics.Quota(charged ? "charged" : "denied");
+        return new QuotaDecision(charged, charged, day, charge.Verdict);
     }
 
     /// <summary>Gives back this message's charge, if it has one; a second refund gives back nothing.</summary>
-    public Task<bool> RefundAsync(InboundMessage message, CancellationToken cancellationToken) =>
-        ledger.RefundAsync(UserKey(message), message.DedupeKey, cancellationToken);
+    public async Task<bool> RefundAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        var refunded = await ledger.RefundAsync(UserKey(message), message.DedupeKey, cancellationToken);
+        if (refunded)
+        {
+            metrics.Quota("refunded");
+        }
+
+        return refunded;
+    }
 
     // One person's ids differ between platforms; each platform's sender counts on its own.
     private static string UserKey(InboundMessage message) => $"{message.Platform}:{message.SenderId}";

@@ -2,6 +2,7 @@ using System.Globalization;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.DingTalk.Signing;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +21,7 @@ internal sealed partial class DingTalkCallbackEndpoint(
     IDedupeStore signatures,
     IOptionsMonitor<IntakeOptions> intakeOptions,
     TimeProvider clock,
+    ChatBotMetrics metrics,
     ILogger<DingTalkCallbackEndpoint> logger)
 {
     public const string Path = "/dingtalk/callback";
@@ -112,6 +114,7 @@ internal sealed partial class DingTalkCallbackEndpoint(
     private IResult Reject(CallbackRejection rejection)
     {
         LogRejected(logger, rejection.Code(), rejection.StatusCode());
+        metrics.Rejected(Platform.DingTalk, DingTalkRoute.Key, rejection.Code());
         return Results.Content(rejection.Body(), "application/json", statusCode: rejection.StatusCode());
     }
 

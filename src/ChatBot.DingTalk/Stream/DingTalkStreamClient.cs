@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using ChatBot.Core.Health;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
@@ -25,6 +26,7 @@ internal sealed partial class DingTalkStreamClient(
     IOptionsMonitor<DingTalkOptions> options,
     IOptionsMonitor<IntakeOptions> intakeOptions,
     TimeProvider clock,
+    ChatBotMetrics metrics,
     ILogger<DingTalkStreamClient> logger) : BackgroundService, IReadinessCheck
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
@@ -73,6 +75,7 @@ internal sealed partial class DingTalkStreamClient(
             }
 
             Interlocked.Increment(ref _reconnects);
+            metrics.Reconnected(Name);
             if (ended == connection.GoingAway)
             {
                 // Make before break: deliveries to the old socket have stopped; it drains while the next one opens.
@@ -97,7 +100,9 @@ internal sealed partial class DingTalkStreamClient(
         if (bytes.Length > intakeOptions.CurrentValue.MaxBodyBytes || DingTalkMessage.Parse(bytes) is not { } message)
         {
             // Nothing a redelivery would fix: acknowledged and dropped.
-            LogRefused(logger, bytes.Length > intakeOptions.CurrentValue.MaxBodyBytes ? "body_too_large" : "malformed_body");
+            var code = bytes.Length > intakeOptions.CurrentValue.MaxBodyBytes ? "body_too_large" : "malformed_body";
+            LogRefused(logger, code);
+            metrics.Rejected(Core.Messages.Platform.DingTalk, "dingtalk-stream", code);
             return true;
         }
 
@@ -105,6 +110,7 @@ internal sealed partial class DingTalkStreamClient(
         if (!string.IsNullOrEmpty(message.RobotCode) && message.RobotCode != settings.EffectiveRobotCode)
         {
             LogRefused(logger, "wrong_recipient");
+            metrics.Rejected(Core.Messages.Platform.DingTalk, "dingtalk-stream", "wrong_recipient");
             return true;
         }
 

@@ -5,6 +5,7 @@ using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Knowledge.Search;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
@@ -29,6 +30,8 @@ internal static class PipelineRegistration
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
+        services.AddMetrics();
+        services.AddSingleton<ChatBotMetrics>();
         services.AddOptions<IntakeOptions>().Bind(builder.Configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(builder.Configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis.Enabled));

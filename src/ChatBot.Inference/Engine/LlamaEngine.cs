@@ -70,6 +70,9 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
     /// <summary>Requests being generated right now (for tests and metrics).</summary>
     public int Active => _slots.Count(s => s.Request is not null);
 
+    /// <summary>KV cells the active sequences hold (each slot's position), for metrics.</summary>
+    public int CellsInUse => _slots.Sum(s => s.Request is not null ? s.Position : 0);
+
     public GenerationRequest Submit(GenerationRequest request)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);

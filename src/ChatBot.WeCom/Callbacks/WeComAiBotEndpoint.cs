@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
@@ -29,10 +30,12 @@ internal sealed class WeComAiBotEndpoint
     private readonly TimeProvider _clock;
     private readonly IStreamStore _streams;
     private readonly ILogger<WeComAiBotEndpoint> _logger;
+    private readonly ChatBotMetrics _metrics;
 
     public WeComAiBotEndpoint(IOptions<WeComOptions> options, MessageIntake intake, IOptionsMonitor<IntakeOptions> intakeOptions,
-        TimeProvider clock, IStreamStore streams, ILogger<WeComAiBotEndpoint> logger)
+        TimeProvider clock, IStreamStore streams, ChatBotMetrics metrics, ILogger<WeComAiBotEndpoint> logger)
     {
+        _metrics = metrics;
         _streams = streams;
         _options = options.Value.AiBot;
         _verifier = new WeComCallbackVerifier(new WeComCallbackCrypto(_options.Token, _options.EncodingAesKey, receiveId: ""),
@@ -43,7 +46,7 @@ internal sealed class WeComAiBotEndpoint
         _logger = logger;
     }
 
-    public IResult VerifyUrl(HttpContext context) => WeComUrlVerification.Answer(context, _verifier, Channel, _logger);
+    public IResult VerifyUrl(HttpContext context) => WeComUrlVerification.Answer(context, _verifier, Channel, _logger, _metrics);
 
     public async Task<IResult> ReceiveAsync(HttpContext context)
     {
@@ -146,5 +149,5 @@ internal sealed class WeComAiBotEndpoint
         }
     }
 
-    private IResult Reject(CallbackRejection rejection) => WeComOpened.Refuse(rejection, Channel, _logger);
+    private IResult Reject(CallbackRejection rejection) => WeComOpened.Refuse(rejection, Channel, _logger, _metrics);
 }

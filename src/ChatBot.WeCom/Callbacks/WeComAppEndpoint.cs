@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.WeCom.Crypto;
 using Microsoft.AspNetCore.Http;
@@ -24,10 +25,12 @@ internal sealed class WeComAppEndpoint
     private readonly IOptionsMonitor<IntakeOptions> _intakeOptions;
     private readonly TimeProvider _clock;
     private readonly ILogger<WeComAppEndpoint> _logger;
+    private readonly ChatBotMetrics _metrics;
 
     public WeComAppEndpoint(IOptions<WeComOptions> options, MessageIntake intake, IOptionsMonitor<IntakeOptions> intakeOptions,
-        TimeProvider clock, ILogger<WeComAppEndpoint> logger)
+        TimeProvider clock, ChatBotMetrics metrics, ILogger<WeComAppEndpoint> logger)
     {
+        _metrics = metrics;
         _options = options.Value.App;
         _verifier = new WeComCallbackVerifier(new WeComCallbackCrypto(_options.Token, _options.EncodingAesKey, _options.CorpId),
             clock, options.Value.TimestampTolerance);
@@ -37,20 +40,20 @@ internal sealed class WeComAppEndpoint
         _logger = logger;
     }
 
-    public IResult VerifyUrl(HttpContext context) => WeComUrlVerification.Answer(context, _verifier, Channel, _logger);
+    public IResult VerifyUrl(HttpContext context) => WeComUrlVerification.Answer(context, _verifier, Channel, _logger, _metrics);
 
     public async Task<IResult> ReceiveAsync(HttpContext context)
     {
         var opened = await _verifier.OpenPostAsync(context.Request, _intakeOptions.CurrentValue.MaxBodyBytes, ReadEncrypt);
         if (opened.Rejection is { } rejection)
         {
-            return WeComOpened.Refuse(rejection, Channel, _logger);
+            return WeComOpened.Refuse(rejection, Channel, _logger, _metrics);
         }
 
         using var plaintext = new MemoryStream(Encoding.UTF8.GetBytes(opened.Plaintext!));
         if (WeComXml.ReadFlat(plaintext) is not { } fields || WeComAppMessage.Parse(fields) is not { } message)
         {
-            return WeComOpened.Refuse(CallbackRejection.MalformedBody, Channel, _logger);
+            return WeComOpened.Refuse(CallbackRejection.MalformedBody, Channel, _logger, _metrics);
         }
 
         if (message.MsgType != "text" || string.IsNullOrEmpty(message.MsgId) || message.Content is null)

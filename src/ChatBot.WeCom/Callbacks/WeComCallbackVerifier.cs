@@ -1,5 +1,7 @@
 using System.Globalization;
 using ChatBot.Core.Callbacks;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.WeCom.Crypto;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -80,9 +82,10 @@ internal readonly record struct WeComOpened(CallbackRejection? Rejection, string
     public static WeComOpened Reject(CallbackRejection rejection) => new(rejection, null);
 
     /// <summary>One log event and one precise status per failure.</summary>
-    public static IResult Refuse(CallbackRejection rejection, string channel, ILogger logger)
+    public static IResult Refuse(CallbackRejection rejection, string channel, ILogger logger, ChatBotMetrics metrics)
     {
         WeComLog.Rejected(logger, channel, rejection.Code(), rejection.StatusCode());
+        metrics.Rejected(Platform.WeCom, "wecom-" + channel, rejection.Code());
         return Results.Content(rejection.Body(), "application/json", statusCode: rejection.StatusCode());
     }
 }

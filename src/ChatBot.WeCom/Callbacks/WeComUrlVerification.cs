@@ -1,5 +1,6 @@
 using System.Text;
 using ChatBot.Core.Callbacks;
+using ChatBot.Core.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -13,13 +14,13 @@ internal static class WeComUrlVerification
 {
     private static readonly UTF8Encoding NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static IResult Answer(HttpContext context, WeComCallbackVerifier verifier, string channel, ILogger logger)
+    public static IResult Answer(HttpContext context, WeComCallbackVerifier verifier, string channel, ILogger logger, ChatBotMetrics metrics)
     {
         var query = WeComCallbackVerifier.ReadQuery(context.Request.Query, withEchostr: true);
         var opened = query is null ? WeComOpened.Reject(CallbackRejection.MissingParameter) : verifier.Open(query, query.Echostr!);
         if (opened.Rejection is { } rejection)
         {
-            return WeComOpened.Refuse(rejection, channel, logger);
+            return WeComOpened.Refuse(rejection, channel, logger, metrics);
         }
 
         WeComLog.UrlVerified(logger, channel);

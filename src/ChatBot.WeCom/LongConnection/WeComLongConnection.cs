@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Health;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
@@ -26,6 +27,7 @@ internal sealed partial class WeComLongConnection(
     IStreamStore streams,
     IServiceProvider services,
     TimeProvider clock,
+    ChatBotMetrics metrics,
     ILogger<WeComLongConnection> logger) : BackgroundService, IReadinessCheck
 {
     private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(250);
@@ -77,6 +79,7 @@ internal sealed partial class WeComLongConnection(
                 }
 
                 Interlocked.Increment(ref _reconnects);
+                metrics.Reconnected(Name);
                 failures = healthy ? 0 : failures + 1;
                 var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)))) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
                 LogReconnecting(logger, Volatile.Read(ref _problem) ?? "closed", delay.TotalSeconds);

@@ -47,6 +47,19 @@ public sealed class FailClosedConfigurationTests : IDisposable
         Assert.Contains(bot.Output, l => l.Contains("DingTalk is off", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task With_a_metrics_port_metrics_are_served_there_and_never_on_the_callback_listener()
+    {
+        var port = BotProcess.FreePort();
+        using var bot = Start(new() { ["Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await bot.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        using var client = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(bot.BaseUrl, "/metrics"))).StatusCode);
+        var metrics = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        Assert.Contains("chatbot_model_loaded", metrics, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("DingTalk:ClientSecret", "<set DingTalk__ClientSecret in the environment>")]
     [InlineData("WeCom:App:Secret", "<set WeCom__App__Secret in the environment>")]

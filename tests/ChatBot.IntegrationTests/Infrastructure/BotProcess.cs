@@ -134,7 +134,7 @@ public sealed class BotProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.Tests.Shared;
+
+namespace ChatBot.IntegrationTests.Observability;
+
+/// <summary><c>/metrics</c> scraped before and after real traffic through the host: each metric moves with its event, labels stay bounded.</summary>
+public sealed partial class MetricsTests : IDisposable
+{
+    private readonly string _docs = Directory.CreateTempSubdirectory("chatbot-metrics-docs").FullName;
+    private readonly RecordingReplySender _replies = new();
+
+    public MetricsTests() =>
+        File.WriteAllText(Path.Combine(_docs, "dorm.md"), "# 员工宿舍管理规定\n## 二、住宿费用\n宿舍每人每月收取住宿费150元，从工资中代扣。");
+
+    public void Dispose() => Directory.Delete(_docs, recursive: true);
+
+    [Fact]
+    public async Task Each_metric_moves_when_its_event_happens_and_no_label_names_a_user_or_a_message()
+    {
+        using var app = new ChatBotApp().WithServices(_replies.Register)
+            .With("Knowledge:Folder", _docs).With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"));
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        var client = app.Start();
+        var before = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        await client.PostAsync(PlatformCallbacks.App("m-user-msg-1", "住宿费多少钱", user: "metrics-user-a"));
+        await client.PostAsync(PlatformCallbacks.App("m-user-msg-1", "住宿费多少钱", user: "metrics-user-a"));
+        await client.PostAsync(PlatformCallbacks.App("m-user-msg-2", "宿舍里能养猫吗", user: "metrics-user-a"));
+        await client.PostAsync(PlatformCallbacks.App("m-user-msg-3", "哪里可以赌博", user: "metrics-user-b"));
+        var forged = PlatformCallbacks.App("m-user-msg-4", "hi", user: "metrics-user-c").ToRequest(client.BaseAddress!);
+        forged.RequestUri = new Uri(forged.RequestUri!.ToString().Replace("msg_signature=", "msg_signature=0", StringComparison.Ordinal));
+        await client.SendAsync(forged);
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 3, 60);
+        var after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        void Moved(string series, params string[] labels) =>
+            Assert.True(Value(after, series, labels) > Value(before, series, labels), $"{series}{{{string.Join(",", labels)}}} did not move");
+        Moved("chatbot_callbacks_total", "platform=\"wecom\"", "channel=\"wecom-app\"", "outcome=\"accepted\"");
+        Moved("chatbot_callbacks_total", "outcome=\"duplicate\"");
+        Moved("chatbot_callbacks_total", "outcome=\"over_quota\"");
+        Moved("chatbot_callbacks_total", "outcome=\"refused_input\"");
+        Moved("chatbot_callbacks_total", "outcome=\"rejected\"", "reason=\"signature_mismatch\"");
+        Moved("chatbot_ack_duration_seconds_count", "platform=\"wecom\"");
+        Moved("chatbot_queue_wait_seconds_count");
+        Moved("chatbot_answer_duration_seconds_count", "kind=\"Inference\"");
+        Moved("chatbot_answer_time_to_first_token_seconds_count");
+        Moved("chatbot_tokens_generated_total");
+        Moved("chatbot_replies_total", "result=\"ok\"");
+        Moved("chatbot_quota_total", "event=\"charged\"");
+        Moved("chatbot_quota_total", "event=\"denied\"");
+        Moved("chatbot_screening_hits_total", "direction=\"input\"", "category=\"gambling\"");
+        Moved("chatbot_knowledge_questions_total", "result=\"grounded\"");
+        Assert.Equal(1, Value(after, "chatbot_model_loaded"));
+        Assert.True(Value(after, "chatbot_process_resident_memory_bytes") > 10_000_000);
+        Assert.Contains("chatbot_queue_depth", after, StringComparison.Ordinal);
+        foreach (var id in new[] { "metrics-user", "m-user-msg", "住宿", "赌博" })
+        {
+            Assert.DoesNotContain(id, after, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_are_not_served_to_callers_outside_the_allowed_networks()
+    {
+        using var app = new ChatBotApp().With("Metrics:AllowedNetworks:0", "10.0.0.0/8").With("Metrics:AllowedNetworks:1", "fd00::/8");
+        var client = app.Start();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/metrics", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+    }
+
+    /// <summary>The sum of a series' samples whose labels include all of <paramref name="labels"/>.</summary>
+    private static double Value(string scrape, string series, params string[] labels) =>
+        scrape.Split('\n')
+            .Where(line => line.StartsWith(series, StringComparison.Ordinal) && (line.Length == series.Length || line[series.Length] is '{' or ' '))
+            .Where(line => labels.All(l => line.Contains(l, StringComparison.Ordinal)))
+            .Sum(line => double.Parse(Sample().Match(line).Groups[1].Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"\s([-+0-9.eE]+|NaN)(\s+\d+)?$")]
+    private static partial Regex Sample();
+}
