@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,9 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
         builder.Services.TryAddKeyedSingleton<IReplySender, DingTalkReplySender>(DingTalkRoute.Key);
+
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("dingtalk-credentials",
+            provider => new DelegateHealthCheck(provider.GetRequiredService<DingTalkApiClient>().CredentialsHealth), HealthStatus.Degraded, ["ready"]));
 
         // The mode decides the wiring: in Stream mode the bot holds an outbound connection and has no callback route.
         var settings = builder.Configuration.GetSection(DingTalkOptions.Section);

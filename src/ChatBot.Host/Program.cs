@@ -23,6 +23,7 @@ try
     builder.AddWeCom();
     builder.AddDingTalk();
     builder.AddMetricsEndpoint();
+    builder.AddHealth();
 
     var app = builder.Build();
     // Every option validated now, together, before the routes below read any of them.

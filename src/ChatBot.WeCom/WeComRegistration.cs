@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,9 @@ public static class WeComRegistration
             provider.GetRequiredService<TimeProvider>()));
         // The app's contact permission tells which departments an asker is in, for documents limited to some.
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.WeCom, (provider, _) => provider.GetRequiredService<WeComApiClient>());
+
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("wecom-app-credentials",
+            provider => new DelegateHealthCheck(provider.GetRequiredService<WeComApiClient>().CredentialsHealth), HealthStatus.Degraded, ["ready"]));
 
         // Long-connection mode: the connection (held by one instance when Redis is shared) replaces the callback route.
         var aiBot = builder.Configuration.GetSection(WeComOptions.Section).GetSection(nameof(WeComOptions.AiBot));

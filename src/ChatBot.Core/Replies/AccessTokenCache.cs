@@ -11,6 +11,10 @@ public sealed class AccessTokenCache(TimeProvider clock)
     private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (string Value, DateTimeOffset Expires)? _token;
+    private volatile TokenFetch? _last;
+
+    /// <summary>The last token call: when, and what went wrong (null: it worked) — the channel's credentials last verified.</summary>
+    public TokenFetch? LastFetch => _last;
 
     /// <param name="fetch">Gets a new token and its lifetime from the platform.</param>
     public async Task<string> GetAsync(Func<CancellationToken, Task<(string Token, TimeSpan Lifetime)>> fetch, CancellationToken cancellationToken)
@@ -33,14 +37,21 @@ public sealed class AccessTokenCache(TimeProvider clock)
             {
                 fetched = await fetch(cancellationToken);
             }
+            catch (PlatformApiException refused)
+            {
+                _last = new TokenFetch(clock.GetUtcNow(), refused.Code);
+                throw;
+            }
             catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or TaskCanceledException
                                        && !cancellationToken.IsCancellationRequested)
             {
                 // No token, so no message was sent: a failure that proves nothing was delivered, retried by the job.
+                _last = new TokenFetch(clock.GetUtcNow(), ex.GetType().Name);
                 throw new PlatformApiException("token", ex.GetType().Name, transient: true);
             }
 
             _token = (fetched.Token, clock.GetUtcNow() + fetched.Lifetime);
+            _last = new TokenFetch(clock.GetUtcNow(), null);
             return fetched.Token;
         }
         finally
@@ -58,5 +69,17 @@ public sealed class AccessTokenCache(TimeProvider clock)
         }
     }
 
+    /// <summary>A health check for the channel whose tokens this cache holds: degraded (not down: intake still works,
+    /// replies wait and retry) while the last token call failed.</summary>
+    public Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult Health(string settings) => _last switch
+    {
+        null => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("credentials not verified yet: no token needed since start"),
+        { Problem: null } ok => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"credentials verified {ok.At:yyyy-MM-ddTHH:mm:ssZ}"),
+        { } failed => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded($"token call failed {failed.At:yyyy-MM-ddTHH:mm:ssZ}: {failed.Problem}; check {settings}"),
+    };
+
     private string? Fresh() => _token is { } cached && cached.Expires - RenewBefore > clock.GetUtcNow() ? cached.Value : null;
 }
+
+/// <param name="Problem">The platform's code or the failure's type; null when the token came.</param>
+public sealed record TokenFetch(DateTimeOffset At, string? Problem);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Stream;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk.Api;
@@ -19,6 +20,11 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
     private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly AccessTokenCache _token = new(clock);
+
+    /// <summary>The app's credentials as last verified by a token call, for <c>/readyz</c>.</summary>
+    public HealthCheckResult CredentialsHealth() => options.CurrentValue.Enabled
+        ? _token.Health("DingTalk:ClientId and DingTalk:ClientSecret")
+        : HealthCheckResult.Healthy("DingTalk is off");
 
     public static string MsgParam(string content) => JsonSerializer.Serialize(new { content }, MsgParamJson);
 

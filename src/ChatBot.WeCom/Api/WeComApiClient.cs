@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.WeCom.Api;
@@ -14,6 +15,11 @@ namespace ChatBot.WeCom.Api;
 internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptions> options, TimeProvider clock) : IDepartmentDirectory
 {
     private readonly AccessTokenCache _token = new(clock);
+
+    /// <summary>The app's credentials as last verified by a token call, for <c>/readyz</c>.</summary>
+    public HealthCheckResult CredentialsHealth() => options.CurrentValue.App.Enabled
+        ? _token.Health("WeCom:App:CorpId and WeCom:App:Secret")
+        : HealthCheckResult.Healthy("the app channel is off");
 
     public static bool IsTokenError(int errcode) => errcode is 40014 or 42001 or 41001;
 
