@@ -5,6 +5,7 @@ using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.Audit;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -45,6 +46,7 @@ public sealed partial class AnswerJob(
     ConversationMemory memory,
     IServiceProvider services,
     ChatBotMetrics metrics,
+    AuditTrail audit,
     ILogger<AnswerJob> logger)
 {
     public const string SystemPromptKey = "system-prompt";
@@ -87,11 +89,12 @@ public sealed partial class AnswerJob(
 
         var started = Stopwatch.GetTimestamp();
         metrics.QueueWait(DateTimeOffset.UtcNow - message.ReceivedAt);
+        var facts = new AnswerFacts();
         try
         {
             var text = answer.Kind switch
             {
-                AnswerKind.Inference => await AnswerAsync(message, answer.Charged, hash, context, cancellationToken),
+                AnswerKind.Inference => await AnswerAsync(message, answer.Charged, hash, context, facts, cancellationToken),
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
                     answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
@@ -107,6 +110,7 @@ public sealed partial class AnswerJob(
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             metrics.Answered(message.Platform, answer.Kind.ToString(), Stopwatch.GetElapsedTime(started));
             metrics.Reply(message.Platform, "ok");
+            Audit(message, facts.Outcome ?? Label(answer.Kind), started, facts, code: null);
         }
         catch (PacingException)
         {
@@ -118,6 +122,7 @@ public sealed partial class AnswerJob(
             // Retrying cannot help (a wrong user id, a recipient outside the app's range, a rejected parameter): settle now.
             LogPermanent(logger, message.Platform, hash, ex.Code);
             metrics.Reply(message.Platform, "failed", ex.Code);
+            Audit(message, "failed", started, facts, ex.Code);
             await SettleAsync(answer, hash);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -133,6 +138,7 @@ public sealed partial class AnswerJob(
 
             LogGaveUp(logger, message.Platform, hash, ex.GetType().Name, attempt + 1);
             metrics.Reply(message.Platform, "failed", code);
+            Audit(message, "failed", started, facts, code);
             await SettleAsync(answer, hash);
         }
     }
@@ -165,7 +171,7 @@ public sealed partial class AnswerJob(
     }
 
     /// <summary>The answer kept from an earlier attempt, or a new one, kept before anything is sent.</summary>
-    private async Task<string> AnswerAsync(InboundMessage message, bool charged, string hash, PerformContext? context, CancellationToken cancellationToken)
+    private async Task<string> AnswerAsync(InboundMessage message, bool charged, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
     {
         if (context?.GetJobParameter<string>(AnswerParameter) is { Length: > 0 } kept)
         {
@@ -181,7 +187,7 @@ public sealed partial class AnswerJob(
             }
         }
 
-        var answer = await GroundedOrGeneralAsync(message, charged, hash, cancellationToken);
+        var answer = await GroundedOrGeneralAsync(message, charged, hash, facts, cancellationToken);
         context?.SetJobParameter(AnswerParameter, sealer.SealBytes(Encoding.UTF8.GetBytes(answer)));
         return answer;
     }
@@ -191,12 +197,12 @@ public sealed partial class AnswerJob(
     /// appended by this code. A DM with nothing relevant is refused without a model call and its charge refunded;
     /// in a group, or when no key term points at policy at all (a greeting), the general assistant answers.
     /// </summary>
-    private async Task<string> GroundedOrGeneralAsync(InboundMessage message, bool charged, string hash, CancellationToken cancellationToken)
+    private async Task<string> GroundedOrGeneralAsync(InboundMessage message, bool charged, string hash, AnswerFacts facts, CancellationToken cancellationToken)
     {
         var options = knowledgeOptions.CurrentValue;
         if (knowledge.IsEmpty)
         {
-            return await InferAsync(message, null, hash, cancellationToken);
+            return await InferAsync(message, null, hash, facts, cancellationToken);
         }
 
         // The directory is asked only when some document is limited to departments: most answers never wait on it.
@@ -207,7 +213,7 @@ public sealed partial class AnswerJob(
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
         {
             metrics.Knowledge("general");
-            return await InferAsync(message, null, hash, cancellationToken);
+            return await InferAsync(message, null, hash, facts, cancellationToken);
         }
 
         metrics.Knowledge(found.Refused ? "refused" : "grounded");
@@ -218,16 +224,18 @@ public sealed partial class AnswerJob(
                 await quotas.RefundAsync(message, CancellationToken.None);
             }
 
+            facts.Outcome = "refused_no_document";
             return options.RefusalText;
         }
 
         var passages = found.Hits.Select(h => h.Chunk).ToList();
-        var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, cancellationToken);
+        var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, facts, cancellationToken);
         var best = found.Best!;
+        facts.Documents = [best.Document];
         return answer + Citation.Block(best, Citation.Quote(best, message.Text, knowledge.Glossary), message.Route.RendersMarkdown);
     }
 
-    private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, CancellationToken cancellationToken)
+    private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, AnswerFacts facts, CancellationToken cancellationToken)
     {
         List<ChatMessage> prompt = [new(ChatRole.System, systemPrompt())];
         if (grounding is not null)
@@ -268,6 +276,7 @@ public sealed partial class AnswerJob(
 
         screen.Finish();
         metrics.Generated(tokens, firstToken, Stopwatch.GetElapsedTime(begun));
+        facts.Tokens = tokens;
         foreach (var category in screen.Categories)
         {
             metrics.ScreeningHit("output", category);
@@ -286,6 +295,40 @@ public sealed partial class AnswerJob(
         var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
         await sender.SendAsync(message, text, cancellationToken);
         await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
+    }
+
+    private void Audit(InboundMessage message, string outcome, long started, AnswerFacts facts, string? code) => audit.Write(new AuditRecord
+    {
+        Time = DateTimeOffset.UtcNow,
+        Event = "answer",
+        Platform = message.Platform.ToString().ToLowerInvariant(),
+        Channel = message.Route.SenderKey,
+        User = message.SenderId,
+        Chat = message.ChatKind == ChatKind.Group ? "group" : "direct",
+        Message = LogId.Hash(message.MessageId),
+        Outcome = outcome,
+        Tokens = facts.Tokens,
+        LatencyMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),
+        Documents = facts.Documents,
+        Code = code,
+    });
+
+    private static string Label(AnswerKind kind) => kind switch
+    {
+        AnswerKind.Inference => "answered",
+        AnswerKind.OverQuota => "over_quota_notice",
+        AnswerKind.OverBurst => "over_burst_notice",
+        _ => "refused_input_notice",
+    };
+
+    /// <summary>What the answer's steps learnt on the way, for its audit line.</summary>
+    private sealed class AnswerFacts
+    {
+        public int? Tokens { get; set; }
+
+        public IReadOnlyList<string>? Documents { get; set; }
+
+        public string? Outcome { get; set; }
     }
 
     private static string ConversationKey(InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";

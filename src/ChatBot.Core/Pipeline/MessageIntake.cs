@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ChatBot.Core.Dedupe;
+using ChatBot.Core.Audit;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -29,6 +30,7 @@ public sealed partial class MessageIntake(
     IOptionsMonitor<QuotaOptions> quotaOptions,
     TimeProvider clock,
     ChatBotMetrics metrics,
+    AuditTrail audit,
     ILogger<MessageIntake> logger)
 {
     public async Task<IntakeOutcome> AcceptAsync(InboundMessage message, CancellationToken cancellationToken)
@@ -76,6 +78,7 @@ public sealed partial class MessageIntake(
             return Unavailable(attempt, "quota", ex);
         }
 
+        attempt = attempt with { Quota = decision };
         if (!decision.Allowed)
         {
             return await NoticeAsync(attempt, decision, cancellationToken);
@@ -246,6 +249,7 @@ public sealed partial class MessageIntake(
         LogUnavailable(logger, attempt.Message.Platform, LogId.Hash(attempt.Message.MessageId), stage, error?.GetType().Name ?? "LostClaim",
             clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
         metrics.Intake(attempt.Message.Platform, attempt.Message.Route.SenderKey, "unavailable", clock.GetElapsedTime(attempt.Started));
+        Audit(attempt, "unavailable", error?.GetType().Name ?? "LostClaim");
         return IntakeOutcome.Unavailable;
     }
 
@@ -257,11 +261,32 @@ public sealed partial class MessageIntake(
         // One label per kind of decision: "over-quota-quiet" and "accepted-late" count with their kind.
         var label = what.Replace("-quiet", "", StringComparison.Ordinal).Replace("-late", "", StringComparison.Ordinal).Replace('-', '_');
         metrics.Intake(message.Platform, message.Route.SenderKey, label, clock.GetElapsedTime(attempt.Started));
+        Audit(attempt, label, null);
         return outcome;
     }
 
+    private void Audit(Attempt attempt, string outcome, string? code)
+    {
+        var message = attempt.Message;
+        audit.Write(new AuditRecord
+        {
+            Time = clock.GetUtcNow(),
+            Event = "intake",
+            Platform = message.Platform.ToString().ToLowerInvariant(),
+            Channel = message.Route.SenderKey,
+            User = message.SenderId,
+            Chat = message.ChatKind == ChatKind.Group ? "group" : "direct",
+            Message = LogId.Hash(message.MessageId),
+            Outcome = outcome,
+            QuotaUsed = attempt.Quota?.Used,
+            QuotaLeft = attempt.Quota is { Limit: { } limit } quota ? Math.Max(0, limit - quota.Used) : null,
+            LatencyMs = Math.Round(clock.GetElapsedTime(attempt.Started).TotalMilliseconds, 2),
+            Code = code,
+        });
+    }
+
     /// <summary>One delivery of a message through intake: its claim owner and its clock.</summary>
-    private readonly record struct Attempt(InboundMessage Message, string Owner, long Started, TimeSpan Deadline)
+    private readonly record struct Attempt(InboundMessage Message, string Owner, long Started, TimeSpan Deadline, QuotaDecision? Quota = null)
     {
         public DateTimeOffset DeadlineAt(TimeProvider clock) => clock.GetUtcNow() + Deadline - clock.GetElapsedTime(Started);
     }

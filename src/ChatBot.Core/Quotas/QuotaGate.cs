@@ -15,19 +15,19 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
         var limit = current.LimitFor(message.SenderId, message.SenderDepartment, message.ChatId);
         if (limit is null)
         {
-            return new QuotaDecision(true, false, day, QuotaVerdict.Charged);
+            return new QuotaDecision(true, false, day, QuotaVerdict.Charged, Used: 0, Limit: null);
         }
 
         if (limit == 0)
         {
             metrics.Quota("denied");
-            return new QuotaDecision(false, false, day, QuotaVerdict.OverDaily);
+            return new QuotaDecision(false, false, day, QuotaVerdict.OverDaily, Used: 0, Limit: 0);
         }
 
         var charge = await ledger.TryChargeAsync(UserKey(message), message.DedupeKey, day, limit.Value, current.BurstPerMinute, now, cancellationToken);
         var charged = charge.Verdict == QuotaVerdict.Charged;
         metrics.Quota(charged ? "charged" : "denied");
-        return new QuotaDecision(charged, charged, day, charge.Verdict);
+        return new QuotaDecision(charged, charged, day, charge.Verdict, charge.Used, limit.Value);
     }
 
     /// <summary>Gives back this message's charge, if it has one; a second refund gives back nothing.</summary>
@@ -47,4 +47,6 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
 }
 
 /// <param name="Charged">False for exempt admins and blocked users: nothing to refund.</param>
-public readonly record struct QuotaDecision(bool Allowed, bool Charged, QuotaDay Day, QuotaVerdict Verdict);
+/// <param name="Used">Questions counted today, this one included when charged (for the audit trail).</param>
+/// <param name="Limit">The daily limit in force; null: no limit (an admin).</param>
+public readonly record struct QuotaDecision(bool Allowed, bool Charged, QuotaDay Day, QuotaVerdict Verdict, int Used = 0, int? Limit = null);

@@ -15,6 +15,7 @@ internal static class CliVerbs
             "simulate" => await SimulateCommand.RunAsync(args[1..]),
             "forge-model" => ForgeModelCommand.Run(args[1..]),
             "knowledge" => await KnowledgeCommand.RunAsync(args[1..]),
+            "audit" => await AuditCommand.RunAsync(args[1..]),
             "help" or "--help" or "-h" => Help(),
             _ => null,
         };
@@ -27,6 +28,7 @@ internal static class CliVerbs
             ChatBot.Host simulate [options]    send a signed, encrypted callback to a running bot and print the outcome
             ChatBot.Host forge-model [options] write a synthetic Qwen2-architecture GGUF (random weights, real tokenizer)
             ChatBot.Host knowledge search|eval check what the bot retrieves and cites from the policy documents (--help)
+            ChatBot.Host audit [filters]       the audit trail by user, date range and outcome, as JSON lines or CSV (--help)
             """);
         return 0;
     }

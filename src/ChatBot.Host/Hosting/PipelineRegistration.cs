@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Audit;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
@@ -32,6 +33,10 @@ internal static class PipelineRegistration
         services.TryAddSingletonTimeProvider();
         services.AddMetrics();
         services.AddSingleton<ChatBotMetrics>();
+        services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton<AuditTrail>();
+        services.AddHostedService(provider => provider.GetRequiredService<AuditTrail>());
         services.AddOptions<IntakeOptions>().Bind(builder.Configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(builder.Configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis.Enabled));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.IntegrationTests.Infrastructure;
@@ -52,19 +51,5 @@ public sealed class KnowledgeVerbTests : IDisposable
         Assert.Contains("unknown setting \"departmentz\"", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(string Output, string Error, int Exit)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[BotProcess.HostDll, "knowledge", .. args])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return ((await output).Trim(), await error, process.ExitCode);
-    }
+    private static Task<(string Output, string Error, int Exit)> RunAsync(params string[] args) => BotProcess.RunVerbAsync(["knowledge", .. args]);
 }

@@ -55,6 +55,23 @@ public sealed class BotProcess : IDisposable
         };
     }
 
+    /// <summary>Runs a verb of the bot's executable (<c>knowledge search …</c>, <c>audit …</c>) to its end, as an admin would.</summary>
+    public static async Task<(string Output, string Error, int Exit)> RunVerbAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[HostDll, .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return ((await output).Trim(), await error, process.ExitCode);
+    }
+
     /// <summary>Starts the bot with these settings (Section:Key) and returns once the process is running.</summary>
     public static BotProcess Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
     {

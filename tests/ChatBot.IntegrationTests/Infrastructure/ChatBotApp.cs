@@ -53,7 +53,20 @@ public class ChatBotApp : WebApplicationFactory<Program>
         _settings["Quotas:PolicyFile"] = Path.Combine(ConfigDirectory, "quotas.json");
         _settings["Screening:WordListFile"] = Path.Combine(ConfigDirectory, "sensitive-words.txt");
         _settings["Answers:SystemPromptFile"] = Path.Combine(ConfigDirectory, "system-prompt.md");
+        _settings["Audit:Folder"] = AuditDirectory;
     }
+
+    /// <summary>Where this app's audit trail goes (inside its config copy, deleted with it).</summary>
+    public string AuditDirectory => Path.Combine(ConfigDirectory, "audit");
+
+    /// <summary>Every audit line written so far.</summary>
+    public IReadOnlyList<string> AuditLines => Directory.Exists(AuditDirectory)
+        ? Directory.GetFiles(AuditDirectory).SelectMany(f =>
+        {
+            using var reader = new StreamReader(new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }).ToList()
+        : [];
 
     /// <summary>This app's own copy of config/, which tests may edit (hot reload).</summary>
     public string ConfigDirectory { get; }

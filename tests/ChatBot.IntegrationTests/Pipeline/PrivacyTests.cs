@@ -49,6 +49,15 @@ public sealed class PrivacyTests
         Assert.DoesNotContain(afterwards, line => line.Contains("AnswerJob", StringComparison.Ordinal));
         Assert.NotEmpty(app.Logs.Lines);
         Assert.DoesNotContain(app.Logs.Lines, l => l.Line.Contains(marker, StringComparison.Ordinal));
+
+        // The audit trail: one intake and one answer line per message, metadata only; and no file anywhere holds the text.
+        await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Count >= 8);
+        Assert.Contains(app.AuditLines, l => l.Contains("\"event\":\"answer\"", StringComparison.Ordinal) && l.Contains("\"user\":\"wangwu\"", StringComparison.Ordinal));
+        foreach (var file in Directory.GetFiles(app.ConfigDirectory, "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllBytes(file);
+            Assert.False(System.Text.Encoding.UTF8.GetString(bytes).Contains(marker, StringComparison.Ordinal), $"{file} holds the marker");
+        }
     }
 
     [Fact]

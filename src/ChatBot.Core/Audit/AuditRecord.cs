@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ChatBot.Core.Audit;
+
+/// <summary>
+/// One line of the audit trail: metadata only, never a message's text. Messages leave two events, correlated by the
+/// message's hash: <c>intake</c> (what intake decided, with the quota) and <c>answer</c> (what the job delivered, with
+/// tokens, latency, cited documents or the error code). Admin actions are <c>admin</c>. The user id is the platform's
+/// own, on purpose: an auditor asks "what did this employee's questions cost and get", and the file is access-controlled.
+/// </summary>
+public sealed record AuditRecord
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public required DateTimeOffset Time { get; init; }
+
+    /// <summary><c>intake</c>, <c>answer</c> or <c>admin</c>.</summary>
+    public required string Event { get; init; }
+
+    public string? Platform { get; init; }
+
+    public string? Channel { get; init; }
+
+    public string? User { get; init; }
+
+    /// <summary><c>direct</c> or <c>group</c>.</summary>
+    public string? Chat { get; init; }
+
+    /// <summary>The message id's short hash, as in the logs.</summary>
+    public string? Message { get; init; }
+
+    public string? Outcome { get; init; }
+
+    public int? QuotaUsed { get; init; }
+
+    /// <summary>Questions left today; absent for an unlimited user.</summary>
+    public int? QuotaLeft { get; init; }
+
+    public int? Tokens { get; init; }
+
+    public double? LatencyMs { get; init; }
+
+    public IReadOnlyList<string>? Documents { get; init; }
+
+    /// <summary>The platform's error code or the failure's type.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>For <c>admin</c>: what was done (<c>quota-reset</c>, …) and by whom, from where.</summary>
+    public string? Action { get; init; }
+
+    public string? Actor { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+
+namespace ChatBot.IntegrationTests.Observability;
+
+/// <summary>The audit trail through the real host (metadata per message) and the <c>audit</c> verb an auditor runs on it.</summary>
+public sealed class AuditTests
+{
+    [Fact]
+    public async Task Each_message_leaves_intake_and_answer_lines_that_the_audit_verb_filters_and_exports()
+    {
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp().WithServices(replies.Register);
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("au-1", "你好", user: "audit-a"));
+        await client.PostAsync(PlatformCallbacks.App("au-1", "你好", user: "audit-a"));
+        await client.PostAsync(PlatformCallbacks.App("au-2", "再问一个", user: "audit-a"));
+        await client.PostAsync(PlatformCallbacks.App("au-3", "赌博网站", user: "audit-b"));
+        await QuotaIntakeTests.WaitUntil(() => replies.Sent.Count == 3, 60);
+        await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Count >= 7);
+
+        var records = app.AuditLines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        string Outcomes(string kind, string user) => string.Join(",", records
+            .Where(r => r.GetProperty("event").GetString() == kind && r.GetProperty("user").GetString() == user)
+            .Select(r => r.GetProperty("outcome").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal("accepted,duplicate,over_quota", Outcomes("intake", "audit-a"));
+        Assert.Equal("answered,over_quota_notice", Outcomes("answer", "audit-a"));
+        Assert.Equal("refused_input", Outcomes("intake", "audit-b"));
+        var accepted = records.Single(r => r.GetProperty("outcome").GetString() == "accepted");
+        Assert.Equal((1, 0), (accepted.GetProperty("quotaUsed").GetInt32(), accepted.GetProperty("quotaLeft").GetInt32()));
+        var answered = records.Single(r => r.GetProperty("outcome").GetString() == "answered");
+        Assert.True(answered.GetProperty("tokens").GetInt32() > 0);
+        Assert.Equal("wecom-app", answered.GetProperty("channel").GetString());
+        Assert.DoesNotContain(app.AuditLines, l => l.Contains("你好", StringComparison.Ordinal) || l.Contains("赌博", StringComparison.Ordinal));
+
+        var (csv, _, exit) = await AuditAsync("--folder", app.AuditDirectory, "--user", "audit-a", "--event", "intake", "--csv");
+        var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(0, exit);
+        Assert.StartsWith("time,event,platform,channel,user,chat,message,outcome,quotaUsed,quotaLeft", rows[0], StringComparison.Ordinal);
+        Assert.Equal(3, rows.Length - 1);
+        Assert.All(rows.Skip(1), r => Assert.Contains(",intake,wecom,wecom-app,audit-a,direct,", r, StringComparison.Ordinal));
+        var (overQuota, _, _) = await AuditAsync("--folder", app.AuditDirectory, "--outcome", "over_quota");
+        Assert.Single(overQuota.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (none, _, _) = await AuditAsync("--folder", app.AuditDirectory, "--from", tomorrow);
+        Assert.Equal("", none);
+        var (_, error, bad) = await AuditAsync("--folder", app.AuditDirectory, "--from", "26/11/2026");
+        Assert.Equal(2, bad);
+        Assert.Contains("--from must be a date as YYYY-MM-DD", error, StringComparison.Ordinal);
+    }
+
+    private static Task<(string Output, string Error, int Exit)> AuditAsync(params string[] args) => BotProcess.RunVerbAsync(["audit", .. args]);
+}
