@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ChatBot.Core.Messages;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.Core.Observability;
 
@@ -46,6 +47,11 @@ public sealed class ChatBotMetrics
         _knowledge = Meter.CreateCounter<long>("chatbot.knowledge.questions", description: "Questions through retrieval by result (grounded, refused, general)");
         _reconnects = Meter.CreateCounter<long>("chatbot.long_connection.reconnects", description: "Long-connection reconnects by connection");
     }
+
+    /// <summary>Metrics on a meter of their own, for parts used outside the host (a command-line verb, a unit test).</summary>
+    public static ChatBotMetrics Standalone() =>
+        new(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+            .GetRequiredService<IMeterFactory>());
 
     /// <summary>For gauges registered where their values live (queue depth, model, long connections).</summary>
     public Meter Meter { get; }

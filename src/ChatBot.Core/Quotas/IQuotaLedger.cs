@@ -14,6 +14,12 @@ public interface IQuotaLedger
     /// <summary>Gives the charge back (the system failed, not the user).</summary>
     /// <returns>True when there was such a charge to give back.</returns>
     Task<bool> RefundAsync(string user, string charge, CancellationToken cancellationToken);
+
+    /// <summary>Questions counted for the user on that day (an admin's <c>quota show</c>).</summary>
+    Task<int> UsedAsync(string user, QuotaDay day, CancellationToken cancellationToken);
+
+    /// <summary>Clears the user's count for the day and their burst window (an admin's <c>quota reset</c>).</summary>
+    Task ResetAsync(string user, QuotaDay day, CancellationToken cancellationToken);
 }
 
 public enum QuotaVerdict

@@ -57,6 +57,24 @@ internal sealed class MemoryQuotaLedger : IQuotaLedger
         }
     }
 
+    public Task<int> UsedAsync(string user, QuotaDay day, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_days.TryGetValue($"{day.Key}:{user}", out var daily) ? daily.Value : 0);
+        }
+    }
+
+    public Task ResetAsync(string user, QuotaDay day, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _days.Remove($"{day.Key}:{user}");
+            _bursts.Remove(user);
+            return Task.CompletedTask;
+        }
+    }
+
     public Task<bool> RefundAsync(string user, string charge, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -42,9 +42,27 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
         return refunded;
     }
 
+    /// <summary>Where a user stands today in a direct chat: used, the limit, the rule that sets it, when it resets.</summary>
+    public async Task<QuotaStanding> StandingAsync(Platform platform, string userId, string? department, CancellationToken cancellationToken)
+    {
+        var current = policy.Current;
+        var day = QuotaDay.At(clock.GetUtcNow(), current.Zone);
+        var (limit, rule) = current.RuleFor(userId, department, userId);
+        return new QuotaStanding(await ledger.UsedAsync(UserKey(platform, userId), day, cancellationToken), limit, rule, day.ResetsAt);
+    }
+
+    /// <summary>An admin's reset: the user's count for today starts again from zero.</summary>
+    public Task ResetAsync(Platform platform, string userId, CancellationToken cancellationToken) =>
+        ledger.ResetAsync(UserKey(platform, userId), QuotaDay.At(clock.GetUtcNow(), policy.Current.Zone), cancellationToken);
+
     // One person's ids differ between platforms; each platform's sender counts on its own.
-    private static string UserKey(InboundMessage message) => $"{message.Platform}:{message.SenderId}";
+    private static string UserKey(InboundMessage message) => UserKey(message.Platform, message.SenderId);
+
+    private static string UserKey(Platform platform, string userId) => $"{platform}:{userId}";
 }
+
+/// <param name="Limit">Null: no limit (an admin).</param>
+public sealed record QuotaStanding(int Used, int? Limit, string Rule, DateTimeOffset ResetsAt);
 
 /// <param name="Charged">False for exempt admins and blocked users: nothing to refund.</param>
 /// <param name="Used">Questions counted today, this one included when charged (for the audit trail).</param>

@@ -36,24 +36,27 @@ public sealed record QuotaPolicy
     };
 
     /// <summary>The limit for a sender in a chat; null for an exempt admin.</summary>
-    public int? LimitFor(string userId, string? department, string chatId)
+    public int? LimitFor(string userId, string? department, string chatId) => RuleFor(userId, department, chatId).Limit;
+
+    /// <summary>The limit and the rule that sets it (admins, users, chats, departments, dailyLimit): most specific first.</summary>
+    public (int? Limit, string Rule) RuleFor(string userId, string? department, string chatId)
     {
         if (Admins.Contains(userId))
         {
-            return null;
+            return (null, "admins");
         }
 
         if (Users.TryGetValue(userId, out var user))
         {
-            return user;
+            return (user, "users");
         }
 
         if (Chats.TryGetValue(chatId, out var chat))
         {
-            return chat;
+            return (chat, "chats");
         }
 
-        return department is not null && Departments.TryGetValue(department, out var dept) ? dept : DailyLimit;
+        return department is not null && Departments.TryGetValue(department, out var dept) ? (dept, "departments") : (DailyLimit, "dailyLimit");
     }
 
     /// <exception cref="AdminFileException">What is wrong, with the key and the value.</exception>

@@ -51,7 +51,7 @@ internal sealed class RedisQuotaLedger(IConnectionMultiplexer redis) : IQuotaLed
         // The record outlives every retry of the message (the dedupe window is at most 7 days).
         var recordExpiry = day.ResetsAt.AddDays(8).ToUnixTimeMilliseconds();
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(ChargeScript,
-            [$"chatbot:quota:d:{day.Key}:{Hash(user)}", BurstKey(user), ChargeKey(id)],
+            [DayKey(user, day), BurstKey(user), ChargeKey(id)],
             [limit, day.ResetsAt.ToUnixTimeMilliseconds(), burstPerMinute, now.ToUnixTimeMilliseconds(), id, recordExpiry]))!;
         var verdict = (int)result[0] switch { 0 => QuotaVerdict.Charged, 1 => QuotaVerdict.OverDaily, _ => QuotaVerdict.OverBurst };
         return new QuotaCharge(verdict, (int)result[1]);
@@ -62,6 +62,14 @@ internal sealed class RedisQuotaLedger(IConnectionMultiplexer redis) : IQuotaLed
         var id = Hash(charge);
         return (int)await redis.GetDatabase().ScriptEvaluateAsync(RefundScript, [ChargeKey(id), BurstKey(user)], [id]) == 1;
     }
+
+    public async Task<int> UsedAsync(string user, QuotaDay day, CancellationToken cancellationToken) =>
+        (int?)await redis.GetDatabase().StringGetAsync(DayKey(user, day)) ?? 0;
+
+    public async Task ResetAsync(string user, QuotaDay day, CancellationToken cancellationToken) =>
+        await redis.GetDatabase().KeyDeleteAsync([DayKey(user, day), BurstKey(user)]);
+
+    private static RedisKey DayKey(string user, QuotaDay day) => $"chatbot:quota:d:{day.Key}:{Hash(user)}";
 
     private static RedisKey BurstKey(string user) => $"chatbot:quota:b:{Hash(user)}";
 

@@ -16,6 +16,7 @@ internal static class CliVerbs
             "forge-model" => ForgeModelCommand.Run(args[1..]),
             "knowledge" => await KnowledgeCommand.RunAsync(args[1..]),
             "audit" => await AuditCommand.RunAsync(args[1..]),
+            "quota" => await QuotaCommand.RunAsync(args[1..]),
             "help" or "--help" or "-h" => Help(),
             _ => null,
         };
@@ -29,6 +30,7 @@ internal static class CliVerbs
             ChatBot.Host forge-model [options] write a synthetic Qwen2-architecture GGUF (random weights, real tokenizer)
             ChatBot.Host knowledge search|eval check what the bot retrieves and cites from the policy documents (--help)
             ChatBot.Host audit [filters]       the audit trail by user, date range and outcome, as JSON lines or CSV (--help)
+            ChatBot.Host quota show|reset      a user's quota today, or a reset of it, on the shared Redis ledger (--help)
             """);
         return 0;
     }

@@ -56,9 +56,17 @@ public sealed class BotProcess : IDisposable
     }
 
     /// <summary>Runs a verb of the bot's executable (<c>knowledge search …</c>, <c>audit …</c>) to its end, as an admin would.</summary>
-    public static async Task<(string Output, string Error, int Exit)> RunVerbAsync(params string[] args)
+    public static Task<(string Output, string Error, int Exit)> RunVerbAsync(params string[] args) => RunVerbAsync(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs a verb with these settings (Section:Key) in its environment, as the bot's own would be.</summary>
+    public static async Task<(string Output, string Error, int Exit)> RunVerbAsync(IReadOnlyDictionary<string, string?> settings, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         foreach (var arg in (string[])[HostDll, .. args])
         {
             info.ArgumentList.Add(arg);

@@ -20,7 +20,7 @@ public sealed class QuotaTests : IDisposable
               "users": { "vip": 5, "blocked": 0 }, "departments": { "hr": 4 }, "chats": { "busy": 1 }, "admins": [ "boss" ] }
             """);
         _policy = new HotReloadedFile<QuotaPolicy>(_file, QuotaPolicy.Parse, NullLogger.Instance);
-        _gate = new QuotaGate(_policy, new MemoryQuotaLedger(), _clock, TestMetrics.Create());
+        _gate = new QuotaGate(_policy, new MemoryQuotaLedger(), _clock, ChatBot.Core.Observability.ChatBotMetrics.Standalone());
     }
 
     public void Dispose()

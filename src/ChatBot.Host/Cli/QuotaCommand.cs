@@ -1,0 +1,138 @@
+using System.Globalization;
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Audit;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
+using ChatBot.Core.Quotas;
+using ChatBot.Host.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace ChatBot.Host.Cli;
+
+/// <summary>
+/// <c>quota show|reset --platform wecom|dingtalk --user ID</c>: an admin's view of the shared quota ledger — used today,
+/// the limit and the rule that sets it, when it resets — and a reset of today's count, written to the audit trail.
+/// Reads the same settings as the bot (appsettings, appsettings.Local.json, the environment). Needs Redis: without it
+/// the counts live inside the running bot's memory.
+/// </summary>
+internal static class QuotaCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is not ["show" or "reset", ..] || args.Contains("--help"))
+        {
+            Console.WriteLine("""
+                quota show  --platform wecom|dingtalk --user ID [--department ID]   used today, the limit, the rule that sets it, the reset time
+                quota reset --platform wecom|dingtalk --user ID                     today's count back to zero (written to the audit trail)
+                Settings as the bot reads them: Redis:ConnectionString, Quotas:PolicyFile, Audit:*.
+                """);
+            return args.Contains("--help") ? 0 : 2;
+        }
+
+        Dictionary<string, string> options;
+        try
+        {
+            options = CliVerbs.Options(args[1..]);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"quota: {ex.Message}");
+            return 2;
+        }
+
+        if (!Enum.TryParse<Platform>(options.GetValueOrDefault("platform"), ignoreCase: true, out var platform) || options.GetValueOrDefault("user") is not { Length: > 0 } user)
+        {
+            Console.Error.WriteLine("quota: --platform wecom|dingtalk and --user ID are required.");
+            return 2;
+        }
+
+        var configuration = new ConfigurationManager();
+        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        configuration.AddEnvironmentVariables();
+        configuration.AddSettingsFiles(Directory.GetCurrentDirectory());
+        var redisOptions = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        if (!redisOptions.Enabled || redisOptions.Parse() is not { Parsed: { } parsed })
+        {
+            Console.Error.WriteLine("quota: Redis:ConnectionString is not set (or does not parse): without Redis the counts live in the running bot's memory, and a restart resets them.");
+            return 2;
+        }
+
+        var quotaOptions = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
+        using var policy = OpenPolicy(quotaOptions.PolicyFile);
+        if (policy is null)
+        {
+            return 2;
+        }
+
+        ConnectionMultiplexer redis;
+        try
+        {
+            parsed.AbortOnConnectFail = true;
+            parsed.ConnectTimeout = 5000;
+            redis = await ConnectionMultiplexer.ConnectAsync(parsed);
+        }
+        catch (RedisConnectionException ex)
+        {
+            Console.Error.WriteLine($"quota: Redis at Redis:ConnectionString is not reachable ({ex.FailureType}).");
+            return 2;
+        }
+
+        await using (redis)
+        {
+            var gate = new QuotaGate(policy, new RedisQuotaLedger(redis), TimeProvider.System, ChatBotMetrics.Standalone());
+            if (args[0] == "reset")
+            {
+                await gate.ResetAsync(platform, user, CancellationToken.None);
+                await AuditAsync(configuration, platform, user);
+                Console.WriteLine($"{platform} user {user}: today's count is back to 0 (audited).");
+            }
+
+            var standing = await gate.StandingAsync(platform, user, options.GetValueOrDefault("department"), CancellationToken.None);
+            Console.WriteLine($"platform  {platform}");
+            Console.WriteLine($"user      {user}");
+            Console.WriteLine($"used      {standing.Used}");
+            Console.WriteLine($"limit     {(standing.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none (admin)")}  (rule: {standing.Rule})");
+            Console.WriteLine($"left      {(standing.Limit is { } limit ? Math.Max(0, limit - standing.Used).ToString(CultureInfo.InvariantCulture) : "unlimited")}");
+            Console.WriteLine($"resets    {standing.ResetsAt:yyyy-MM-dd HH:mm zzz}");
+            return 0;
+        }
+    }
+
+    private static HotReloadedFile<QuotaPolicy>? OpenPolicy(string path)
+    {
+        try
+        {
+            return new HotReloadedFile<QuotaPolicy>(path, QuotaPolicy.Parse, NullLogger.Instance);
+        }
+        catch (Exception ex) when (ex is AdminFileException or InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"quota: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static async Task AuditAsync(IConfiguration configuration, Platform platform, string user)
+    {
+        var audit = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
+        var record = new AuditRecord
+        {
+            Time = DateTimeOffset.UtcNow,
+            Event = "admin",
+            Action = "quota-reset",
+            Platform = platform.ToString().ToLowerInvariant(),
+            User = user,
+            Actor = $"{Environment.UserName}@{Environment.MachineName}",
+        };
+        if (audit.Sink == AuditSinkKind.File)
+        {
+            using var sink = new FileAuditSink(audit.Folder, audit.RetentionDays, TimeProvider.System);
+            await sink.WriteAsync(record);
+            await sink.FlushAsync();
+        }
+        else if (audit.Sink == AuditSinkKind.Stdout)
+        {
+            Console.WriteLine("audit " + record.ToJson());
+        }
+    }
+}
