@@ -1,45 +1,21 @@
-using ChatBot.DingTalk;
 using ChatBot.Host.Cli;
-using ChatBot.Host.Demo;
 using ChatBot.Host.Hosting;
-using ChatBot.Host.Observability;
-using ChatBot.WeCom;
 
-// Command-line verbs (simulate, forge-model) run and exit without starting the server.
+// Command-line verbs (simulate, forge-model, knowledge, audit, quota, doctor) run and exit without starting the server.
 if (await CliVerbs.TryRunAsync(args) is { } exitCode)
 {
     return exitCode;
 }
 
-WebApplicationBuilder? builder = null;
+var testing = false;
 try
 {
-    builder = WebApplication.CreateBuilder(args);
-    builder.Configuration.AddSettingsFiles(builder.Environment.ContentRootPath);
-    builder.AddDemoProfile();
-    var redis = builder.AddRedis();
-    var parallelism = builder.AddChatClient();
-    builder.AddMessagePipeline(redis, parallelism);
-    builder.AddWeCom();
-    builder.AddDingTalk();
-    builder.AddMetricsEndpoint();
-    builder.AddHealth();
-
-    var app = builder.Build();
-    // Every option validated now, together, before the routes below read any of them.
-    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
-    app.MapMetrics();
-    app.MapHealth();
-    app.MapWeCom();
-    app.MapDingTalk();
-    app.MapDemo();
-    app.MapAdminDashboard();
+    var app = BotHost.Build(args, builder => testing = builder.Environment.EnvironmentName == "Testing");
     await app.RunAsync();
     return 0;
 }
 // The integration tests' host (environment Testing) receives the exception itself, to assert on it.
-catch (Exception error) when (error is not HostAbortedException && builder?.Environment.EnvironmentName != "Testing"
-                              && StartupFailure.IsConfigurationProblem(error))
+catch (Exception error) when (error is not HostAbortedException && !testing && StartupFailure.IsConfigurationProblem(error))
 {
     return StartupFailure.Report(error, Console.Error);
 }

@@ -17,6 +17,7 @@ internal static class CliVerbs
             "knowledge" => await KnowledgeCommand.RunAsync(args[1..]),
             "audit" => await AuditCommand.RunAsync(args[1..]),
             "quota" => await QuotaCommand.RunAsync(args[1..]),
+            "doctor" => await DoctorCommand.RunAsync(args[1..]),
             "help" or "--help" or "-h" => Help(),
             _ => null,
         };
@@ -31,6 +32,7 @@ internal static class CliVerbs
             ChatBot.Host knowledge search|eval check what the bot retrieves and cites from the policy documents (--help)
             ChatBot.Host audit [filters]       the audit trail by user, date range and outcome, as JSON lines or CSV (--help)
             ChatBot.Host quota show|reset      a user's quota today, or a reset of it, on the shared Redis ledger (--help)
+            ChatBot.Host doctor [--json]       check the settings, keys, platform access, Redis, model and admin files; exit 1 if anything fails
             """);
         return 0;
     }

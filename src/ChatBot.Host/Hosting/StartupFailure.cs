@@ -35,6 +35,9 @@ internal static class StartupFailure
         return match.Success ? $"{match.Groups[1].Value}:{match.Groups[2].Value}: {match.Groups[3].Value.TrimEnd('\'', '.')}." : failure;
     }
 
+    /// <summary>Each problem once, for a caller that reports them its own way (doctor).</summary>
+    public static IReadOnlyList<string> ProblemsOf(Exception error) => Problems(error).Distinct(StringComparer.Ordinal).ToList();
+
     private static IEnumerable<string> Problems(Exception error) => error switch
     {
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Problems),

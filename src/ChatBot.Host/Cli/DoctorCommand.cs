@@ -1,0 +1,322 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.Quotas;
+using ChatBot.Core.Replies;
+using ChatBot.Core.Screening;
+using ChatBot.DingTalk;
+using ChatBot.DingTalk.Api;
+using ChatBot.Host.Demo;
+using ChatBot.Host.Hosting;
+using ChatBot.Inference;
+using ChatBot.WeCom;
+using ChatBot.WeCom.Api;
+using ChatBot.WeCom.Crypto;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatBot.Host.Cli;
+
+/// <summary>
+/// <c>doctor</c>: reads the same settings as the bot and checks what makes "received but no reply" — each with a
+/// plain verdict and the fix. Settings valid; each channel's keys and a round trip of its own crypto; API hosts
+/// reachable; access tokens obtainable (40001, 40013, 60020 explained); an app where group @-mentions need the AI
+/// bot; Redis reachable, its version and persistence; the model file; the admin files; memory for the model.
+/// Exit 1 when anything fails; <c>--json</c> for scripts.
+/// </summary>
+internal static class DoctorCommand
+{
+    private enum Verdict
+    {
+        Pass,
+        Warn,
+        Fail,
+        Skip,
+    }
+
+    private sealed record Finding(string Check, Verdict Verdict, string Detail, string? Fix = null);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var json = args.Contains("--json");
+        var findings = new List<Finding>();
+        WebApplication? app = null;
+        var stdout = Console.Out;
+        try
+        {
+            // The bot's own start-up prints (the demo banner) are not the doctor's report.
+            Console.SetOut(TextWriter.Null);
+            app = BotHost.Build([.. args.Where(a => a != "--json")], builder => builder.Logging.ClearProviders());
+            findings.Add(new("settings", Verdict.Pass, "every option is valid"));
+        }
+        catch (Exception error) when (StartupFailure.IsConfigurationProblem(error))
+        {
+            findings.AddRange(StartupFailure.ProblemsOf(error).Select(p => new Finding("settings", Verdict.Fail, p, "set it as appsettings.template.json documents it")));
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
+
+        if (app is not null)
+        {
+            await using (app)
+            {
+                await CheckAsync(app.Services, findings);
+            }
+        }
+
+        Print(findings, json);
+        return findings.Any(f => f.Verdict == Verdict.Fail) ? 1 : 0;
+    }
+
+    private static async Task CheckAsync(IServiceProvider services, List<Finding> findings)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var demo = DemoProfile.IsEnabled(configuration);
+        var wecom = services.GetRequiredService<IOptions<WeComOptions>>().Value;
+        var dingtalk = services.GetRequiredService<IOptions<DingTalkOptions>>().Value;
+
+        if (wecom.AiBot.Enabled && wecom.AiBot.Mode == WeComAiBotMode.Callback)
+        {
+            findings.Add(RoundTrip("wecom-aibot keys", wecom.AiBot.Token, wecom.AiBot.EncodingAesKey, ""));
+        }
+
+        if (wecom.App.Enabled)
+        {
+            findings.Add(RoundTrip("wecom-app keys", wecom.App.Token, wecom.App.EncodingAesKey, wecom.App.CorpId));
+            if (!wecom.AiBot.Enabled)
+            {
+                findings.Add(new("group @-mentions", Verdict.Warn, "only the self-built app is configured: apps receive no group messages, so an @-mention in a group never reaches the bot",
+                    "configure the AI bot (WeCom:AiBot:*) for groups; the app serves direct messages"));
+            }
+        }
+
+        if (!wecom.AiBot.Enabled && !wecom.App.Enabled && !dingtalk.Enabled)
+        {
+            findings.Add(new("channels", Verdict.Warn, "every channel is off: the bot answers nobody", "set a channel's secrets (see appsettings.template.json), or Demo:Enabled=true to try it locally"));
+        }
+
+        if (demo)
+        {
+            findings.Add(new("platform APIs", Verdict.Skip, "demo profile: answers go to the local outbox, no platform is called"));
+        }
+        else
+        {
+            if (wecom.App.Enabled)
+            {
+                findings.Add(await ReachableAsync("wecom api host", wecom.ApiBaseUrl));
+                findings.Add(await TokenAsync("wecom-app token", () => services.GetRequiredService<WeComApiClient>().TokenAsync(CancellationToken.None), WeComTokenHelp));
+            }
+
+            if (dingtalk.Enabled)
+            {
+                findings.Add(await ReachableAsync("dingtalk api host", dingtalk.ApiBaseUrl));
+                findings.Add(await TokenAsync("dingtalk token", () => services.GetRequiredService<DingTalkApiClient>().TokenAsync(CancellationToken.None),
+                    _ => "check DingTalk:ClientId and DingTalk:ClientSecret (the app's AppKey and AppSecret)"));
+            }
+        }
+
+        findings.Add(await RedisAsync(services));
+        findings.Add(Model(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        findings.AddRange(AdminFiles(services));
+    }
+
+    private static Finding RoundTrip(string check, string token, string key, string receiveId)
+    {
+        try
+        {
+            var crypto = new WeComCallbackCrypto(token, key, receiveId);
+            var sealedText = crypto.Encrypt("doctor round trip");
+            var signature = crypto.Sign("1700000000", "nonce", sealedText);
+            return crypto.VerifySignature(signature, "1700000000", "nonce", sealedText) && crypto.Decrypt(sealedText).Message == "doctor round trip"
+                ? new(check, Verdict.Pass, "token and 43-character EncodingAESKey are well-formed; encrypt → sign → verify → decrypt round-trips")
+                : new(check, Verdict.Fail, "the keys do not round-trip", "copy Token and EncodingAESKey again from the console");
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return new(check, Verdict.Fail, ex.Message, "copy Token and EncodingAESKey again from the console");
+        }
+    }
+
+    private static async Task<Finding> ReachableAsync(string check, Uri api)
+    {
+        try
+        {
+            using var tcp = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await tcp.ConnectAsync(api.Host, api.Port, timeout.Token);
+            return new(check, Verdict.Pass, $"{api.Host}:{api.Port} resolves and accepts a connection");
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return new(check, Verdict.Fail, $"{api.Host}:{api.Port} is not reachable ({(ex is SocketException s ? s.SocketErrorCode.ToString() : "timed out")})",
+                $"allow outbound HTTPS from this machine to {api.Host} (firewall, proxy, DNS)");
+        }
+    }
+
+    private static async Task<Finding> TokenAsync(string check, Func<Task<string>> fetch, Func<string, string> help)
+    {
+        try
+        {
+            await fetch();
+            return new(check, Verdict.Pass, "an access token was obtained");
+        }
+        catch (PlatformApiException ex)
+        {
+            return new(check, Verdict.Fail, $"the platform refused: {ex.Code}", help(ex.Code));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+            return new(check, Verdict.Fail, $"no answer ({ex.GetType().Name})", "see the host check above");
+        }
+    }
+
+    private static string WeComTokenHelp(string code) => code switch
+    {
+        _ when code.Contains("40001", StringComparison.Ordinal) => "40001: the Secret is wrong — copy WeCom:App:Secret again from the app's page (it is per app)",
+        _ when code.Contains("40013", StringComparison.Ordinal) => "40013: the CorpId is wrong — WeCom:App:CorpId is on 我的企业 → 企业信息",
+        _ when code.Contains("60020", StringComparison.Ordinal) => "60020: this machine's IP is not trusted — add its egress IP (WeCom's error message names it) under the app's 企业可信IP",
+        _ => "check WeCom:App:CorpId and WeCom:App:Secret",
+    };
+
+    private static async Task<Finding> RedisAsync(IServiceProvider services)
+    {
+        if (services.GetService<ConfigurationOptions>() is not { } options)
+        {
+            return new("redis", Verdict.Pass, "not configured: queue, dedupe and quotas in memory (one instance)");
+        }
+
+        try
+        {
+            var admin = options.Clone();
+            admin.AllowAdmin = true;
+            admin.AbortOnConnectFail = true;
+            admin.ConnectTimeout = 5000;
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(admin);
+            var server = redis.GetServer(redis.GetEndPoints()[0]);
+            var info = (await server.InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            var version = info.GetValueOrDefault("redis_version") ?? "?";
+            return info.GetValueOrDefault("aof_enabled") == "1"
+                ? new("redis", Verdict.Pass, $"reachable, version {version}, persists to its append-only file")
+                : new("redis", Verdict.Warn, $"reachable, version {version}, but appendonly is off: acknowledged messages are lost if Redis restarts", "set appendonly yes (deploy/docker-compose.yml does)");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return new("redis", Verdict.Fail, $"not reachable ({ex.GetType().Name})", "check Redis:ConnectionString and that Redis runs");
+        }
+    }
+
+    private static Finding Model(InferenceOptions options)
+    {
+        if (!string.Equals(options.Provider, "Local", StringComparison.OrdinalIgnoreCase))
+        {
+            return new("model", Verdict.Skip, $"Inference:Provider is {options.Provider}: no local model file");
+        }
+
+        if (!File.Exists(options.ModelPath))
+        {
+            return new("model", Verdict.Fail, $"Inference:ModelPath '{options.ModelPath}' does not exist", "put the Qwen2.5-0.5B-Instruct GGUF there (nothing is downloaded at run time)");
+        }
+
+        try
+        {
+            var header = GgufHeader.Read(options.ModelPath);
+            var size = new FileInfo(options.ModelPath).Length;
+            var available = AvailableMemory();
+            // The weights are mapped, and each sequence's KV cache comes on top: a rough but safe margin.
+            var needed = size + (long)options.ParallelSequences * options.ContextSize * 12 * 1024;
+            var synthetic = header.Name?.StartsWith("chatbot-synthetic", StringComparison.Ordinal) == true;
+            var detail = $"GGUF v{header.Version}, {header.Architecture ?? "?"}, {header.Tensors} tensors, {size / 1_000_000} MB{(synthetic ? ", SYNTHETIC (random weights: answers are noise)" : "")}";
+            if (header.Architecture != "qwen2")
+            {
+                return new("model", Verdict.Warn, detail, "the product is tuned for Qwen2.5-0.5B-Instruct (qwen2)");
+            }
+
+            if (available is { } free && free < needed)
+            {
+                return new("model", Verdict.Fail, $"{detail}; {free / 1_000_000} MB memory available, about {needed / 1_000_000} MB needed", "free memory or lower Inference:ParallelSequences / ContextSize");
+            }
+
+            return new("model", synthetic ? Verdict.Warn : Verdict.Pass, detail, synthetic ? "put the real model at Inference:ModelPath" : null);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
+        {
+            return new("model", Verdict.Fail, $"Inference:ModelPath '{options.ModelPath}': {ex.Message}", "replace the file with an intact GGUF");
+        }
+    }
+
+    private static IEnumerable<Finding> AdminFiles(IServiceProvider services)
+    {
+        var quotas = services.GetRequiredService<IOptions<QuotaOptions>>().Value.PolicyFile;
+        var words = services.GetRequiredService<IOptions<ScreeningOptions>>().Value.WordListFile;
+        var knowledge = services.GetRequiredService<IOptions<KnowledgeOptions>>().Value;
+        foreach (var (file, parse) in new (string, Action<string, string>)[]
+        {
+            (quotas, (text, source) => QuotaPolicy.Parse(text, source)),
+            (words, (text, source) => SensitiveWordList.Parse(text, source)),
+            (knowledge.SynonymsFile, (text, source) => Core.Knowledge.Search.Glossary.Parse(text, source)),
+            (Path.Combine(knowledge.Folder, AccessFile.FileName), (text, source) => AccessFile.Parse(text, source)),
+        })
+        {
+            if (!File.Exists(file))
+            {
+                yield return file.EndsWith(AccessFile.FileName, StringComparison.Ordinal)
+                    ? new($"file {AccessFile.FileName}", Verdict.Pass, $"{file}: none (optional): no document is limited by it")
+                    : new($"file {Path.GetFileName(file)}", Verdict.Fail, $"{file} does not exist", "copy it from config/ in the repository");
+                continue;
+            }
+
+            Finding finding;
+            try
+            {
+                parse(File.ReadAllText(file), file);
+                finding = new($"file {Path.GetFileName(file)}", Verdict.Pass, $"{file} parses");
+            }
+            catch (AdminFileException ex)
+            {
+                finding = new($"file {Path.GetFileName(file)}", Verdict.Fail, ex.Message, "fix the line named; the bot keeps the last good version while running");
+            }
+
+            yield return finding;
+        }
+    }
+
+    private static long? AvailableMemory()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void Print(List<Finding> findings, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(findings.Select(f => new { check = f.Check, verdict = f.Verdict.ToString().ToLowerInvariant(), detail = f.Detail, fix = f.Fix }),
+                new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            return;
+        }
+
+        var width = findings.Max(f => f.Check.Length);
+        foreach (var f in findings)
+        {
+            Console.WriteLine($"{f.Verdict.ToString().ToUpperInvariant(),-4}  {f.Check.PadRight(width)}  {f.Detail}");
+            if (f.Fix is not null && f.Verdict is Verdict.Fail or Verdict.Warn)
+            {
+                Console.WriteLine($"      {new string(' ', width)}  → {f.Fix}");
+            }
+        }
+
+        var failed = findings.Count(f => f.Verdict == Verdict.Fail);
+        Console.WriteLine(failed == 0 ? "doctor: nothing wrong found." : $"doctor: {failed} problem{(failed == 1 ? "" : "s")} to fix.");
+    }
+}
