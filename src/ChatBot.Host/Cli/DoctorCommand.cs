@@ -201,7 +201,7 @@ internal static class DoctorCommand
             var version = info.GetValueOrDefault("redis_version") ?? "?";
             return info.GetValueOrDefault("aof_enabled") == "1"
                 ? new("redis", Verdict.Pass, $"reachable, version {version}, persists to its append-only file")
-                : new("redis", Verdict.Warn, $"reachable, version {version}, but appendonly is off: acknowledged messages are lost if Redis restarts", "set appendonly yes (deploy/docker-compose.yml does)");
+                : new("redis", Verdict.Warn, $"reachable, version {version}, but appendonly is off: acknowledged messages are lost if Redis restarts", "set appendonly yes (deploy/compose/docker-compose.yml does)");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
