@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "inference" => await InferenceBench.RunAsync(args[1..]),
     "ack" => await AckBench.RunAsync(args[1..]),
     "stream-ack" => await StreamAckBench.RunAsync(args[1..]),
+    "soak" => await SoakBench.RunAsync(args[1..]),
     "burst" => await BurstBench.RunAsync(args[1..]),
     "bare-server" => await BareServer.RunAsync(args[1..]),
     "screening" => ScreeningBench.Run(args[1..]),
@@ -16,6 +17,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("ChatBot.Bench inference|ack|stream-ack|burst|knowledge|bare-server|screening|quota [options] — see bench/run");
+    Console.Error.WriteLine("ChatBot.Bench inference|ack|stream-ack|soak|burst|knowledge|bare-server|screening|quota [options] — see bench/run");
     return 2;
 }
