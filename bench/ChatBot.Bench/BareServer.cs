@@ -10,10 +10,7 @@ internal static class BareServer
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{args[0]}");
-        var app = builder.Build();
+        var app = Loopback(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture));
         foreach (var path in new[] { "/wecom/aibot/callback", "/dingtalk/callback" })
         {
             app.MapPost(path, async (HttpRequest request) =>
@@ -24,5 +21,14 @@ internal static class BareServer
         }
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>A quiet Kestrel app on a loopback port: the bare peer, and the benches' stand-in gateways and webhooks.</summary>
+    public static WebApplication Loopback(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        return builder.Build();
     }
 }

@@ -5,9 +5,7 @@ using System.Net;
 using System.Text.Json;
 using ChatBot.Host.Cli;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Bench;
 
@@ -202,10 +200,7 @@ internal static class SoakBench
         public static async Task<Webhook> StartAsync()
         {
             var port = AckBench.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
+            var app = BareServer.Loopback(port);
             var hook = new Webhook(app, port);
             app.MapPost("/robot/sendBySession", async (HttpRequest request, string session) =>
             {

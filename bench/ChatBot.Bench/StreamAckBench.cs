@@ -7,9 +7,7 @@ using System.Text;
 using System.Text.Json;
 using ChatBot.Host.Cli;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Bench;
 
@@ -128,10 +126,7 @@ internal static class StreamAckBench
         public static async Task<Gateway> StartAsync()
         {
             var port = AckBench.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
+            var app = BareServer.Loopback(port);
             var gateway = new Gateway(app, $"http://127.0.0.1:{port}/");
             app.UseWebSockets();
             app.MapPost("/v1.0/gateway/connections/open", () => Results.Json(new { endpoint = $"ws://127.0.0.1:{port}/connect", ticket = Guid.NewGuid().ToString() }));

@@ -13,6 +13,12 @@ public sealed class InferenceOptions
     /// <summary>The GGUF file for the local provider.</summary>
     public string ModelPath { get; set; } = "models/qwen2.5-0.5b-instruct-q4_k_m.gguf";
 
+    /// <summary>
+    /// The SHA-256 the admin expects of the model file (from where it was obtained); <c>doctor</c> compares it, so a
+    /// truncated copy or the wrong quantisation is found before users are. Empty: not compared.
+    /// </summary>
+    public string ModelSha256 { get; set; } = "";
+
     /// <summary>Folder of the llama.cpp libraries; empty: <c>native/linux-x64</c> here or above the app.</summary>
     public string NativeLibraryPath { get; set; } = "";
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Privacy;
 using System.Text.Json.Serialization;
 
 namespace ChatBot.Core.Audit;
@@ -56,4 +58,17 @@ public sealed record AuditRecord
     public string? Actor { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>A message's event with what every such line carries: who, where, which message (hashed), what became of it.</summary>
+    public static AuditRecord ForMessage(string @event, InboundMessage message, string outcome, DateTimeOffset time) => new()
+    {
+        Time = time,
+        Event = @event,
+        Platform = message.Platform.ToString().ToLowerInvariant(),
+        Channel = message.Route.SenderKey,
+        User = message.SenderId,
+        Chat = message.ChatKind == ChatKind.Group ? "group" : "direct",
+        Message = LogId.Hash(message.MessageId),
+        Outcome = outcome,
+    };
 }

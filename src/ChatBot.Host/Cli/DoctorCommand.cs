@@ -26,7 +26,7 @@ namespace ChatBot.Host.Cli;
 /// bot; Redis reachable, its version and persistence; the model file; the admin files; memory for the model.
 /// Exit 1 when anything fails; <c>--json</c> for scripts.
 /// </summary>
-internal static class DoctorCommand
+internal static partial class DoctorCommand
 {
     private enum Verdict
     {
@@ -178,7 +178,9 @@ internal static class DoctorCommand
     {
         _ when code.Contains("40001", StringComparison.Ordinal) => "40001: the Secret is wrong — copy WeCom:App:Secret again from the app's page (it is per app)",
         _ when code.Contains("40013", StringComparison.Ordinal) => "40013: the CorpId is wrong — WeCom:App:CorpId is on 我的企业 → 企业信息",
-        _ when code.Contains("60020", StringComparison.Ordinal) => "60020: this machine's IP is not trusted — add its egress IP (WeCom's error message names it) under the app's 企业可信IP",
+        _ when code.Contains("60020", StringComparison.Ordinal) => System.Text.RegularExpressions.Regex.Match(code, @"from ip ([0-9a-fA-F.:]+)") is { Success: true } ip
+            ? $"60020: this machine's egress IP {ip.Groups[1].Value} is not trusted — add it under the app's 企业可信IP (开发者接口 → 企业可信IP)"
+            : "60020: this machine's egress IP is not trusted — add it under the app's 企业可信IP",
         _ => "check WeCom:App:CorpId and WeCom:App:Secret",
     };
 
@@ -206,94 +208,6 @@ internal static class DoctorCommand
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             return new("redis", Verdict.Fail, $"not reachable ({ex.GetType().Name})", "check Redis:ConnectionString and that Redis runs");
-        }
-    }
-
-    private static Finding Model(InferenceOptions options)
-    {
-        if (!string.Equals(options.Provider, "Local", StringComparison.OrdinalIgnoreCase))
-        {
-            return new("model", Verdict.Skip, $"Inference:Provider is {options.Provider}: no local model file");
-        }
-
-        if (!File.Exists(options.ModelPath))
-        {
-            return new("model", Verdict.Fail, $"Inference:ModelPath '{options.ModelPath}' does not exist", "put the Qwen2.5-0.5B-Instruct GGUF there (nothing is downloaded at run time)");
-        }
-
-        try
-        {
-            var header = GgufHeader.Read(options.ModelPath);
-            var size = new FileInfo(options.ModelPath).Length;
-            var available = AvailableMemory();
-            // The weights are mapped, and each sequence's KV cache comes on top: a rough but safe margin.
-            var needed = size + (long)options.ParallelSequences * options.ContextSize * 12 * 1024;
-            var synthetic = header.Name?.StartsWith("chatbot-synthetic", StringComparison.Ordinal) == true;
-            var detail = $"GGUF v{header.Version}, {header.Architecture ?? "?"}, {header.Tensors} tensors, {size / 1_000_000} MB{(synthetic ? ", SYNTHETIC (random weights: answers are noise)" : "")}";
-            if (header.Architecture != "qwen2")
-            {
-                return new("model", Verdict.Warn, detail, "the product is tuned for Qwen2.5-0.5B-Instruct (qwen2)");
-            }
-
-            if (available is { } free && free < needed)
-            {
-                return new("model", Verdict.Fail, $"{detail}; {free / 1_000_000} MB memory available, about {needed / 1_000_000} MB needed", "free memory or lower Inference:ParallelSequences / ContextSize");
-            }
-
-            return new("model", synthetic ? Verdict.Warn : Verdict.Pass, detail, synthetic ? "put the real model at Inference:ModelPath" : null);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
-        {
-            return new("model", Verdict.Fail, $"Inference:ModelPath '{options.ModelPath}': {ex.Message}", "replace the file with an intact GGUF");
-        }
-    }
-
-    private static IEnumerable<Finding> AdminFiles(IServiceProvider services)
-    {
-        var quotas = services.GetRequiredService<IOptions<QuotaOptions>>().Value.PolicyFile;
-        var words = services.GetRequiredService<IOptions<ScreeningOptions>>().Value.WordListFile;
-        var knowledge = services.GetRequiredService<IOptions<KnowledgeOptions>>().Value;
-        foreach (var (file, parse) in new (string, Action<string, string>)[]
-        {
-            (quotas, (text, source) => QuotaPolicy.Parse(text, source)),
-            (words, (text, source) => SensitiveWordList.Parse(text, source)),
-            (knowledge.SynonymsFile, (text, source) => Core.Knowledge.Search.Glossary.Parse(text, source)),
-            (Path.Combine(knowledge.Folder, AccessFile.FileName), (text, source) => AccessFile.Parse(text, source)),
-        })
-        {
-            if (!File.Exists(file))
-            {
-                yield return file.EndsWith(AccessFile.FileName, StringComparison.Ordinal)
-                    ? new($"file {AccessFile.FileName}", Verdict.Pass, $"{file}: none (optional): no document is limited by it")
-                    : new($"file {Path.GetFileName(file)}", Verdict.Fail, $"{file} does not exist", "copy it from config/ in the repository");
-                continue;
-            }
-
-            Finding finding;
-            try
-            {
-                parse(File.ReadAllText(file), file);
-                finding = new($"file {Path.GetFileName(file)}", Verdict.Pass, $"{file} parses");
-            }
-            catch (AdminFileException ex)
-            {
-                finding = new($"file {Path.GetFileName(file)}", Verdict.Fail, ex.Message, "fix the line named; the bot keeps the last good version while running");
-            }
-
-            yield return finding;
-        }
-    }
-
-    private static long? AvailableMemory()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException)
-        {
-            return null;
         }
     }
 

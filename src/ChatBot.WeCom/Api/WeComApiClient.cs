@@ -34,7 +34,11 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         var errcode = root.TryGetProperty("errcode", out var code) ? code.GetInt32() : 0;
         if (errcode != 0 || !root.TryGetProperty("access_token", out var token))
         {
-            throw new PlatformApiException("WeCom", $"gettoken errcode {errcode}", IsTransient(errcode));
+            // 60020 names the caller's IP in errmsg ("not allow to access from your ip, … from ip: 1.2.3.4"): the admin
+            // adds exactly that address as trusted, so it is kept (an address, not a secret).
+            var from = errcode == 60020 && root.TryGetProperty("errmsg", out var errmsg)
+                && System.Text.RegularExpressions.Regex.Match(errmsg.GetString() ?? "", @"from ip:\s*([0-9a-fA-F.:]+)") is { Success: true } ip ? $" (from ip {ip.Groups[1].Value})" : "";
+            throw new PlatformApiException("WeCom", $"gettoken errcode {errcode}{from}", IsTransient(errcode));
         }
 
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));

@@ -71,7 +71,7 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
                     return;
                 }
 
-                await Task.Delay(200, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), clock, cancellationToken);
             }
         }
 

@@ -81,6 +81,23 @@ public sealed class DoctorTests : IDisposable
     }
 
     [Fact]
+    public async Task An_untrusted_ip_is_printed_to_add_and_a_model_that_is_not_the_expected_file_fails()
+    {
+        await using var wecom = new FakeWeCom(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+        await wecom.StartAsync();
+        // WeCom's own answer to a call from an address outside the app's trusted IPs.
+        wecom.Inject(Fault.Json("""{"errcode":60020,"errmsg":"not allow to access from your ip, hint: [1700000000_1_abc], from ip: 203.0.113.7, more info at https://open.work.weixin.qq.com/devtool/query?e=60020"}"""));
+        var (output, _, exit) = await BotProcess.RunVerbAsync(Settings(
+            ("WeCom:ApiBaseUrl", wecom.BaseUrl.ToString()), ("WeCom:App:CorpId", ChatBotApp.CorpId), ("WeCom:App:AgentId", ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("WeCom:App:Token", ChatBotApp.AppToken), ("WeCom:App:EncodingAesKey", ChatBotApp.AppKey), ("WeCom:App:Secret", "test-app-secret"),
+            ("WeCom:AiBot:Token", "AiBotToken123"), ("WeCom:AiBot:EncodingAesKey", ChatBotApp.AiBotKey), ("Inference:ModelSha256", new string('0', 64))), "doctor");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("egress IP 203.0.113.7 is not trusted", output, StringComparison.Ordinal);
+        Assert.Contains("is not Inference:ModelSha256", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refused_token_is_explained_and_an_app_without_the_ai_bot_is_warned_about()
     {
         await using var wecom = new FakeWeCom(ChatBotApp.CorpId, "the-real-secret", ChatBotApp.AgentId);

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using ChatBot.Core.Audit;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Queue;
+using ChatBot.Core.Screening;
+using Microsoft.Extensions.Logging;
+
+namespace ChatBot.Core.Pipeline;
+
+/// <summary>What the job records: its audit lines and log events, metadata only (hashed ids, counts, codes), never a message's text.</summary>
+public sealed partial class AnswerJob
+{
+    private void Audit(InboundMessage message, string outcome, long started, AnswerFacts facts, string? code) =>
+        audit.Write(AuditRecord.ForMessage("answer", message, outcome, DateTimeOffset.UtcNow) with
+        {
+            Tokens = facts.Tokens,
+            LatencyMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),
+            Documents = facts.Documents,
+            Code = code,
+        });
+
+    private static string Label(AnswerKind kind) => kind switch
+    {
+        AnswerKind.Inference => "answered",
+        AnswerKind.OverQuota => "over_quota_notice",
+        AnswerKind.OverBurst => "over_burst_notice",
+        _ => "refused_input_notice",
+    };
+
+    /// <summary>What the answer's steps learnt on the way, for its audit line.</summary>
+    private sealed class AnswerFacts
+    {
+        public int? Tokens { get; set; }
+
+        public IReadOnlyList<string>? Documents { get; set; }
+
+        public string? Outcome { get; set; }
+    }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information,
+        Message = "Answered {Platform} msg={MessageHash} as {Kind}: {Chars} chars in {ElapsedMs:F0} ms")]
+    private static partial void LogAnswered(ILogger logger, Platform platform, string messageHash, AnswerKind kind, int chars, double elapsedMs);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} was already sent; not sending again")]
+    private static partial void LogAlreadySent(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Answer for {Platform} msg={MessageHash} failed with {ErrorType} (attempt {Attempt}); Hangfire retries it")]
+    private static partial void LogWillRetry(ILogger logger, Platform platform, string messageHash, string errorType, int attempt);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Answer for {Platform} msg={MessageHash} failed with {ErrorType} after {Attempts} attempts; quota refunded, user told")]
+    private static partial void LogGaveUp(ILogger logger, Platform platform, string messageHash, string errorType, int attempts);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "A queued envelope could not be opened and was dropped: {Reason}")]
+    private static partial void LogUnopenable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Output screened {Platform} msg={MessageHash}: {Hits} hits, categories {Categories}, action {Action}")]
+    private static partial void LogOutputScreened(ILogger logger, Platform platform, string messageHash, int hits, string categories, OutputAction action);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "Could not tell {Platform} msg={MessageHash} about the failure: {Error}")]
+    private static partial void LogNotifyFailed(ILogger logger, Platform platform, string messageHash, string error);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Job for {Platform} msg={MessageHash} dropped: its intake gave the message back for the platform to retry")]
+    private static partial void LogClaimLost(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Answer for {Platform} msg={MessageHash} failed permanently with {Code}; not retried, quota refunded")]
+    private static partial void LogPermanent(ILogger logger, Platform platform, string messageHash, string code);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} reused from the earlier attempt; only its delivery is retried")]
+    private static partial void LogReused(ILogger logger, Platform platform, string messageHash);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Information,
+        Message = "Knowledge for {Platform} msg={MessageHash}: policy={Policy} refused={Refused} passages={Passages} coverage={Coverage:F2} documents={Documents}")]
+    private static partial void LogRetrieved(ILogger logger, Platform platform, string messageHash, bool policy, bool refused, int passages, double coverage, string documents);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
+    private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
+}
