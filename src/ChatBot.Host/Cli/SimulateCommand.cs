@@ -69,7 +69,13 @@ internal static class SimulateCommand
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(callback.ToRequest(baseUrl));
+            // A long-connection mode has no callback URL: the demo's gateway pushes the message over the bot's connection.
+            var viaGateway = (platform == "dingtalk" && DemoProfile.StreamMode(configuration, "DingTalk:Mode", "Stream"))
+                             || (platform == "wecom-aibot" && DemoProfile.StreamMode(configuration, "WeCom:AiBot:Mode", "LongConnection"));
+            response = viaGateway
+                ? await http.PostAsJsonAsync(new Uri(DemoGateway.BaseUrl(DemoProfile.GatewayPort(configuration)), $"push/{platform.Replace("wecom-aibot", "wecom", StringComparison.Ordinal)}"),
+                    new { msgId, user, text, group })
+                : await http.SendAsync(callback.ToRequest(baseUrl));
         }
         catch (HttpRequestException ex)
         {

@@ -25,6 +25,7 @@ internal static class DemoProfile
         var path = KeyFile(builder.Configuration);
         var keys = DemoKeys.LoadOrCreate(path);
         builder.Configuration.AddInMemoryCollection(keys.AsConfiguration());
+        AddGatewayForLongConnections(builder, keys);
         builder.Services.AddSingleton<DemoOutbox>();
         foreach (var key in ReplyRoute.SenderKeys)
         {
@@ -43,6 +44,37 @@ internal static class DemoProfile
             ─────────────────────────────────────────────────────────────────────
             """);
         return builder;
+    }
+
+    /// <summary>Port of the demo's stand-in gateway for long-connection modes (simulate pushes through it).</summary>
+    public static int GatewayPort(IConfiguration configuration) => configuration.GetValue<int?>("Demo:GatewayPort") ?? DemoGateway.DefaultPort;
+
+    public static bool StreamMode(IConfiguration configuration, string modeKey, string longMode) =>
+        string.Equals(configuration[modeKey], longMode, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A channel set to a long-connection mode connects, in the demo, to a loopback gateway in this process instead
+    /// of DingTalk or WeCom, so the modes run exactly as in production and <c>simulate</c> can push through them.
+    /// </summary>
+    private static void AddGatewayForLongConnections(IHostApplicationBuilder builder, DemoKeys keys)
+    {
+        var dingTalkStream = StreamMode(builder.Configuration, "DingTalk:Mode", "Stream");
+        var weComLong = StreamMode(builder.Configuration, "WeCom:AiBot:Mode", "LongConnection");
+        if (!dingTalkStream && !weComLong)
+        {
+            return;
+        }
+
+        var port = GatewayPort(builder.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DingTalk:ApiBaseUrl"] = dingTalkStream ? DemoGateway.BaseUrl(port).ToString() : null,
+            ["WeCom:AiBot:LongConnectionUrl"] = weComLong ? $"ws://127.0.0.1:{port}/wecom" : null,
+            ["WeCom:AiBot:BotId"] = weComLong ? "aibdemo" : null,
+            ["WeCom:AiBot:Secret"] = weComLong ? keys.WeComAiBotToken : null,
+        }.Where(e => e.Value is not null));
+        builder.Services.AddSingleton(new DemoGateway(port, keys.DingTalkClientId, "aibdemo"));
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<DemoGateway>());
     }
 
     public static IEndpointRouteBuilder MapDemo(this IEndpointRouteBuilder app)
