@@ -178,12 +178,14 @@ internal sealed partial class WeComLongConnection(
     {
         var cmd = frame.GetProperty("cmd").GetString();
         var reqId = frame.TryGetProperty("headers", out var headers) && headers.TryGetProperty("req_id", out var id) ? id.GetString() : null;
-        if (!frame.TryGetProperty("body", out var body) || WeComAiBotMessage.Parse(body.GetRawText()) is not { } message)
+        if (!frame.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object)
         {
             return;
         }
 
-        if (cmd == "aibot_event_callback" && message.EventType == "disconnected_event")
+        // Read straight from the event, not through the message parser: a kick must be seen even if its body lacks a field.
+        if (cmd == "aibot_event_callback" && body.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object
+            && ev.TryGetProperty("eventtype", out var type) && type.GetString() == "disconnected_event")
         {
             _taken = true;
             Volatile.Write(ref _problem, "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one");
@@ -192,7 +194,7 @@ internal sealed partial class WeComLongConnection(
             return;
         }
 
-        if (cmd != "aibot_msg_callback" || reqId is null || message.Text is not { } text || string.IsNullOrEmpty(message.UserId))
+        if (cmd != "aibot_msg_callback" || reqId is null || WeComAiBotMessage.Parse(body.GetRawText()) is not { Text: { } text } message || string.IsNullOrEmpty(message.UserId))
         {
             return;
         }

@@ -107,8 +107,9 @@ public sealed class FakeWeComLongConnection(string botId, string secret) : IAsyn
             ["headers"] = new JsonObject { ["req_id"] = $"aibot_event_callback_{Guid.NewGuid():N}" },
             ["body"] = new JsonObject
             {
-                ["msgid"] = Guid.NewGuid().ToString("N"), ["create_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["aibotid"] = "bot",
-                ["from"] = new JsonObject { ["userid"] = "" }, ["msgtype"] = "event", ["event"] = new JsonObject { ["eventtype"] = "disconnected_event" },
+                // Only what stream-modes.md §2.2 lists for an event: msgtype, the event, create_time (no msgid, no sender).
+                ["create_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["aibotid"] = "bot",
+                ["msgtype"] = "event", ["event"] = new JsonObject { ["eventtype"] = "disconnected_event" },
             },
         });
         await Task.Delay(200);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using ChatBot.Host.Cli;
+using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
 using ChatBot.Tests.Shared;
@@ -61,6 +63,47 @@ public sealed partial class MetricsTests : IDisposable
         {
             Assert.DoesNotContain(id, after, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Burst_refusal_failure_and_long_connection_metrics_move_too()
+    {
+        await using var dingtalk = new FakeDingTalk(ChatBotApp.DingTalkClientId, ChatBotApp.DingTalkSecret);
+        await dingtalk.StartAsync();
+        using var app = new ChatBotApp()
+            .With("DingTalk:Mode", "Stream").With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString()).With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
+            .With("DingTalk:StreamKeepAlive", "00:00:02")
+            .With("Knowledge:Folder", _docs).With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"));
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 100, "burstPerMinute": 1 }""");
+        var client = app.Start();
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.LiveConnections == 1);
+        var before = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        byte[] Message(string id, string user, string text) =>
+            SimulatedCallback.DingTalkBody(id, user, text, null, DateTimeOffset.UtcNow, dingtalk.Webhook("s-" + id), ChatBotApp.DingTalkClientId);
+
+        await dingtalk.PushAsync(Message("mm-0", "refused-user", "宿舍里能养猫吗")); // nothing in the documents: refused, refunded
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count == 1, 60);
+        await dingtalk.PushAsync(Message("mm-1", "burst-user", "你好"));
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count == 2, 60);
+        await dingtalk.PushAsync(Message("mm-2", "burst-user", "在吗")); // a second question within the minute: over burst
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count == 3, 60);
+        // The platform refuses the reply for good (unsupported message type): a failed send, with its code.
+        dingtalk.Inject(Fault.Json("""{"errcode":400105,"errmsg":"不支持的消息类型"}"""));
+        await dingtalk.PushAsync(Message("mm-3", "other-user", "你好"));
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Any(l => l.EventId == 1208), 60);
+        dingtalk.KillConnections();
+        await QuotaIntakeTests.WaitUntil(() => dingtalk.Opens >= 2 && dingtalk.LiveConnections == 1, 20);
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 3020) >= 2);
+        var after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        void Moved(string series, params string[] labels) =>
+            Assert.True(Value(after, series, labels) > Value(before, series, labels), $"{series}{{{string.Join(",", labels)}}} did not move");
+        Moved("chatbot_knowledge_questions_total", "result=\"refused\"");
+        Moved("chatbot_callbacks_total", "channel=\"dingtalk\"", "outcome=\"over_burst\"");
+        Moved("chatbot_quota_total", "event=\"refunded\"");
+        Moved("chatbot_replies_total", "platform=\"dingtalk\"", "result=\"failed\"", "code=\"sessionWebhook errcode 400105\"");
+        Moved("chatbot_long_connection_reconnects_total", "connection=\"dingtalk-stream\"");
+        Assert.Equal(1, Value(after, "chatbot_long_connection_connected", "connection=\"dingtalk-stream\""));
     }
 
     [Fact]
