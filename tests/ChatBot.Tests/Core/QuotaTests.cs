@@ -2,6 +2,7 @@ using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Quotas;
 using ChatBot.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Tests.Core;
@@ -9,7 +10,7 @@ namespace ChatBot.Tests.Core;
 public sealed class QuotaTests : IDisposable
 {
     private readonly string _file = Path.GetTempFileName();
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 23, 15, 30, 0, TimeSpan.Zero)); // 23:30 in Shanghai
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 15, 30, 0, TimeSpan.Zero)); // 23:30 in Shanghai
     private readonly HotReloadedFile<QuotaPolicy> _policy;
     private readonly QuotaGate _gate;
 
