@@ -47,10 +47,7 @@ internal static class QuotaCommand
             return 2;
         }
 
-        var configuration = new ConfigurationManager();
-        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
-        configuration.AddEnvironmentVariables();
-        configuration.AddSettingsFiles(Directory.GetCurrentDirectory());
+        var configuration = SettingsFiles.ForVerbs();
         var redisOptions = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         if (!redisOptions.Enabled || redisOptions.Parse() is not { Parsed: { } parsed })
         {

@@ -33,10 +33,7 @@ internal static class SimulateCommand
         var baseUrl = new Uri(options.GetValueOrDefault("url", "http://127.0.0.1:5080"));
         var wait = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("wait", "120"), CultureInfo.InvariantCulture));
         // The same files and precedence as the bot it talks to.
-        var configuration = new ConfigurationManager();
-        configuration.AddJsonFile("appsettings.json", optional: true);
-        configuration.AddEnvironmentVariables();
-        configuration.AddSettingsFiles(Directory.GetCurrentDirectory());
+        var configuration = SettingsFiles.ForVerbs();
         var keyFile = options.GetValueOrDefault("keys", DemoProfile.KeyFile(configuration));
         var keys = File.Exists(keyFile) ? DemoKeys.LoadOrCreate(keyFile).AsConfiguration() : [];
         string Setting(string key) => configuration[key] is { Length: > 0 } value ? value : keys.GetValueOrDefault(key) ?? "";

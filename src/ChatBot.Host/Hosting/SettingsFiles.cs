@@ -15,6 +15,17 @@ internal static class SettingsFiles
 {
     public const string LocalFile = "appsettings.Local.json";
 
+    /// <summary>The bot's settings as a command-line verb reads them: the same files and precedence, from the current folder.</summary>
+    public static ConfigurationManager ForVerbs()
+    {
+        var folder = Directory.GetCurrentDirectory();
+        var configuration = new ConfigurationManager();
+        configuration.AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true);
+        configuration.AddEnvironmentVariables();
+        configuration.AddSettingsFiles(folder);
+        return configuration;
+    }
+
     public static void AddSettingsFiles(this ConfigurationManager configuration, string contentRoot)
     {
         var sources = configuration.Sources;
