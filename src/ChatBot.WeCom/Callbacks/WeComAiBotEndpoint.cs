@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
@@ -106,30 +104,11 @@ internal sealed class WeComAiBotEndpoint
         return Results.Text(JsonSerializer.Serialize(new { encrypt, msgsignature = signature, timestamp, nonce }, ReplyJson), "text/plain");
     }
 
-    /// <summary>Derived from the message id, so every delivery of one message names the same stream.</summary>
-    internal static string StreamIdFor(string msgId) => "s" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(msgId)))[..24];
-
-    private InboundMessage? ToInbound(WeComAiBotMessage message)
-    {
-        if (message.Text is not { } text || string.IsNullOrEmpty(message.UserId) || string.IsNullOrEmpty(message.ResponseUrl))
-        {
-            return null;
-        }
-
-        var group = message.ChatKind == ChatKind.Group;
-        var chatId = group && !string.IsNullOrEmpty(message.ChatId) ? message.ChatId : message.UserId;
-        return new InboundMessage(
-            Platform.WeCom,
-            message.AiBotId,
-            message.ChatKind,
-            chatId,
-            message.UserId,
-            SenderDepartment: null,
-            MentionText.Strip(text, _options.MentionName, group),
-            message.MsgId,
-            new WeComAiBotRoute(message.ResponseUrl, group ? message.ChatId : null, StreamIdFor(message.MsgId)),
-            _clock.GetUtcNow());
-    }
+    // A callback needs its response_url: it is the fallback when no refresh picks the stream up.
+    private InboundMessage? ToInbound(WeComAiBotMessage message) =>
+        message is { Text: { } text, UserId.Length: > 0, ResponseUrl.Length: > 0 }
+            ? message.ToInbound(text, message.AiBotId, _options.MentionName, viaLongConnection: false, _clock.GetUtcNow())
+            : null;
 
     private static string? ReadEncrypt(byte[] body)
     {

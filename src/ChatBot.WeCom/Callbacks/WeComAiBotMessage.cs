@@ -20,6 +20,27 @@ internal sealed record WeComAiBotMessage(
     string? StreamId,
     string? EventType)
 {
+    /// <summary>The stream this message's answer goes on: derived from the message id, so every delivery names the same one.</summary>
+    public string AnswerStreamId => "s" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(MsgId)))[..24];
+
+    /// <summary>The message for intake, the same whether it came by callback or over the long connection.</summary>
+    /// <param name="botId">The bot as the message names it, or the configured one when it does not.</param>
+    public InboundMessage ToInbound(string text, string botId, string mentionName, bool viaLongConnection, DateTimeOffset receivedAt)
+    {
+        var group = ChatKind == ChatKind.Group;
+        return new InboundMessage(
+            Platform.WeCom,
+            botId,
+            ChatKind,
+            group && !string.IsNullOrEmpty(ChatId) ? ChatId : UserId,
+            UserId,
+            SenderDepartment: null,
+            MentionText.Strip(text, mentionName, group),
+            MsgId,
+            new WeComAiBotRoute(ResponseUrl ?? "", group ? ChatId : null, AnswerStreamId, viaLongConnection),
+            receivedAt);
+    }
+
     /// <returns>The message, or null when the JSON is not an AI-bot callback.</returns>
     public static WeComAiBotMessage? Parse(string json)
     {

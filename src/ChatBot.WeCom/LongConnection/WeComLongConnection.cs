@@ -199,21 +199,10 @@ internal sealed partial class WeComLongConnection(
             return;
         }
 
-        var group = message.ChatKind == ChatKind.Group;
-        var streamId = WeComAiBotEndpoint.StreamIdFor(message.MsgId);
-        var inbound = new InboundMessage(
-            Platform.WeCom,
-            message.AiBotId.Length > 0 ? message.AiBotId : options.CurrentValue.AiBot.BotId,
-            message.ChatKind,
-            group && !string.IsNullOrEmpty(message.ChatId) ? message.ChatId : message.UserId,
-            message.UserId,
-            SenderDepartment: null,
-            MentionText.Strip(text, options.CurrentValue.AiBot.MentionName, group),
-            message.MsgId,
-            new WeComAiBotRoute(message.ResponseUrl ?? "", group ? message.ChatId : null, streamId, ViaLongConnection: true),
-            clock.GetUtcNow());
+        var bot = options.CurrentValue.AiBot;
+        var inbound = message.ToInbound(text, message.AiBotId.Length > 0 ? message.AiBotId : bot.BotId, bot.MentionName, viaLongConnection: true, clock.GetUtcNow());
         // Owed before intake decides: a job finishing first still finds its stream registered.
-        await pending.AddAsync(new PendingStream(streamId, reqId, inbound.ChatId, group, inbound.ReceivedAt));
+        await pending.AddAsync(new PendingStream(message.AnswerStreamId, reqId, inbound.ChatId, inbound.ChatKind == ChatKind.Group, inbound.ReceivedAt));
         var outcome = await intake.AcceptAsync(inbound, session.Token);
         if (outcome is IntakeOutcome.Duplicate or IntakeOutcome.Unavailable or IntakeOutcome.InProgress)
         {
