@@ -193,17 +193,10 @@ internal static partial class DoctorCommand
 
         try
         {
-            var admin = options.Clone();
-            admin.AllowAdmin = true;
-            admin.AbortOnConnectFail = true;
-            admin.ConnectTimeout = 5000;
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(admin);
-            var server = redis.GetServer(redis.GetEndPoints()[0]);
-            var info = (await server.InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            var version = info.GetValueOrDefault("redis_version") ?? "?";
-            return info.GetValueOrDefault("aof_enabled") == "1"
-                ? new("redis", Verdict.Pass, $"reachable, version {version}, persists to its append-only file")
-                : new("redis", Verdict.Warn, $"reachable, version {version}, but appendonly is off: acknowledged messages are lost if Redis restarts", "set appendonly yes (deploy/compose/docker-compose.yml does)");
+            var facts = await RedisPersistenceCheck.InspectAsync(options);
+            return facts.AppendOnly
+                ? new("redis", Verdict.Pass, $"reachable, version {facts.Version}, persists to its append-only file")
+                : new("redis", Verdict.Warn, $"reachable, version {facts.Version}, but appendonly is off: acknowledged messages are lost if Redis restarts", "set appendonly yes (deploy/compose/docker-compose.yml does)");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -13,18 +13,10 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
     {
         try
         {
-            // INFO is an admin command to StackExchange.Redis: one short-lived admin connection asks, then closes.
-            var admin = redis.Clone();
-            admin.AllowAdmin = true;
-            admin.AbortOnConnectFail = true;
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(admin);
-            var server = connection.GetServers().First();
-            var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            var aof = info.GetValueOrDefault("aof_enabled") == "1";
-            if (!aof)
+            var facts = await InspectAsync(redis);
+            if (!facts.AppendOnly)
             {
-                var rdb = info.GetValueOrDefault("rdb_last_save_time") is { } saved && saved != "0";
-                LogNotPersisting(logger, rdb ? "only RDB snapshots, losing what came since the last one" : "nothing");
+                LogNotPersisting(logger, facts.RdbSnapshots ? "only RDB snapshots, losing what came since the last one" : "nothing");
             }
             else
             {
@@ -37,6 +29,20 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
         }
     }
 
+    /// <summary>What Redis says of itself (its version, and what it keeps on disk), for this check and for doctor.</summary>
+    public static async Task<RedisFacts> InspectAsync(ConfigurationOptions redis)
+    {
+        // INFO is an admin command to StackExchange.Redis: one short-lived admin connection asks, then closes.
+        var admin = redis.Clone();
+        admin.AllowAdmin = true;
+        admin.AbortOnConnectFail = true;
+        admin.ConnectTimeout = 5000;
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(admin);
+        var info = (await connection.GetServers().First().InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new RedisFacts(info.GetValueOrDefault("redis_version") ?? "?", info.GetValueOrDefault("aof_enabled") == "1",
+            info.GetValueOrDefault("rdb_last_save_time") is { } saved && saved != "0");
+    }
+
     [LoggerMessage(EventId = 1410, Level = LogLevel.Warning,
         Message = "Redis does not write an append-only file (appendonly no): a Redis restart keeps {Kept}, and queued messages already acknowledged to the platforms would be lost. Run Redis with --appendonly yes (deploy/ does).")]
     private static partial void LogNotPersisting(ILogger logger, string kept);
@@ -47,3 +53,6 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
     [LoggerMessage(EventId = 1412, Level = LogLevel.Warning, Message = "Could not tell whether Redis persists ({ErrorType}); queued messages survive a Redis restart only with appendonly yes")]
     private static partial void LogUnknown(ILogger logger, string errorType);
 }
+
+/// <param name="RdbSnapshots">Redis has saved an RDB snapshot: a restart keeps what came before the last one.</param>
+internal sealed record RedisFacts(string Version, bool AppendOnly, bool RdbSnapshots);
