@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using ChatBot.Core.Connections;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
@@ -29,17 +30,14 @@ internal sealed partial class DingTalkStreamClient(
     ChatBotMetrics metrics,
     ILogger<DingTalkStreamClient> logger) : BackgroundService, IReadinessCheck
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
+    /// <summary>DingTalk's SDKs cap their backoff at a minute (stream-modes.md §1.7).</summary>
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(30);
-    private long _connectedSinceMs; // 0 while not connected
-    private int _reconnects;
-    private string? _problem;
+    private readonly ConnectionStatus _status = new();
 
     public string Name => "dingtalk-stream";
 
-    public (bool Ok, string Detail) Check() => Interlocked.Read(ref _connectedSinceMs) is > 0 and var since
-        ? (true, $"connected since {DateTimeOffset.FromUnixTimeMilliseconds(since):yyyy-MM-ddTHH:mm:ssZ}, {_reconnects} reconnects")
-        : (false, $"not connected: {Volatile.Read(ref _problem) ?? "connecting"}; {_reconnects} reconnects");
+    public (bool Ok, string Detail) Check() => _status.Check();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,26 +53,25 @@ internal sealed partial class DingTalkStreamClient(
             }
             catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
             {
-                var delay = Backoff(failures++);
-                Volatile.Write(ref _problem, Describe(ex));
-                LogOpenFailed(logger, failures, _problem!, delay.TotalSeconds);
+                var delay = ReconnectBackoff.Delay(failures++, MaxBackoff);
+                _status.Problem = Describe(ex);
+                LogOpenFailed(logger, failures, _status.Problem, delay.TotalSeconds);
                 await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
-            Interlocked.Exchange(ref _connectedSinceMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            Volatile.Write(ref _problem, null);
-            LogConnected(logger, _reconnects);
+            _status.Connected(clock.GetUtcNow());
+            LogConnected(logger, _status.Reconnects);
             var run = connection.RunAsync(stoppingToken);
             var ended = await Task.WhenAny(run, connection.GoingAway);
-            Interlocked.Exchange(ref _connectedSinceMs, 0);
+            _status.Disconnected();
             if (stoppingToken.IsCancellationRequested)
             {
                 await connection.DisposeAsync();
                 return;
             }
 
-            Interlocked.Increment(ref _reconnects);
+            _status.Reconnecting();
             metrics.Reconnected(Name);
             if (ended == connection.GoingAway)
             {
@@ -86,8 +83,8 @@ internal sealed partial class DingTalkStreamClient(
 
             await connection.DisposeAsync();
             failures = connection.FramesReceived > 0 ? 0 : failures;
-            var wait = Backoff(failures++);
-            Volatile.Write(ref _problem, "the connection closed");
+            var wait = ReconnectBackoff.Delay(failures++, MaxBackoff);
+            _status.Problem = "the connection closed";
             LogClosed(logger, wait.TotalSeconds);
             await Task.Delay(wait, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -122,10 +119,6 @@ internal sealed partial class DingTalkStreamClient(
         var outcome = await intake.AcceptAsync(message.ToInbound(text, settings.EffectiveRobotCode, clock.GetUtcNow()), cancellationToken);
         return !outcome.AsksForRetry();
     }
-
-    /// <summary>1 s·2^n plus up to a second of jitter, capped at a minute: no reconnect storm, no giving up.</summary>
-    internal static TimeSpan Backoff(int failures) =>
-        TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10)))) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
 
     // wss only, or plain ws to this machine (a loopback gateway in tests and the demo), as for reply URLs.
     private static void EnsureAllowed(Uri endpoint)

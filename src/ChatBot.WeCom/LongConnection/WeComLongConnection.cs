@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using ChatBot.Core.Connections;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Messages;
@@ -32,20 +33,16 @@ internal sealed partial class WeComLongConnection(
 {
     private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan StandbyInterval = TimeSpan.FromSeconds(2);
-    private long _connectedSinceMs;
-    private int _reconnects;
-    private string? _problem = "connecting";
+    /// <summary>WeCom's SDK caps its backoff at 30 s (stream-modes.md §2.5).</summary>
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private readonly ConnectionStatus _status = new();
     private volatile bool _standby;
     private volatile bool _taken;
 
     public string Name => "wecom-aibot-long-connection";
 
     public (bool Ok, string Detail) Check() =>
-        Interlocked.Read(ref _connectedSinceMs) is > 0 and var since
-            ? (true, $"connected since {DateTimeOffset.FromUnixTimeMilliseconds(since):yyyy-MM-ddTHH:mm:ssZ}, {_reconnects} reconnects")
-            : _standby
-                ? (true, "standby: another instance holds the bot's one connection")
-                : (false, $"not connected: {Volatile.Read(ref _problem)}; {_reconnects} reconnects");
+        !_status.IsConnected && _standby ? (true, "standby: another instance holds the bot's one connection") : _status.Check();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -78,11 +75,11 @@ internal sealed partial class WeComLongConnection(
                     continue;
                 }
 
-                Interlocked.Increment(ref _reconnects);
+                _status.Reconnecting();
                 metrics.Reconnected(Name);
                 failures = healthy ? 0 : failures + 1;
-                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)))) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
-                LogReconnecting(logger, Volatile.Read(ref _problem) ?? "closed", delay.TotalSeconds);
+                var delay = ReconnectBackoff.Delay(failures, MaxBackoff);
+                LogReconnecting(logger, _status.Problem ?? "closed", delay.TotalSeconds);
                 await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -101,7 +98,7 @@ internal sealed partial class WeComLongConnection(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Without the shared lease no instance may be sure it alone holds the bot: none connects.
-            Volatile.Write(ref _problem, "the lease in Redis is unavailable");
+            _status.Problem = "the lease in Redis is unavailable";
             return false;
         }
     }
@@ -116,7 +113,7 @@ internal sealed partial class WeComLongConnection(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
         {
-            Volatile.Write(ref _problem, $"cannot open {bot.LongConnectionUrl.Host} ({ex.GetType().Name})");
+            _status.Problem = $"cannot open {bot.LongConnectionUrl.Host} ({ex.GetType().Name})";
             return false;
         }
 
@@ -131,22 +128,21 @@ internal sealed partial class WeComLongConnection(
             }
             catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
             {
-                Volatile.Write(ref _problem, "no answer to aibot_subscribe");
+                _status.Problem = "no answer to aibot_subscribe";
                 return false;
             }
 
             if (errcode != 0)
             {
-                Volatile.Write(ref _problem, errcode is 853000 or 600041
+                _status.Problem = errcode is 853000 or 600041
                     ? $"errcode {errcode}: WeCom refused WeCom:AiBot:BotId / WeCom:AiBot:Secret (the long-connection Secret, not the callback Token)"
-                    : $"aibot_subscribe errcode {errcode}");
-                LogSubscribeFailed(logger, Volatile.Read(ref _problem)!);
+                    : $"aibot_subscribe errcode {errcode}";
+                LogSubscribeFailed(logger, _status.Problem);
                 return false;
             }
 
-            Interlocked.Exchange(ref _connectedSinceMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            Volatile.Write(ref _problem, null);
-            LogConnected(logger, bot.LongConnectionUrl.Host, _reconnects);
+            _status.Connected(clock.GetUtcNow());
+            LogConnected(logger, bot.LongConnectionUrl.Host, _status.Reconnects);
             var pump = new StreamPump(streams, pending, clock, logger);
             var background = Task.WhenAll(
                 HeartbeatAsync(socket, bot.Heartbeat, session),
@@ -164,8 +160,8 @@ internal sealed partial class WeComLongConnection(
             }
             finally
             {
-                Interlocked.Exchange(ref _connectedSinceMs, 0);
-                Volatile.Write(ref _problem, Volatile.Read(ref _problem) ?? "the connection closed");
+                _status.Disconnected();
+                _status.Problem ??= "the connection closed";
                 await session.CancelAsync();
                 await background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -188,7 +184,7 @@ internal sealed partial class WeComLongConnection(
             && ev.TryGetProperty("eventtype", out var type) && type.GetString() == "disconnected_event")
         {
             _taken = true;
-            Volatile.Write(ref _problem, "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one");
+            _status.Problem = "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one";
             LogTaken(logger);
             await session.CancelAsync();
             return;
@@ -228,7 +224,7 @@ internal sealed partial class WeComLongConnection(
                 // Two unanswered heartbeats: the link is dead, whatever TCP says (as the official SDK decides).
                 if (++missed >= 2 && !session.IsCancellationRequested)
                 {
-                    Volatile.Write(ref _problem, "two heartbeats unanswered");
+                    _status.Problem = "two heartbeats unanswered";
                     await session.CancelAsync();
                 }
             }
@@ -243,7 +239,7 @@ internal sealed partial class WeComLongConnection(
             if (!session.IsCancellationRequested && !await HoldAsync(lease))
             {
                 // Another instance may take the bot now: this one lets go rather than be kicked mid-answer.
-                Volatile.Write(ref _problem, "the lease was lost");
+                _status.Problem = "the lease was lost";
                 await session.CancelAsync();
             }
         }
