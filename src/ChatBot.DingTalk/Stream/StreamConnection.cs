@@ -1,4 +1,4 @@
-using System.Net.WebSockets;
+using ChatBot.Core.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace ChatBot.DingTalk.Stream;
@@ -18,15 +18,14 @@ internal sealed partial class StreamConnection : IAsyncDisposable
     public const int MaxInFlight = 64;
 
     private const string CallbackAckData = """{"response":null}""";
-    private readonly ClientWebSocket _socket;
+    private readonly TextSocket _socket;
     private readonly Func<string, CancellationToken, Task<bool>> _onRobotMessage;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _send = new(1, 1);
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
     private readonly TaskCompletionSource _goingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _frames;
 
-    private StreamConnection(ClientWebSocket socket, Func<string, CancellationToken, Task<bool>> onRobotMessage, ILogger logger)
+    private StreamConnection(TextSocket socket, Func<string, CancellationToken, Task<bool>> onRobotMessage, ILogger logger)
     {
         _socket = socket;
         _onRobotMessage = onRobotMessage;
@@ -38,64 +37,26 @@ internal sealed partial class StreamConnection : IAsyncDisposable
 
     public long FramesReceived => Interlocked.Read(ref _frames);
 
+    /// <param name="keepAlive">A WebSocket ping this often, unanswered as long, closes the socket: a dead-but-open connection is found, not waited on.</param>
     /// <param name="onRobotMessage">The robot message JSON → whether to acknowledge it (false: leave it for redelivery).</param>
     public static async Task<StreamConnection> ConnectAsync(Uri endpoint, string ticket, TimeSpan keepAlive,
-        Func<string, CancellationToken, Task<bool>> onRobotMessage, ILogger logger, CancellationToken cancellationToken)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = keepAlive;
-        // A ping not answered within this closes the socket: a dead-but-open connection is found, not waited on.
-        socket.Options.KeepAliveTimeout = keepAlive;
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            // The endpoint is used as returned (its host and path vary); the ticket is its only query.
-            await socket.ConnectAsync(new UriBuilder(endpoint) { Query = "ticket=" + Uri.EscapeDataString(ticket) }.Uri, timeout.Token);
-            return new StreamConnection(socket, onRobotMessage, logger);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+        Func<string, CancellationToken, Task<bool>> onRobotMessage, ILogger logger, CancellationToken cancellationToken) =>
+        // The endpoint is used as returned (its host and path vary); the ticket is its only query.
+        new(await TextSocket.ConnectAsync(new UriBuilder(endpoint) { Query = "ticket=" + Uri.EscapeDataString(ticket) }.Uri, MaxFrameBytes, keepAlive, cancellationToken),
+            onRobotMessage, logger);
 
     /// <summary>Reads until the socket closes or fails; returns normally either way.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[16 * 1024];
-        using var frame = new MemoryStream();
-        try
+        while (await _socket.ReceiveAsync(cancellationToken) is { } frame)
         {
-            while (_socket.State == WebSocketState.Open)
-            {
-                var result = await _socket.ReceiveAsync(buffer, cancellationToken);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                    return;
-                }
-
-                frame.Write(buffer, 0, result.Count);
-                if (frame.Length > MaxFrameBytes)
-                {
-                    LogFrameTooLarge(_logger, frame.Length);
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, null, CancellationToken.None);
-                    return;
-                }
-
-                if (result.EndOfMessage)
-                {
-                    Interlocked.Increment(ref _frames);
-                    await DispatchAsync(StreamFrame.Parse(frame.GetBuffer().AsSpan(0, (int)frame.Length)), cancellationToken);
-                    frame.SetLength(0);
-                }
-            }
+            Interlocked.Increment(ref _frames);
+            await DispatchAsync(StreamFrame.Parse(frame.Span), cancellationToken);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+
+        if (_socket.Oversized > 0)
         {
-            // A dropped or silent socket ends here; the client opens the next one.
+            LogFrameTooLarge(_logger, _socket.Oversized);
         }
     }
 
@@ -115,7 +76,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
                 return;
             case { Type: "SYSTEM", Topic: StreamTopics.Ping, MessageId: { } id }:
                 // The ack echoes data (its opaque), which is what the gateway checks.
-                await SendAsync(StreamFrame.Ack(id, frame.Data), cancellationToken);
+                await _socket.SendAsync(StreamFrame.Ack(id, frame.Data), cancellationToken);
                 return;
             case { Type: "SYSTEM", Topic: StreamTopics.Disconnect }:
                 LogGoingAway(_logger);
@@ -144,7 +105,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         {
             if (await _onRobotMessage(data, cancellationToken))
             {
-                await SendAsync(StreamFrame.Ack(messageId, CallbackAckData), cancellationToken);
+                await _socket.SendAsync(StreamFrame.Ack(messageId, CallbackAckData), cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -158,28 +119,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(byte[] frame, CancellationToken cancellationToken)
-    {
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            if (_socket.State == WebSocketState.Open)
-            {
-                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-            }
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _socket.Abort();
-        _socket.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _socket.DisposeAsync();
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "DingTalk Stream: the gateway announced disconnect; opening the next connection while this one drains")]
     private static partial void LogGoingAway(ILogger logger);

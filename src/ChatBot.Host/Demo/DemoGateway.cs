@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatBot.Core.Connections;
 using ChatBot.Host.Cli;
 
 namespace ChatBot.Host.Demo;
@@ -17,8 +17,7 @@ namespace ChatBot.Host.Demo;
 internal sealed class DemoGateway(int port, string dingTalkRobot, string weComBot) : IHostedService, IAsyncDisposable
 {
     public const int DefaultPort = 5089;
-    private readonly ConcurrentDictionary<string, WebSocket> _sockets = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly ConcurrentDictionary<string, TextSocket> _sockets = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     public static Uri BaseUrl(int port) => new($"http://127.0.0.1:{port}/");
@@ -74,28 +73,27 @@ internal sealed class DemoGateway(int port, string dingTalkRobot, string weComBo
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await using var socket = new TextSocket(await context.WebSockets.AcceptWebSocketAsync(), 64 * 1024);
         _sockets[platform] = socket;
-        var buffer = new byte[64 * 1024];
-        try
+        while (await socket.ReceiveAsync(context.RequestAborted) is { } message)
         {
-            while (socket.State == WebSocketState.Open)
+            // DingTalk's acks need no answer; every WeCom command is answered under its req_id.
+            if (platform == "wecom" && TryReqId(message) is { } reqId)
             {
-                var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-
-                // DingTalk's acks need no answer; every WeCom command is answered under its req_id.
-                if (platform == "wecom" && JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, result.Count))?["headers"]?["req_id"]?.GetValue<string>() is { } reqId)
-                {
-                    await SendAsync(socket, new JsonObject { ["headers"] = new JsonObject { ["req_id"] = reqId }, ["errcode"] = 0, ["errmsg"] = "ok" });
-                }
+                await SendAsync(socket, new JsonObject { ["headers"] = new JsonObject { ["req_id"] = reqId }, ["errcode"] = 0, ["errmsg"] = "ok" });
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or JsonException)
+    }
+
+    private static string? TryReqId(ReadOnlyMemory<byte> message)
+    {
+        try
         {
+            return JsonNode.Parse(message.Span)?["headers"]?["req_id"]?.GetValue<string>();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -109,7 +107,7 @@ internal sealed class DemoGateway(int port, string dingTalkRobot, string weComBo
             return Results.BadRequest("msgId, user and text are required");
         }
 
-        if (!_sockets.TryGetValue(platform, out var socket) || socket.State != WebSocketState.Open)
+        if (!_sockets.TryGetValue(platform, out var socket) || !socket.IsOpen)
         {
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
@@ -132,20 +130,8 @@ internal sealed class DemoGateway(int port, string dingTalkRobot, string weComBo
                     ["from"] = new JsonObject { ["userid"] = user }, ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text },
                 },
             };
-        await SendAsync(socket, frame);
-        return Results.Ok();
+        return await SendAsync(socket, frame) ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private async Task SendAsync(WebSocket socket, JsonNode frame)
-    {
-        await _send.WaitAsync();
-        try
-        {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
+    private static Task<bool> SendAsync(TextSocket socket, JsonNode frame) => socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), CancellationToken.None);
 }

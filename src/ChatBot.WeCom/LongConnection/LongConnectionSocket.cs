@@ -3,48 +3,33 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using ChatBot.Core.Connections;
 
 namespace ChatBot.WeCom.LongConnection;
 
 /// <summary>
 /// The AI bot's long-connection socket (stream-modes.md §2.2): JSON frames <c>{cmd, headers:{req_id}, body}</c>.
 /// Commands are answered <c>{headers:{req_id}, errcode, errmsg}</c> under the same req_id; this matches each answer to
-/// its command and hands inbound callbacks to the reader. One send at a time.
+/// its command and hands inbound callbacks to the reader.
 /// </summary>
 internal sealed class LongConnectionSocket : IAsyncDisposable
 {
     public const int MaxFrameBytes = 1024 * 1024;
-    private readonly ClientWebSocket _socket;
-    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly TextSocket _socket;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<int>> _answers = new(StringComparer.Ordinal);
     private readonly Channel<JsonDocument> _commands = Channel.CreateBounded<JsonDocument>(256);
     private readonly Task _reading;
 
-    private LongConnectionSocket(ClientWebSocket socket)
+    private LongConnectionSocket(TextSocket socket)
     {
         _socket = socket;
         // Read from the start: the answer to subscribe arrives before anyone asks for a callback.
         _reading = Task.Run(ReadAsync);
     }
 
-    public static async Task<LongConnectionSocket> ConnectAsync(Uri url, CancellationToken cancellationToken)
-    {
-        var socket = new ClientWebSocket();
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await socket.ConnectAsync(url, timeout.Token);
-            return new LongConnectionSocket(socket);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    public bool IsOpen => _socket.State == WebSocketState.Open;
+    /// <remarks>No WebSocket keep-alive: WeCom's own heartbeat (a <c>ping</c> command) finds a dead link.</remarks>
+    public static async Task<LongConnectionSocket> ConnectAsync(Uri url, CancellationToken cancellationToken) =>
+        new(await TextSocket.ConnectAsync(url, MaxFrameBytes, keepAlive: null, cancellationToken));
 
     /// <summary>req_ids in the SDK's form: <c>&lt;cmd&gt;_&lt;epoch-ms&gt;_&lt;8 hex&gt;</c>; the server only echoes them.</summary>
     public static string NewReqId(string cmd) => $"{cmd}_{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}_{Guid.NewGuid().ToString("N")[..8]}";
@@ -66,7 +51,11 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
                 frame["body"] = JsonSerializer.SerializeToNode(body);
             }
 
-            await SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), cancellationToken);
+            if (!await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), cancellationToken))
+            {
+                throw new WebSocketException("the connection closed");
+            }
+
             return await answer.Task.WaitAsync(timeout, cancellationToken);
         }
         finally
@@ -91,41 +80,19 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
     /// <summary>Every frame: answers to our commands are matched by req_id; commands queue for the reader.</summary>
     private async Task ReadAsync()
     {
-        var buffer = new byte[16 * 1024];
-        using var frame = new MemoryStream();
         try
         {
-            while (_socket.State == WebSocketState.Open)
+            while (await _socket.ReceiveAsync(CancellationToken.None) is { } message)
             {
-                var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-
-                frame.Write(buffer, 0, result.Count);
-                if (frame.Length > MaxFrameBytes)
-                {
-                    return;
-                }
-
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
                 JsonDocument document;
                 try
                 {
-                    document = JsonDocument.Parse(frame.ToArray());
+                    // A copy: the socket reuses its buffer for the next message, and a command waits in the queue.
+                    document = JsonDocument.Parse(message.ToArray());
                 }
                 catch (JsonException)
                 {
                     continue;
-                }
-                finally
-                {
-                    frame.SetLength(0);
                 }
 
                 var root = document.RootElement;
@@ -144,9 +111,6 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
                 document.Dispose();
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-        {
-        }
         finally
         {
             _commands.Writer.TryComplete();
@@ -157,23 +121,9 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(byte[] frame, CancellationToken cancellationToken)
-    {
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        _socket.Abort();
+        await _socket.DisposeAsync();
         await _reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _socket.Dispose();
     }
 }
