@@ -7,6 +7,9 @@ public static class RepoPaths
 
     public static string Config(string file) => Path.Combine(Root, "config", file);
 
+    /// <summary>The public HR policy sample (docs/ and questions.jsonl), kept in the repository as a fixture.</summary>
+    public static string KnowledgeSample { get; } = Path.Combine(Root, "tests", "fixtures", "knowledge-sample");
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -22,7 +22,7 @@ public sealed class PolicyAnswerTests : IDisposable
 
     public PolicyAnswerTests()
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "..", "shared", "knowledge-sample", "docs")))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.KnowledgeSample, "docs")))
         {
             File.Copy(file, Path.Combine(_docs, Path.GetFileName(file)));
         }

@@ -10,7 +10,7 @@ namespace ChatBot.Tests.Knowledge;
 
 public sealed class KnowledgeSearchTests : IDisposable
 {
-    private static readonly string Sample = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "knowledge-sample"));
+    private static readonly string Sample = RepoPaths.KnowledgeSample;
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("chatbot-knowledge");
 
     public void Dispose() => _folder.Delete(recursive: true);
