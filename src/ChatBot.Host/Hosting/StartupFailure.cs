@@ -38,6 +38,19 @@ internal static class StartupFailure
     /// <summary>Each problem once, for a caller that reports them its own way (doctor).</summary>
     public static IReadOnlyList<string> ProblemsOf(Exception error) => Problems(error).Distinct(StringComparer.Ordinal).ToList();
 
+    // What a value of the target type looks like: the choices of a mode, the form of a time span.
+    private static string ConversionHint(string converting)
+    {
+        var type = System.Text.RegularExpressions.Regex.Match(converting, "to type '([^']+)'").Groups[1].Value;
+        var target = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(type)).FirstOrDefault(t => t is not null);
+        return target switch
+        {
+            { IsEnum: true } => $"It must be one of: {string.Join(", ", Enum.GetNames(target))}.",
+            _ when target == typeof(TimeSpan) => "Write it as appsettings.template.json shows (a time span as hh:mm:ss).",
+            _ => "Write it as appsettings.template.json shows.",
+        };
+    }
+
     private static IEnumerable<string> Problems(Exception error) => error switch
     {
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Problems),
@@ -46,7 +59,7 @@ internal static class StartupFailure
         // The configuration binder's own failure ("Failed to convert configuration value 'abc' at 'Quotas:NoticeInterval'
         // to type 'System.TimeSpan'"): it names the key and the value, wherever the section is bound.
         InvalidOperationException { Message: var converting } when converting.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
-            => [converting + " Write it as appsettings.template.json shows (a time span as hh:mm:ss)."],
+            => [converting + " " + ConversionHint(converting)],
         // Our own start-up checks throw these with a message that names the setting (Inference:ModelPath, …).
         InvalidOperationException { Message: var message } when message.Contains(':', StringComparison.Ordinal) && error.InnerException is null or InvalidOperationException
             => [message],

@@ -78,14 +78,17 @@ public sealed class FailClosedConfigurationTests : IDisposable
         Assert.Contains(bot.Output, l => l.Contains(key + " holds placeholder text", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_value_of_the_wrong_type_names_its_key_without_a_stack_trace()
+    [Theory]
+    [InlineData("Quotas:NoticeInterval", "ten minutes", "a time span as hh:mm:ss")]
+    [InlineData("DingTalk:Mode", "Strem", "It must be one of: Http, Stream.")]
+    public async Task A_value_of_the_wrong_type_names_its_key_and_what_it_may_be_without_a_stack_trace(string key, string value, string hint)
     {
-        using var bot = Start(new() { ["Quotas:NoticeInterval"] = "ten minutes" });
+        using var bot = Start(new() { [key] = value });
 
         Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var output = string.Join("\n", bot.Output);
-        Assert.Contains("'ten minutes' at 'Quotas:NoticeInterval'", output, StringComparison.Ordinal);
+        Assert.Contains($"'{value}' at '{key}'", output, StringComparison.Ordinal);
+        Assert.Contains(hint, output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
