@@ -37,6 +37,25 @@ public sealed class InferenceOptions
     [Range(32, 8192)]
     public int BatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Waking from idle, how long the decode loop waits for more questions before its first step, so questions sent
+    /// together are evaluated together rather than the first alone while the rest wait out its prompt. 0 = none.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan AdmissionWindow { get; set; } = TimeSpan.FromMilliseconds(15);
+
+    /// <summary>
+    /// Element type of the KV cache: <c>F16</c>, or <c>Q8_0</c> for about half its memory (every sequence's context,
+    /// allocated at start) at a small cost in precision. The figures are in the README.
+    /// </summary>
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
+
+    /// <summary>
+    /// How waiting prompts are evaluated: <c>Sequential</c> (one a step, in arrival order: the first asker's first
+    /// token comes after its own prompt, not everyone's) or <c>Together</c> (all in one step). Measured in bench/run.
+    /// </summary>
+    public PrefillPolicy Prefill { get; set; } = PrefillPolicy.Sequential;
+
     [Range(1, 8192)]
     public int MaxNewTokens { get; set; } = 512;
 
@@ -74,6 +93,20 @@ public sealed class InferenceOptions
     public bool NativeLog { get; set; }
 
     public OpenAIProviderOptions OpenAI { get; set; } = new();
+}
+
+#pragma warning disable CA1707 // the ggml type names, as llama.cpp's own tools spell them
+public enum KvCacheType
+{
+    F16 = 1,
+    Q8_0 = 8,
+}
+#pragma warning restore CA1707
+
+public enum PrefillPolicy
+{
+    Sequential,
+    Together,
 }
 
 /// <summary>Section <c>Inference:OpenAI</c>: an OpenAI-compatible chat completions server.</summary>

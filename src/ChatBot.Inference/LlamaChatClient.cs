@@ -15,6 +15,7 @@ public sealed partial class LlamaChatClient : IChatClient
     private readonly LlamaEngine _engine;
     private readonly Func<InferenceOptions> _options;
     private readonly ChatClientMetadata _metadata;
+    private CachedPrefix? _prefix;
 
     internal LlamaChatClient(LlamaEngine engine, Func<InferenceOptions> options)
     {
@@ -122,7 +123,8 @@ public sealed partial class LlamaChatClient : IChatClient
             break;
         }
 
-        var prefix = system.Length > 0 ? model.Tokenize(model.ApplyTemplate([("system", system)], addAssistant: false), addSpecial: false, parseSpecial: true) : null;
+        var admin = messages.FirstOrDefault(m => m.Role == ChatRole.System) is { } first ? Clean(first.Text) : "";
+        var prefix = admin.Length > 0 ? SharedPrefix(admin) : null;
         var sampling = new SamplingSettings(
             options?.Temperature ?? settings.Temperature,
             options?.TopP ?? settings.TopP,
@@ -135,6 +137,21 @@ public sealed partial class LlamaChatClient : IChatClient
         timeout.CancelAfter(settings.RequestTimeout);
         return new GenerationRequest(prompt, prefix, maxTokens, sampling, timeout.Token);
     }
+
+    /// <summary>The shared prefix of this system prompt, tokenised once per prompt text (it changes only on an admin edit).</summary>
+    private int[] SharedPrefix(string system)
+    {
+        if (_prefix is { } cached && cached.System == system)
+        {
+            return cached.Tokens;
+        }
+
+        var tokens = _engine.Model.SharedPrefix(system);
+        _prefix = new CachedPrefix(system, tokens);
+        return tokens;
+    }
+
+    private sealed record CachedPrefix(string System, int[] Tokens);
 
     // Control tokens typed by a user would be parsed as real ones (the rendered chat is tokenised with
     // parse_special); removing them keeps a user from closing their turn and writing the assistant's.

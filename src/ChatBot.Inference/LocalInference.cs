@@ -69,7 +69,8 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant);
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
-        _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads),
+        _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads, settings.AdmissionWindow,
+            settings.Prefill == PrefillPolicy.Sequential, settings.KvCacheType),
             loggers.CreateLogger<LlamaEngine>());
         return new LlamaChatClient(_engine, () => options.CurrentValue);
     }

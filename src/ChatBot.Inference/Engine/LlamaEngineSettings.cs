@@ -2,7 +2,11 @@ namespace ChatBot.Inference.Engine;
 
 /// <summary>What the engine is built with; fixed for its lifetime.</summary>
 /// <param name="ContextSize">Positions per sequence (prompt + answer); the context holds one such stream per sequence plus the shared prefix.</param>
-internal sealed record LlamaEngineSettings(int Parallel, int ContextSize, int BatchSize, int Threads)
+/// <param name="GatherWindow">How long the loop, waking from idle, waits for more requests before its first step.</param>
+/// <param name="SequentialPrefill">One prompt evaluated per step, in admission order, rather than every waiting prompt together.</param>
+/// <param name="KvCache">The KV cache's element type.</param>
+internal sealed record LlamaEngineSettings(int Parallel, int ContextSize, int BatchSize, int Threads, TimeSpan GatherWindow = default,
+    bool SequentialPrefill = true, KvCacheType KvCache = KvCacheType.F16)
 {
     public int SequenceLimit => ContextSize;
 

@@ -138,6 +138,21 @@ internal sealed unsafe class LlamaModel : IDisposable
         return Encoding.UTF8.GetString([.. bytes]);
     }
 
+    /// <summary>
+    /// What every chat under this system prompt starts with, for the engine's prefix cache: the system turn and the
+    /// header of the user turn after it, so a plain question re-evaluates only its own words. The header comes from
+    /// the model's own template, rendered around a marker and cut there. Where a prompt departs from it (grounding
+    /// joined to the system turn, history), the engine keeps only the tokens the two really share.
+    /// </summary>
+    public int[] SharedPrefix(string system)
+    {
+        const string marker = "\u0001";
+        var rendered = ApplyTemplate([("system", system), ("user", marker)], addAssistant: false);
+        var cut = rendered.IndexOf(marker, StringComparison.Ordinal);
+        var text = cut > 0 ? rendered[..cut] : ApplyTemplate([("system", system)], addAssistant: false);
+        return Tokenize(text, addSpecial: false, parseSpecial: true);
+    }
+
     public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(Vocab, token);
 
     /// <summary>Renders a chat with the model's template (ChatML for Qwen); not Jinja, see llama-cpp.md.</summary>

@@ -17,6 +17,18 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(Llama)] public static partial void llama_log_set(delegate* unmanaged<int, byte*, nint, void> callback, nint userData);
     [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial void ggml_backend_load_all_from_path(string dirPath);
 
+    // a persistent CPU thread pool, as llama-bench and llama-server attach: without one, ggml starts its worker
+    // threads afresh for every graph it computes. ggml_threadpool_new lives in the CPU backend plugin the loader
+    // picked, so it is found through the backend registry, not imported by name.
+    public const int GgmlMaxThreads = 512;
+    public const int GgmlBackendDeviceTypeCpu = 0;
+    [LibraryImport(GgmlBase)] public static partial void ggml_threadpool_params_init(ggml_threadpool_params* parameters, int threads);
+    [LibraryImport(Ggml)] public static partial nint ggml_backend_dev_by_type(int type);
+    [LibraryImport(Ggml)] public static partial nint ggml_backend_dev_backend_reg(nint device);
+    [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial nint ggml_backend_reg_get_proc_address(nint reg, string name);
+    [LibraryImport(Llama)] public static partial void llama_attach_threadpool(nint context, nint threadpool, nint threadpoolBatch);
+    [LibraryImport(Llama)] public static partial void llama_detach_threadpool(nint context);
+
     // model
     [LibraryImport(Llama)] public static partial llama_model_params llama_model_default_params();
     [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial nint llama_model_load_from_file(string path, llama_model_params parameters);

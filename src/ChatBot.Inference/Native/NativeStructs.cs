@@ -133,6 +133,17 @@ internal unsafe struct llama_token_data_array
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal unsafe struct ggml_threadpool_params
+{
+    public fixed byte cpumask[LlamaNative.GgmlMaxThreads];
+    public int n_threads;
+    public int prio;
+    public uint poll;
+    public byte strict_cpu;
+    public byte paused;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct gguf_init_params
 {
     public byte no_alloc;

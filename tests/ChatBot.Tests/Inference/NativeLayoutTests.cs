@@ -16,7 +16,7 @@ public sealed class NativeLayoutTests
     [
         typeof(llama_model_params), typeof(llama_context_params), typeof(llama_batch), typeof(llama_model_quantize_params),
         typeof(llama_chat_message), typeof(llama_sampler_chain_params), typeof(gguf_init_params), typeof(ggml_init_params),
-        typeof(llama_token_data), typeof(llama_token_data_array),
+        typeof(llama_token_data), typeof(llama_token_data_array), typeof(ggml_threadpool_params),
     ];
 
     private static readonly Lazy<Dictionary<string, long>> HeaderLayout = new(CompileAndRun);
@@ -87,7 +87,7 @@ public sealed class NativeLayoutTests
 
             var declaration = line.TrimEnd(';').Trim();
             var name = declaration.Split([' ', '*'], StringSplitOptions.RemoveEmptyEntries)[^1];
-            yield return name;
+            yield return name.Split('[')[0]; // an array field (cpumask[GGML_MAX_N_THREADS]) by its name
         }
     }
 
