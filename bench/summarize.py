@@ -55,27 +55,55 @@ for r in rows:
 
 inference = [r for r in rows if "peer" in r]
 if inference:
-    print("\ninference, medians over processes (rounds 2-3 of the 4-chat test are warm):")
-    print(f"{'':34}{'ChatBot':>14}{'node-llama-cpp':>16}")
-    def col(peer, f):
-        xs = [f(r) for r in inference if r["peer"].startswith(peer)]
-        return med(xs) if xs else float("nan")
-    lines = [
-        ("load (s)", lambda r: r["loadSeconds"]),
-        ("prompt eval pp512 (t/s)", lambda r: r["pp"]),
-        ("generation tg128 (t/s)", lambda r: r["tg"]),
-        ("4 chats aggregate, warm (t/s)", lambda r: med([x["aggregate"] for x in r["rounds"][1:]])),
-        ("4 chats end to end, warm (t/s)", lambda r: med([x.get("endToEnd", float("nan")) for x in r["rounds"][1:]])),
-        ("4 chats TTFT median, warm (s)", lambda r: med([x["ttft"] for x in r["rounds"][1:]])),
-        ("4 chats TTFT median, cold (s)", lambda r: r["rounds"][0]["ttft"]),
-        ("resident memory (MB)", lambda r: r["rssMb"]),
+    def warm(key):
+        return lambda r: med([x[key] for x in r["rounds"][1:]]) if "rounds" in r else None
+    figures = [
+        ("load (s)", lambda r: r.get("loadSeconds")),
+        ("prompt eval pp512 (t/s)", lambda r: r.get("pp")),
+        ("generation tg128 (t/s)", lambda r: r.get("tg")),
+        ("4 sequences generating, raw loop (t/s)", lambda r: r.get("gen4")),
+        ("4 chats generating, warm (t/s)", warm("aggregate")),
+        ("4 chats end to end, warm (t/s)", warm("endToEnd")),
+        ("4 chats TTFT median, warm (s)", warm("ttft")),
+        ("4 chats TTFT median, cold (s)", lambda r: r["rounds"][0]["ttft"] if "rounds" in r else None),
+        ("resident memory (MB)", lambda r: r.get("rssMb")),
     ]
-    for name, f in lines:
-        print(f"{name:34}{col('ChatBot', f):14.2f}{col('node', f):16.2f}")
-    tg = col("ChatBot", lambda r: r["tg"])
-    agg = col("ChatBot", lambda r: med([x["aggregate"] for x in r["rounds"][1:]]))
-    e2e = col("ChatBot", lambda r: med([x.get("endToEnd", float("nan")) for x in r["rounds"][1:]]))
-    print(f"4-chat aggregate / single stream (ChatBot): {agg / tg:.2f}x generation, {e2e / tg:.2f}x end to end")
-    print("  generation: tokens per second while all four chats generate, from the last chat's first token to the")
-    print("  first chat's last (prompt evaluation is what TTFT reports; tg128 likewise starts at its first token);")
-    print("  end to end: every token over the whole round, the 4 prompts' evaluation included")
+    peers = list(dict.fromkeys(r["peer"] for r in inference))
+    short = {p: p.replace(" (own bindings)", "").replace("own bindings, raw loop", "own raw loop").replace("node-llama-cpp", "node") for p in peers}
+    n = len({r.get("round", 0) for r in inference})
+    print(f"\ninference, medians over {n} interleaved rounds (a round runs every peer once, each in its own process):")
+    print(f"{'':40}" + "".join(f"{short[p]:>17}" for p in peers))
+    def value(peer, f):
+        xs = [v for v in (f(r) for r in inference if r["peer"] == peer) if v is not None]
+        return med(xs) if xs else None
+    for name, f in figures:
+        cells = [value(p, f) for p in peers]
+        if any(c is not None for c in cells):
+            print(f"{name:40}" + "".join(f"{c:17.2f}" if c is not None else f"{'–':>17}" for c in cells))
+
+    def paired(a, b, f, label):
+        by = {}
+        for r in inference:
+            if r["peer"] in (a, b):
+                by.setdefault(r.get("round", 0), {})[r["peer"]] = f(r)
+        ratios = [x[a] / x[b] for x in by.values() if x.get(a) and x.get(b)]
+        if ratios:
+            print(f"  {label:58}: {' '.join(f'{x:.2f}' for x in ratios)}  median {med(ratios):.2f}x")
+    print("paired ratios, round by round (ChatBot / peer; > 1 is faster for rates, < 1 is faster for times):")
+    bot = "ChatBot (own bindings)"
+    paired(bot, "llama-bench", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench")
+    paired(bot, "llama-bench", lambda r: r.get("pp"), "pp512 ChatBot / llama-bench")
+    paired(bot, "llama-server", warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
+    paired(bot, "llama-server", warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
+    paired(bot, "llama-server", lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
+    paired(bot, "node-llama-cpp 3.22.1", warm("aggregate"), "4 chats generating ChatBot / node-llama-cpp")
+    paired(bot, "node-llama-cpp 3.22.1", warm("ttft"), "4 chats warm TTFT ChatBot / node-llama-cpp")
+    print("the binding layer, on one raw loop (LLamaSharp and its c0c7e147 libraries / our bindings and the npm libraries):")
+    raw = "own bindings, raw loop"
+    paired("LLamaSharp 0.30.0", raw, lambda r: r.get("tg"), "tg128 LLamaSharp / own")
+    paired("LLamaSharp 0.30.0", raw, lambda r: r.get("pp"), "pp512 LLamaSharp / own")
+    paired("LLamaSharp 0.30.0", raw, lambda r: r.get("gen4"), "4 sequences generating LLamaSharp / own")
+    paired(bot, raw, lambda r: r.get("tg"), "tg128 ChatBot engine / own raw loop (the scheduler's cost)")
+    print("  4 chats generating: tokens per second while all four generate, from the last chat's first token to the")
+    print("  first chat's last; TTFT: the median chat's time to first token; warm rounds reuse only the system prompt")
+    print("  (llama-server: chat i pinned to slot i; node: the sequence keeps its system prompt, the last turn erased)")

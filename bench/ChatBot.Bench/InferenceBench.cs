@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ChatBot.Inference;
 using ChatBot.Inference.Engine;
 using ChatBot.Inference.Native;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,14 +17,19 @@ internal static class InferenceBench
     {
         var modelPath = args[0];
         var threads = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var prefill = args.Length > 2 ? Enum.Parse<PrefillPolicy>(args[2], ignoreCase: true) : new InferenceOptions().Prefill;
+        var users = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 4;
+        var parallel = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 4;
+        var kv = args.Length > 5 ? Enum.Parse<KvCacheType>(args[5], ignoreCase: true) : KvCacheType.F16;
         var workload = Path.Combine(AppContext.BaseDirectory, "workload");
         var system = File.ReadAllText(Path.Combine(workload, "system-prompt.txt")).Trim();
-        var users = File.ReadAllText(Path.Combine(workload, "user-prompts.txt")).Trim().Split('\n');
+        var questions = File.ReadAllText(Path.Combine(workload, "user-prompts.txt")).Trim().Split('\n');
 
         var load = Stopwatch.StartNew();
         LlamaLibrary.Load(LlamaLibrary.Locate(null) ?? throw new InvalidOperationException("run scripts/native-libs"), NullLogger.Instance);
         using var model = LlamaModel.Load(modelPath);
-        using var engine = new LlamaEngine(model, new LlamaEngineSettings(Parallel: 4, ContextSize: 2048, BatchSize: 512, Threads: threads), NullLogger.Instance);
+        using var engine = new LlamaEngine(model, new LlamaEngineSettings(Parallel: parallel, ContextSize: 2048, BatchSize: 512, Threads: threads, GatherWindow: new InferenceOptions().AdmissionWindow,
+            SequentialPrefill: prefill == PrefillPolicy.Sequential, KvCache: kv), NullLogger.Instance);
         var loadSeconds = load.Elapsed.TotalSeconds;
 
         // Warm-up, as llama-bench does before it measures: the weights are paged in and the JIT has settled (its
@@ -42,36 +48,39 @@ internal static class InferenceBench
         await Drain(tg);
         var tgRate = (tg.GeneratedTokens - 1) / (Stopwatch.GetElapsedTime(started) - tg.TimeToFirstToken!.Value).TotalSeconds;
 
-        var prefix = model.Tokenize(model.ApplyTemplate([("system", system)], false), false, true);
+        var prefix = model.SharedPrefix(system);
         var rounds = new List<object>();
         for (var round = 0; round < 3; round++)
         {
             var wall = Stopwatch.StartNew();
-            var requests = Enumerable.Range(0, 4).Select(i =>
+            var requests = Enumerable.Range(0, users).Select(i =>
             {
-                var prompt = model.Tokenize(model.ApplyTemplate([("system", system), ("user", users[(i + round) % users.Length] + $" (round {round})")], true), false, true);
+                var prompt = model.Tokenize(model.ApplyTemplate([("system", system), ("user", questions[(i + round) % questions.Length] + $" (round {round})")], true), false, true);
                 return engine.Submit(new GenerationRequest(prompt, prefix, 128, SamplingSettings.Greedy, CancellationToken.None) { IgnoreEndOfGeneration = true });
             }).ToList();
             var traces = await Task.WhenAll(requests.Select(r => Trace(r, wall)));
             var seconds = wall.Elapsed.TotalSeconds;
             var ttfts = requests.Select(r => r.TimeToFirstToken!.Value.TotalSeconds).Order().ToArray();
 
-            // Generation aggregate, the figure to hold against tg128: tokens per second while all four chats generate,
-            // from the last chat's first token to the first chat's last. Prompt evaluation is what TTFT reports; end
-            // to end counts every token over the whole round, the prompts included.
-            var from = ttfts[^1];
+            // Generation aggregate, the figure to hold against tg128: tokens per second while the first four chats
+            // generate together, from the fourth's first token to the first's last. Prompt evaluation is what TTFT
+            // reports; end to end counts every token over the whole round, the prompts included.
+            var from = ttfts[Math.Min(3, users - 1)];
             var to = traces.Min(t => t[^1].Seconds);
             rounds.Add(new
             {
                 aggregate = traces.Sum(t => TokensAt(t, to) - TokensAt(t, from)) / (to - from),
                 endToEnd = requests.Sum(r => r.GeneratedTokens) / seconds,
-                ttft = (ttfts[1] + ttfts[2]) / 2,
+                ttft = users == 4 ? (ttfts[1] + ttfts[2]) / 2 : Median(ttfts),
+                ttftMean = ttfts.Average(),
+                ttftMax = ttfts[^1],
                 systemTokens = prefix.Length,
             });
         }
 
         var rssMb = Environment.WorkingSet / 1e6;
-        Console.WriteLine(JsonSerializer.Serialize(new { peer = "ChatBot (own bindings)", loadSeconds, pp = ppRate, tg = tgRate, rounds, rssMb }));
+        var peer = args.Length <= 2 ? "ChatBot (own bindings)" : $"ChatBot, {prefill} prefill, {users} users, {parallel} sequences, {kv} KV";
+        Console.WriteLine(JsonSerializer.Serialize(new { peer, loadSeconds, pp = ppRate, tg = tgRate, rounds, rssMb }));
         return 0;
     }
 
@@ -87,6 +96,8 @@ internal static class InferenceBench
         trace.Add((clock.Elapsed.TotalSeconds, request.GeneratedTokens));
         return trace;
     }
+
+    private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
     private static int TokensAt(List<(double Seconds, int Tokens)> trace, double seconds) =>
         trace.LastOrDefault(p => p.Seconds <= seconds).Tokens;

@@ -52,9 +52,15 @@ for (let round = 0; round < 3; round++) {
   const start = now();
   const results = await Promise.all(sequences.map(async (seq, i) => {
     const tokens = model.tokenize(chatml(users[(i + round) % users.length] + ` (round ${round})`), true);
+    // Warm rounds are warm: keep what this sequence already holds of the prompt (the system part), erase the
+    // last round's turn and evaluate only the rest, as ChatBot's prefix cache and a pinned llama-server slot do.
+    // Without this, evaluate() would append the whole prompt after the previous round's tokens.
+    const { firstDifferentIndex } = seq.compareContextTokens(tokens);
+    const keep = Math.min(firstDifferentIndex, tokens.length - 1);
+    if (keep < seq.nextTokenIndex) await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
     let ttft = 0, n = 0;
     const times = [];
-    for await (const token of seq.evaluate(tokens, { temperature: 0 })) {
+    for await (const token of seq.evaluate(tokens.slice(keep), { temperature: 0 })) {
       times.push(now() - start);
       if (n === 0) ttft = times[0];
       if (++n >= 128) break;

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ChatBot.Bench;
+
+/// <summary>
+/// llama.cpp's own tools as the reference, built from the same source as the libraries the bot loads
+/// (bench/peers/build-llama): <c>llama-bench</c> for pp512 and tg128, then <c>llama-server --parallel 4</c> for the
+/// four-chat rounds of <see cref="InferenceBench"/> over its streaming HTTP API. Chat i always goes to slot i, so a
+/// warm round reuses only the system prompt, as the bot's prefix cache does. Prints one JSON line per tool.
+/// </summary>
+internal static class ReferenceBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (bin, modelPath, threads) = (args[0], args[1], args[2]);
+        var workload = Path.Combine(AppContext.BaseDirectory, "workload");
+        var system = File.ReadAllText(Path.Combine(workload, "system-prompt.txt")).Trim();
+        var users = File.ReadAllText(Path.Combine(workload, "user-prompts.txt")).Trim().Split('\n');
+
+        var bench = await RunToEndAsync(Path.Combine(bin, "llama-bench"), ["-m", modelPath, "-t", threads, "-p", "512", "-n", "128", "-r", "3", "-o", "json"]);
+        var tests = JsonNode.Parse(bench)!.AsArray();
+        double Rate(string key) => tests.Single(t => t![key]!.GetValue<int>() > 0)!["avg_ts"]!.GetValue<double>();
+        Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-bench", pp = Rate("n_prompt"), tg = Rate("n_gen") }));
+
+        var port = FreePort();
+        var load = Stopwatch.StartNew();
+        using var server = Process.Start(new ProcessStartInfo(Path.Combine(bin, "llama-server"),
+            ["-m", modelPath, "-t", threads, "-tb", threads, "-c", "8192", "--parallel", "4", "-b", "512", "-ub", "512",
+             "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--no-webui", "--log-disable"])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        server.OutputDataReceived += (_, _) => { };
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetAsync("/health")).IsSuccessStatusCode)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                await Task.Delay(50);
+            }
+
+            var loadSeconds = load.Elapsed.TotalSeconds;
+            string Chat(string user) => $"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n";
+            await StreamAsync(http, Chat("Warm up"), 64, slot: 0, Stopwatch.StartNew());
+            var rounds = new List<object>();
+            for (var round = 0; round < 3; round++)
+            {
+                var wall = Stopwatch.StartNew();
+                var traces = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+                    StreamAsync(http, Chat(users[(i + round) % users.Length] + $" (round {round})"), 128, i, wall)));
+                var seconds = wall.Elapsed.TotalSeconds;
+                var ttfts = traces.Select(t => t[0].Seconds).Order().ToArray();
+                var from = ttfts[^1];
+                var to = traces.Min(t => t[^1].Seconds);
+                rounds.Add(new
+                {
+                    aggregate = traces.Sum(t => TokensAt(t, to) - TokensAt(t, from)) / (to - from),
+                    endToEnd = traces.Sum(t => t[^1].Tokens) / seconds,
+                    ttft = (ttfts[1] + ttfts[2]) / 2,
+                });
+            }
+
+            var rssMb = ResidentMb(server.Id);
+            Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-server", loadSeconds, rounds, rssMb }));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>One streamed completion on a pinned slot: (seconds since <paramref name="clock"/> started, tokens so far) per event.</summary>
+    private static async Task<List<(double Seconds, int Tokens)>> StreamAsync(HttpClient http, string prompt, int tokens, int slot, Stopwatch clock)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/completion")
+        {
+            Content = JsonContent.Create(new
+            {
+                prompt,
+                n_predict = tokens,
+                id_slot = slot,
+                cache_prompt = true,
+                stream = true,
+                temperature = 0,
+                ignore_eos = true,
+                return_tokens = true,
+            }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var trace = new List<(double, int)>();
+        var count = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var data = JsonNode.Parse(line[6..])!;
+            count += data["tokens"]?.AsArray().Count ?? 0;
+            if (count > 0)
+            {
+                trace.Add((clock.Elapsed.TotalSeconds, count));
+            }
+
+            if (data["stop"]?.GetValue<bool>() == true)
+            {
+                break;
+            }
+        }
+
+        return trace;
+    }
+
+    private static int TokensAt(List<(double Seconds, int Tokens)> trace, double seconds) =>
+        trace.LastOrDefault(p => p.Seconds <= seconds).Tokens;
+
+    private static async Task<string> RunToEndAsync(string file, string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{Path.GetFileName(file)} exited {process.ExitCode}: {await error}");
+    }
+
+    private static double ResidentMb(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1e3).Single();
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
