@@ -60,6 +60,27 @@ public sealed class AccessTokenCache(TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// One call with the cached token, made once more with a fresh token when the platform says the first was revoked
+    /// or expired (each platform says it its own way: <paramref name="tokenRejected"/>). Every token-bearing call of
+    /// every platform goes through here; the caller reads any other error from the result it gets back.
+    /// </summary>
+    /// <param name="token">The platform client's cached-token getter (fetches when none is cached).</param>
+    public async Task<T> CallAsync<T>(Func<CancellationToken, Task<string>> token, Func<string, Task<T>> call, Func<T, bool> tokenRejected, CancellationToken cancellationToken)
+        where T : IDisposable
+    {
+        var first = await token(cancellationToken);
+        var result = await call(first);
+        if (!tokenRejected(result))
+        {
+            return result;
+        }
+
+        result.Dispose();
+        Invalidate(first);
+        return await call(await token(cancellationToken));
+    }
+
     /// <summary>Drops <paramref name="token"/> if it is still the cached one (another caller may have renewed it).</summary>
     public void Invalidate(string token)
     {

@@ -103,62 +103,69 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
     public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
+        using var document = await _token.CallAsync(TokenAsync, async token =>
         {
-            var token = await TokenAsync(cancellationToken);
             var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/user/get?access_token={Uri.EscapeDataString(token)}");
             using var response = await http.PostAsJsonAsync(url, new { userid = userId, language = "zh_CN" }, cancellationToken);
             response.EnsureSuccessStatusCode();
-            using var document = await ReadAsync(response, cancellationToken);
-            var root = document.RootElement;
-            var errcode = root.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
-            if (errcode == 0)
-            {
-                return root.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
-                    ? list.EnumerateArray().Select(d => d.ToString()).ToList()
-                    : [];
-            }
-
-            // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
-            if (attempt == 0 && errcode is 40014 or 42001)
-            {
-                _token.Invalidate(token);
-                continue;
-            }
-
-            throw new PlatformApiException("DingTalk", $"user/get errcode {errcode}", errcode == -1);
+            return await ReadAsync(response, cancellationToken);
+        }, d => Errcode(d) is 40014 or 42001, cancellationToken);
+        var root = document.RootElement;
+        var errcode = Errcode(document);
+        if (errcode == 0)
+        {
+            return root.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Select(d => d.ToString()).ToList()
+                : [];
         }
+
+        throw new PlatformApiException("DingTalk", $"user/get errcode {errcode}", errcode == -1);
     }
+
+    private static int Errcode(JsonDocument document) =>
+        document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
 
     private async Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        using var reply = await _token.CallAsync(TokenAsync, async token =>
         {
-            var token = await TokenAsync(cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
             request.Headers.Add("x-acs-dingtalk-access-token", token);
-            using var response = await http.SendAsync(request, cancellationToken);
-            using var document = await ReadAsync(response, cancellationToken);
-            var code = Code(document.RootElement);
-            if (response.IsSuccessStatusCode)
+            var response = await http.SendAsync(request, cancellationToken);
+            try
             {
-                // batchSend answers 200 and lists users it did not serve (dingtalk.md §4.3).
-                if (userId is not null && (Lists(document.RootElement, "invalidStaffIdList", userId) || Lists(document.RootElement, "flowControlledStaffIdList", userId)))
-                {
-                    var flowControlled = Lists(document.RootElement, "flowControlledStaffIdList", userId);
-                    throw new PlatformApiException("DingTalk", flowControlled ? "user flow-controlled" : "user not served (invalidStaffIdList)", flowControlled);
-                }
-
-                return;
+                return new OpenApiReply(response, await ReadAsync(response, cancellationToken));
             }
-
-            if (attempt == 0 && (response.StatusCode == HttpStatusCode.Unauthorized || code.Contains("InvalidAuthentication", StringComparison.OrdinalIgnoreCase)))
+            catch
             {
-                _token.Invalidate(token);
-                continue;
+                response.Dispose();
+                throw;
             }
-
+        }, r => r.Response.StatusCode == HttpStatusCode.Unauthorized || Code(r.Document.RootElement).Contains("InvalidAuthentication", StringComparison.OrdinalIgnoreCase),
+        cancellationToken);
+        var (response, document) = (reply.Response, reply.Document);
+        var code = Code(document.RootElement);
+        if (!response.IsSuccessStatusCode)
+        {
             throw new PlatformApiException("DingTalk", $"{path} HTTP {(int)response.StatusCode} {code}", IsTransient(response.StatusCode, code));
+        }
+
+        // batchSend answers 200 and lists users it did not serve (dingtalk.md §4.3).
+        if (userId is not null && (Lists(document.RootElement, "invalidStaffIdList", userId) || Lists(document.RootElement, "flowControlledStaffIdList", userId)))
+        {
+            var flowControlled = Lists(document.RootElement, "flowControlledStaffIdList", userId);
+            throw new PlatformApiException("DingTalk", flowControlled ? "user flow-controlled" : "user not served (invalidStaffIdList)", flowControlled);
+        }
+    }
+
+    /// <summary>An OpenAPI response and its body, disposed together.</summary>
+    private sealed record OpenApiReply(HttpResponseMessage Response, JsonDocument Document) : IDisposable
+    {
+        public void Dispose()
+        {
+            Document.Dispose();
+            Response.Dispose();
         }
     }
 

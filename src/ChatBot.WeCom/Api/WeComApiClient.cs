@@ -85,29 +85,22 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
             : [];
     }
 
-    /// <summary>One call with the cached token; a revoked or expired token is replaced once. Errors are read from <c>errcode</c>.</summary>
+    /// <summary>One call with the cached token (a revoked or expired one is replaced once). Errors are read from <c>errcode</c>.</summary>
     private async Task<JsonDocument> WithTokenAsync(string what, Func<string, Task<JsonDocument>> call, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var document = await _token.CallAsync(TokenAsync, call, d => IsTokenError(Errcode(d)), cancellationToken);
+        var errcode = Errcode(document);
+        if (errcode == 0)
         {
-            var token = await TokenAsync(cancellationToken);
-            var document = await call(token);
-            var errcode = document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0;
-            if (errcode == 0)
-            {
-                return document;
-            }
-
-            document.Dispose();
-            if (IsTokenError(errcode) && attempt == 0)
-            {
-                _token.Invalidate(token);
-                continue;
-            }
-
-            throw new PlatformApiException("WeCom", $"{what} errcode {errcode}", IsTransient(errcode));
+            return document;
         }
+
+        document.Dispose();
+        throw new PlatformApiException("WeCom", $"{what} errcode {errcode}", IsTransient(errcode));
     }
+
+    private static int Errcode(JsonDocument document) =>
+        document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0;
 
     /// <summary>The AI bot's one-shot <c>response_url</c>: one markdown message, no token (wecom.md §2).</summary>
     public async Task RespondAsync(Uri responseUrl, string markdown, CancellationToken cancellationToken)
