@@ -16,6 +16,7 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     private readonly ILogger _logger;
     private readonly PhysicalFileProvider _files;
     private readonly IDisposable _subscription;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
     private T _current;
     private long _version;
 
@@ -32,7 +33,7 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
 
         _current = parse(File.ReadAllText(_path), path);
         _files = new PhysicalFileProvider(Path.GetDirectoryName(_path)!);
-        _subscription = ChangeToken.OnChange(() => _files.Watch(Path.GetFileName(_path)), Reload);
+        _subscription = ChangeToken.OnChange(() => _files.Watch(Path.GetFileName(_path)), () => _ = ReloadAsync());
     }
 
     public T Current => Volatile.Read(ref _current);
@@ -40,11 +41,13 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     /// <summary>Counts successful reloads, so tests and metrics can see a change take effect.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    public void Reload()
+    /// <summary>Reads, parses and swaps in the file; one reload at a time, so an older read never overwrites a newer.</summary>
+    public async Task ReloadAsync()
     {
+        await _reloading.WaitAsync();
         try
         {
-            var value = _parse(ReadSettled(), _path);
+            var value = _parse(await ReadSettledAsync(), _path);
             Volatile.Write(ref _current, value);
             Interlocked.Increment(ref _version);
             LogReloaded(_logger, _path);
@@ -53,19 +56,24 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
         {
             LogRejected(_logger, _path, ex.Message);
         }
+        finally
+        {
+            _reloading.Release();
+        }
     }
 
     /// <summary>
     /// Editors and scripts write in steps (truncate, then write): a read in between sees an empty or half file, which
-    /// may even parse (an empty word list is valid). So the file is read until two reads 50 ms apart agree.
+    /// may even parse (an empty word list is valid). So the file is read until two reads 50 ms apart agree — waiting
+    /// asynchronously, never holding the file watcher's callback thread.
     /// </summary>
-    private string ReadSettled()
+    private async Task<string> ReadSettledAsync()
     {
-        var text = File.ReadAllText(_path);
+        var text = await File.ReadAllTextAsync(_path);
         for (var i = 0; i < 10; i++)
         {
-            Thread.Sleep(50);
-            var again = File.ReadAllText(_path);
+            await Task.Delay(50);
+            var again = await File.ReadAllTextAsync(_path);
             if (again == text)
             {
                 break;
@@ -81,6 +89,7 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     {
         _subscription.Dispose();
         _files.Dispose();
+        _reloading.Dispose();
     }
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Reloaded {Path}")]

@@ -1,3 +1,4 @@
+using ChatBot.WeCom;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Quotas;
@@ -146,11 +147,11 @@ public sealed class QuotaTests : IDisposable
         var message = Message("someone");
         Assert.Equal(3, await Allowed(message, 5));
         File.WriteAllText(_file, """{ "timeZone": "Asia/Shanghai", "dailyLimit": 6 }""");
-        _policy.Reload();
+        await _policy.ReloadAsync();
         Assert.Equal(3, await Allowed(message, 5));
 
         File.WriteAllText(_file, """{ "dailyLimit": -3 }""");
-        _policy.Reload();
+        await _policy.ReloadAsync();
         Assert.Equal(6, _policy.Current.DailyLimit);
     }
 }

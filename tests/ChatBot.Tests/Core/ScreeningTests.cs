@@ -153,14 +153,14 @@ public sealed class ScreeningTests : IDisposable
     }
 
     [Fact]
-    public void Hot_reload_applies_a_new_list_and_keeps_the_last_good_one_on_errors()
+    public async Task Hot_reload_applies_a_new_list_and_keeps_the_last_good_one_on_errors()
     {
         File.WriteAllText(_file, "新词 | custom\n");
-        _list.Reload();
+        await _list.ReloadAsync();
         Assert.Equal("custom", Assert.Single(_screener.Find("这是新词")).Category);
 
         File.WriteAllText(_file, "bad | cat egory\n");
-        _list.Reload();
+        await _list.ReloadAsync();
         Assert.Equal("custom", Assert.Single(_screener.Find("这是新词")).Category);
     }
 

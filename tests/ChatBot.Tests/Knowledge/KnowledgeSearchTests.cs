@@ -108,7 +108,7 @@ public sealed class KnowledgeSearchTests : IDisposable
         }
 
         Assert.True(knowledge.Version > version, "re-indexed within 5 s of the edit");
-        glossary.Reload();
+        await glossary.ReloadAsync();
         Assert.Equal("一、食堂", knowledge.Find("食堂几点开饭", 3, _ => true).Best?.Heading);
         File.Delete(glossaryFile);
     }
