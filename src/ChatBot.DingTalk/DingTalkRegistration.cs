@@ -33,7 +33,7 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
-        builder.Services.TryAddKeyedSingleton<IReplySender, DingTalkReplySender>(DingTalkRoute.Key);
+        builder.Services.AddReplyRoute<DingTalkRoute, DingTalkReplySender>(DingTalkRoute.Key);
 
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("dingtalk-credentials",
             provider => new DelegateHealthCheck(provider.GetRequiredService<DingTalkApiClient>().CredentialsHealth), HealthStatus.Degraded, ["ready"]));

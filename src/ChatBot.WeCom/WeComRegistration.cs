@@ -1,10 +1,12 @@
 using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Queue;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Api;
 using ChatBot.WeCom.Callbacks;
 using ChatBot.WeCom.LongConnection;
+using ChatBot.WeCom.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,6 +16,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace ChatBot.WeCom;
 
@@ -51,9 +54,12 @@ public static class WeComRegistration
             builder.Services.AddSingleton<IReadinessCheck>(provider => provider.GetRequiredService<WeComLongConnection>());
         }
 
-        // TryAdd: the demo profile and the tests register their own senders first.
-        builder.Services.TryAddKeyedSingleton<IReplySender, WeComAppReplySender>(WeComAppRoute.Key);
-        builder.Services.TryAddKeyedSingleton<IReplySender, WeComAiBotReplySender>(WeComAiBotRoute.Key);
+        // AI-bot answers wait here for refresh callbacks or the long connection: shared (sealed) when Redis is.
+        builder.Services.AddSingleton<IStreamStore>(provider => provider.GetService<IConnectionMultiplexer>() is { } redis
+            ? new RedisStreamStore(redis, provider.GetRequiredService<EnvelopeSealer>())
+            : new MemoryStreamStore(provider.GetRequiredService<TimeProvider>()));
+        builder.Services.AddReplyRoute<WeComAppRoute, WeComAppReplySender>(WeComAppRoute.Key);
+        builder.Services.AddReplyRoute<WeComAiBotRoute, WeComAiBotReplySender>(WeComAiBotRoute.Key);
         return builder;
     }
 

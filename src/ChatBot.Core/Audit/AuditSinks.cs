@@ -3,7 +3,7 @@ using System.Text;
 namespace ChatBot.Core.Audit;
 
 /// <summary>Where audit lines go: a process boundary with two implementations (daily files, standard output).</summary>
-internal interface IAuditSink : IDisposable
+public interface IAuditSink : IDisposable
 {
     Task WriteAsync(AuditRecord record);
 
@@ -26,7 +26,7 @@ internal sealed class StdoutAuditSink : IAuditSink
 /// <c>audit-YYYY-MM-DD.&lt;instance&gt;.jsonl</c> in the folder, one per UTC day and instance (instances may share a
 /// folder); files older than the retention are deleted at start and when the day turns.
 /// </summary>
-internal sealed class FileAuditSink(string folder, int retentionDays, TimeProvider clock) : IAuditSink
+public sealed class FileAuditSink(string folder, int retentionDays, TimeProvider clock) : IAuditSink
 {
     public const string Pattern = "audit-*.jsonl";
     private readonly string _instance = string.Concat(Environment.MachineName.Where(char.IsAsciiLetterOrDigit)) + "-" + Environment.ProcessId;

@@ -25,6 +25,7 @@ public sealed class ChatBotMetrics
     private readonly Counter<long> _screening;
     private readonly Counter<long> _knowledge;
     private readonly Counter<long> _reconnects;
+    private readonly Counter<long> _queueNotices;
 
     public ChatBotMetrics(IMeterFactory meters)
     {
@@ -46,6 +47,7 @@ public sealed class ChatBotMetrics
         _screening = Meter.CreateCounter<long>("chatbot.screening.hits", description: "Sensitive-word hits by direction (input, output) and category; never the word");
         _knowledge = Meter.CreateCounter<long>("chatbot.knowledge.questions", description: "Questions through retrieval by result (grounded, refused, general)");
         _reconnects = Meter.CreateCounter<long>("chatbot.long_connection.reconnects", description: "Long-connection reconnects by connection");
+        _queueNotices = Meter.CreateCounter<long>("chatbot.queue_notices", description: "Users told their place in line for the model, by result (sent, skipped_rate_limit, failed)");
     }
 
     /// <summary>Metrics on a meter of their own, for parts used outside the host (a command-line verb, a unit test).</summary>
@@ -90,6 +92,8 @@ public sealed class ChatBotMetrics
     public void ScreeningHit(string direction, string category) => _screening.Add(1, new("direction", direction), new("category", category));
 
     public void Knowledge(string result) => _knowledge.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void QueueNotice(string result) => _queueNotices.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void Reconnected(string connection) => _reconnects.Add(1, new KeyValuePair<string, object?>("connection", connection));
 

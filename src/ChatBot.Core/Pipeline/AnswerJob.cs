@@ -30,7 +30,7 @@ namespace ChatBot.Core.Pipeline;
 public sealed partial class AnswerJob(
     EnvelopeSealer sealer,
     IChatClient chat,
-    [FromKeyedServices(AnswerJob.SystemPromptKey)] Func<string> systemPrompt,
+    SystemPrompt systemPrompt,
     SensitiveWordScreener screener,
     IOptionsMonitor<ScreeningOptions> screening,
     IOptionsMonitor<QuotaOptions> quotaOptions,
@@ -41,6 +41,7 @@ public sealed partial class AnswerJob(
     KnowledgeBase knowledge,
     IOptionsMonitor<KnowledgeOptions> knowledgeOptions,
     AskerDepartments askerDepartments,
+    QueueNotice line,
     QuotaGate quotas,
     IDeliveryLedger delivery,
     ConversationMemory memory,
@@ -49,8 +50,6 @@ public sealed partial class AnswerJob(
     AuditTrail audit,
     ILogger<AnswerJob> logger)
 {
-    public const string SystemPromptKey = "system-prompt";
-
     /// <summary>The job parameter holding the generated answer, sealed like the envelope; deleted with the job.</summary>
     public const string AnswerParameter = "answer";
 
@@ -237,7 +236,7 @@ public sealed partial class AnswerJob(
 
     private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, AnswerFacts facts, CancellationToken cancellationToken)
     {
-        List<ChatMessage> prompt = [new(ChatRole.System, systemPrompt())];
+        List<ChatMessage> prompt = [new(ChatRole.System, systemPrompt.Text)];
         if (grounding is not null)
         {
             prompt.Add(grounding);
@@ -252,6 +251,7 @@ public sealed partial class AnswerJob(
         var options = screening.CurrentValue;
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
         var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
+        using var turn = await line.WaitForTurnAsync(message, streaming, cancellationToken);
         var lastUpdate = 0L;
         var (begun, firstToken, tokens) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
         await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))

@@ -13,11 +13,13 @@ public sealed class EnvelopeSealer
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly JsonSerializerOptions _json;
     private readonly byte[] _key;
 
-    public EnvelopeSealer(byte[] key)
+    /// <param name="routes">The route kinds the platforms registered: how a message's reply route is written and read back.</param>
+    public EnvelopeSealer(byte[] key, ReplyRouteKinds routes)
     {
+        _json = routes.JsonOptions();
         if (key.Length != 32)
         {
             throw new ArgumentException("The envelope key is 32 bytes.", nameof(key));
@@ -28,7 +30,7 @@ public sealed class EnvelopeSealer
 
     public string Seal(SealedAnswer answer)
     {
-        var plain = JsonSerializer.SerializeToUtf8Bytes(answer, Json);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(answer, _json);
         try
         {
             return SealBytes(plain);
@@ -59,7 +61,7 @@ public sealed class EnvelopeSealer
         var plain = OpenBytes(envelope);
         try
         {
-            return JsonSerializer.Deserialize<SealedAnswer>(plain, Json) ?? throw new EnvelopeException("The envelope is empty.");
+            return JsonSerializer.Deserialize<SealedAnswer>(plain, _json) ?? throw new EnvelopeException("The envelope is empty.");
         }
         finally
         {

@@ -13,7 +13,10 @@ public sealed class QueueOptions
     /// </summary>
     public string EnvelopeKey { get; set; } = "";
 
-    /// <summary>Hangfire workers in this instance; 0 = the inference parallelism (Inference:ParallelSequences).</summary>
+    /// <summary>
+    /// Hangfire workers in this instance; 0 = four per parallel sequence (Inference:ParallelSequences), 16 to 64. Workers
+    /// beyond the sequences wait in the answer line, where their users are told their place.
+    /// </summary>
     [Range(0, 64)]
     public int WorkerCount { get; set; }
 

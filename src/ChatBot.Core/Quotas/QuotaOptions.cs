@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
 namespace ChatBot.Core.Quotas;
 
 /// <summary>Section <c>Quotas</c>.</summary>
@@ -18,4 +21,37 @@ public sealed class QuotaOptions
     /// cannot crowd other users' answers out of the platform's rate limits.
     /// </summary>
     public TimeSpan NoticeInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, QuotaOptions options)
+    {
+        List<string> errors = [];
+        if (string.IsNullOrWhiteSpace(options.PolicyFile))
+        {
+            errors.Add("Quotas:PolicyFile must name the quota policy (config/quotas.json by default).");
+        }
+
+        try
+        {
+            _ = string.Format(CultureInfo.InvariantCulture, options.OverQuotaText, "2026-01-01 00:00");
+        }
+        catch (FormatException)
+        {
+            errors.Add($"Quotas:OverQuotaText '{options.OverQuotaText}' is not a valid format: use {{0}} for the reset time, and double any other braces.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.OverQuotaText) || string.IsNullOrWhiteSpace(options.OverBurstText))
+        {
+            errors.Add("Quotas:OverQuotaText and Quotas:OverBurstText must not be empty: they are what an asker over the limit is told.");
+        }
+
+        if (options.NoticeInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Quotas:NoticeInterval '{options.NoticeInterval}' must not be negative.");
+        }
+
+        return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+    }
 }

@@ -9,7 +9,7 @@ namespace ChatBot.Core.Quotas;
 /// (a sorted set of charge ids by time) and a charge record naming the day counter it counted in, so a retried
 /// charge counts once and a refund gives back exactly what was charged, even across midnight.
 /// </summary>
-internal sealed class RedisQuotaLedger(IConnectionMultiplexer redis) : IQuotaLedger
+public sealed class RedisQuotaLedger(IConnectionMultiplexer redis) : IQuotaLedger
 {
     private const long BurstWindowMs = 60_000;
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace ChatBot.Core.Screening;
 
 /// <summary>Section <c>Screening</c>.</summary>
@@ -14,4 +16,28 @@ public sealed class ScreeningOptions
 
     /// <summary>The neutral answer to a question that contains a listed word: no inference, no quota charged.</summary>
     public string RefusalText { get; set; } = "抱歉，我不能回答这个问题。Sorry, I can't help with that request.";
+}
+
+public sealed class ScreeningOptionsValidator : IValidateOptions<ScreeningOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ScreeningOptions options)
+    {
+        List<string> errors = [];
+        if (string.IsNullOrWhiteSpace(options.WordListFile))
+        {
+            errors.Add("Screening:WordListFile must name the sensitive-word list (config/sensitive-words.txt by default).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.RefusalText))
+        {
+            errors.Add("Screening:RefusalText must not be empty: it is the whole answer to a question with a listed word.");
+        }
+
+        if (options.OutputAction == OutputAction.Replace && string.IsNullOrWhiteSpace(options.ReplacementText))
+        {
+            errors.Add("Screening:ReplacementText must not be empty when Screening:OutputAction is Replace: it replaces the whole answer.");
+        }
+
+        return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+    }
 }

@@ -16,16 +16,15 @@ internal sealed partial class DingTalkReplySender(
     IDeliveryLedger delivery,
     TimeProvider clock,
     ILogger<DingTalkReplySender> logger)
-    : IReplySender
+    : ReplySender<DingTalkRoute>
 {
     /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
     public const int MaxMsgParamBytes = 15000;
     private const int MaxContentBytes = MaxMsgParamBytes - 64;
     private readonly ConversationRateLimiter _perConversation = new(20);
 
-    public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    protected override async Task SendAsync(InboundMessage message, DingTalkRoute route, string text, CancellationToken cancellationToken)
     {
-        var route = (DingTalkRoute)message.Route;
         var group = message.ChatKind == ChatKind.Group;
         var parts = Parts(text);
         var webhook = UsableWebhook(route);

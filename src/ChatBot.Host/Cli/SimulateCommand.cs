@@ -87,24 +87,37 @@ internal static class SimulateCommand
             return 1;
         }
 
+        // The answer streams: its words are printed as they arrive, as a WeCom AI-bot user sees them.
         var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        var shown = "";
         while (Stopwatch.GetTimestamp() < deadline)
         {
             using var reply = await http.GetAsync(new Uri(baseUrl, $"/demo/replies/{Uri.EscapeDataString(msgId)}"));
             if (reply.StatusCode == System.Net.HttpStatusCode.OK)
             {
-                Console.WriteLine($"answer after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s:");
-                Console.WriteLine(await reply.Content.ReadAsStringAsync());
-                return 0;
-            }
+                var sofar = await reply.Content.ReadAsStringAsync();
+                if (shown.Length == 0)
+                {
+                    Console.WriteLine($"first words after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s:");
+                }
 
-            if (reply.StatusCode != System.Net.HttpStatusCode.NoContent)
+                // A stream replaces what it showed when the text before changes (a queue notice, then the answer).
+                Console.Write(sofar.StartsWith(shown, StringComparison.Ordinal) ? sofar[shown.Length..] : Environment.NewLine + sofar);
+                shown = sofar;
+                if (reply.Headers.TryGetValues(DemoProfile.DemoAnswerFinishedHeader, out var finished) && finished.First() == "true")
+                {
+                    Console.WriteLine();
+                    Console.WriteLine($"answer after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                    return 0;
+                }
+            }
+            else if (reply.StatusCode != System.Net.HttpStatusCode.NoContent)
             {
                 Console.WriteLine("Accepted. The bot is not in the demo profile, so the answer went to the platform.");
                 return 0;
             }
 
-            await Task.Delay(250);
+            await Task.Delay(100);
         }
 
         Console.Error.WriteLine($"No answer within {wait.TotalSeconds:F0} s.");

@@ -11,10 +11,34 @@ internal static class DemoProfile
 {
     public const string DefaultKeyFile = ".chatbot/demo-keys.json";
 
+    /// <summary>On <c>/demo/replies/{id}</c>: whether the text is the whole answer or the stream so far.</summary>
+    public const string DemoAnswerFinishedHeader = "X-Demo-Answer-Finished";
+
     public static bool IsEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Demo:Enabled");
 
     public static string KeyFile(IConfiguration configuration) => configuration["Demo:KeyFile"] is { Length: > 0 } file ? file : DefaultKeyFile;
 
+    /// <summary>
+    /// In the demo profile every channel answers into the <see cref="DemoOutbox"/>. Called after the adapters: it
+    /// covers every route kind they registered, and the last sender registered for a kind is the one resolved.
+    /// </summary>
+    public static IHostApplicationBuilder AddDemoReplies(this IHostApplicationBuilder builder)
+    {
+        if (IsEnabled(builder.Configuration))
+        {
+            foreach (var key in builder.Services.ReplyRouteKinds().SenderKeys)
+            {
+                builder.Services.AddKeyedSingleton<IReplySender, DemoReplySender>(key);
+            }
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Generated keys for every channel, as configuration: called before the adapters, which read their settings
+    /// when they register.
+    /// </summary>
     public static IHostApplicationBuilder AddDemoProfile(this IHostApplicationBuilder builder)
     {
         if (!IsEnabled(builder.Configuration))
@@ -27,10 +51,6 @@ internal static class DemoProfile
         builder.Configuration.AddInMemoryCollection(keys.AsConfiguration());
         AddGatewayForLongConnections(builder, keys);
         builder.Services.AddSingleton<DemoOutbox>();
-        foreach (var key in ReplyRoute.SenderKeys)
-        {
-            builder.Services.AddKeyedSingleton<IReplySender, DemoReplySender>(key);
-        }
 
         // Printed, not logged: these are throwaway local keys the admin needs to see, and logs hold metadata only.
         Console.WriteLine($"""
@@ -83,9 +103,20 @@ internal static class DemoProfile
         {
             // Loopback only: the outbox holds answers, and the demo is for the admin's own machine.
             app.MapGet("/demo/replies/{messageId}", (HttpContext context, string messageId, DemoOutbox outbox) =>
-                context.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)
-                    ? outbox.Take(messageId) is { } text ? Results.Text(text) : Results.NoContent()
-                    : Results.StatusCode(StatusCodes.Status403Forbidden));
+            {
+                if (context.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip))
+                {
+                    return Results.StatusCode(StatusCodes.Status403Forbidden);
+                }
+
+                if (outbox.Read(messageId) is not { } reply)
+                {
+                    return Results.NoContent();
+                }
+
+                context.Response.Headers[DemoAnswerFinishedHeader] = reply.Finished ? "true" : "false";
+                return Results.Text(reply.Text);
+            });
         }
 
         return app;

@@ -1,3 +1,4 @@
+using ChatBot.Core.Pipeline;
 using ChatBot.DingTalk;
 using ChatBot.Host.Demo;
 using ChatBot.Host.Observability;
@@ -17,9 +18,11 @@ internal static class BotHost
         builder.AddDemoProfile();
         var redis = builder.AddRedis();
         var parallelism = builder.AddChatClient();
-        builder.AddMessagePipeline(redis, parallelism);
+        builder.Services.AddMessagePipeline(builder.Configuration, redis.Enabled, parallelism);
+        builder.AddJobQueue(redis, parallelism);
         builder.AddWeCom();
         builder.AddDingTalk();
+        builder.AddDemoReplies();
         builder.AddMetricsEndpoint();
         builder.AddHealth();
 

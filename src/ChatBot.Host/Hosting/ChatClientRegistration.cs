@@ -12,7 +12,7 @@ namespace ChatBot.Host.Hosting;
 
 /// <summary>
 /// Chooses the <see cref="IChatClient"/>: the local llama.cpp engine (default) or an OpenAI-compatible server
-/// (vLLM or llama-server on a GPU box). Also provides the system prompt from <c>config/system-prompt.md</c>.
+/// (vLLM or llama-server on a GPU box).
 /// </summary>
 internal static class ChatClientRegistration
 {
@@ -46,8 +46,6 @@ internal static class ChatClientRegistration
                 break;
         }
 
-        var promptFile = builder.Configuration["Answers:SystemPromptFile"] is { Length: > 0 } file ? file : "config/system-prompt.md";
-        builder.Services.AddKeyedSingleton<Func<string>>(AnswerJob.SystemPromptKey, (_, _) => new SystemPromptFile(promptFile).Read);
         return options.ParallelSequences;
     }
 
@@ -93,33 +91,5 @@ internal static class ChatClientRegistration
 
         public (bool Ok, string Detail) Check() =>
             inference.IsLoaded ? (true, inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : "")) : (false, "not loaded");
-    }
-}
-
-/// <summary>The system prompt file, re-read when it changes (admins edit it without a restart).</summary>
-internal sealed class SystemPromptFile(string path)
-{
-    private const string Fallback = "You are a helpful assistant for the employees of this company. Answer briefly and politely.";
-    private (DateTime Stamp, string Text) _cached = (DateTime.MinValue, Fallback);
-
-    public string Read()
-    {
-        try
-        {
-            var stamp = File.GetLastWriteTimeUtc(path);
-            var cached = _cached;
-            if (stamp == cached.Stamp)
-            {
-                return cached.Text;
-            }
-
-            var text = File.Exists(path) ? File.ReadAllText(path).Trim() : Fallback;
-            _cached = (stamp, text.Length > 0 ? text : Fallback);
-            return _cached.Text;
-        }
-        catch (IOException)
-        {
-            return _cached.Text;
-        }
     }
 }

@@ -11,7 +11,7 @@ namespace ChatBot.Host.Hosting;
 /// </summary>
 internal sealed partial class InferenceWarmUp(
     IChatClient client,
-    [FromKeyedServices(AnswerJob.SystemPromptKey)] Func<string> systemPrompt,
+    SystemPrompt systemPrompt,
     ILogger<InferenceWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,7 +21,7 @@ internal sealed partial class InferenceWarmUp(
         try
         {
             var response = await client.GetResponseAsync(
-                [new ChatMessage(ChatRole.System, systemPrompt()), new ChatMessage(ChatRole.User, "你好")],
+                [new ChatMessage(ChatRole.System, systemPrompt.Text), new ChatMessage(ChatRole.User, "你好")],
                 new ChatOptions { MaxOutputTokens = 8, Temperature = 0 },
                 stoppingToken);
             LogWarm(logger, Stopwatch.GetElapsedTime(started).TotalMilliseconds, response.Usage?.InputTokenCount ?? 0);

@@ -1,4 +1,5 @@
 using System.Text;
+using ChatBot.WeCom.Streams;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Logging;
@@ -7,14 +8,13 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.WeCom.Api;
 
 /// <summary>Self-built app: message/send to the user, 2,048 bytes a part, 30 a minute per member (wecom.md §3, §5).</summary>
-internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger delivery) : IReplySender
+internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger delivery) : ReplySender<WeComAppRoute>
 {
     public const int MaxBytes = 2048;
     private readonly ConversationRateLimiter _perMember = new(30);
 
-    public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    protected override async Task SendAsync(InboundMessage message, WeComAppRoute route, string text, CancellationToken cancellationToken)
     {
-        var route = (WeComAppRoute)message.Route;
         var parts = ReplySplitter.Split(text, MaxBytes);
         for (var i = 0; i < parts.Count; i++)
         {
@@ -37,20 +37,19 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
 /// </summary>
 internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptionsMonitor<WeComOptions> options, IStreamStore streams, IDeliveryLedger delivery,
     TimeProvider clock, ILogger<WeComAiBotReplySender> logger)
-    : IStreamingReplySender
+    : StreamingReplySender<WeComAiBotRoute>
 {
     public const int MaxBytes = 20480;
 
-    public bool Streams(InboundMessage message) =>
-        message.Route is WeComAiBotRoute { StreamId: not null } route
+    protected override bool Streams(InboundMessage message, WeComAiBotRoute route) =>
+        route.StreamId is not null
         && (route.ViaLongConnection || clock.GetUtcNow() - message.ReceivedAt < StreamWindow.Length - TimeSpan.FromSeconds(30));
 
-    public Task UpdateAsync(InboundMessage message, string textSoFar, CancellationToken cancellationToken) =>
-        streams.SetAsync(((WeComAiBotRoute)message.Route).StreamId!, new StreamState(Fit(textSoFar), Finished: false), cancellationToken);
+    protected override Task UpdateAsync(InboundMessage message, WeComAiBotRoute route, string textSoFar, CancellationToken cancellationToken) =>
+        streams.SetAsync(route.StreamId!, new StreamState(Fit(textSoFar), Finished: false), cancellationToken);
 
-    public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    protected override async Task SendAsync(InboundMessage message, WeComAiBotRoute route, string text, CancellationToken cancellationToken)
     {
-        var route = (WeComAiBotRoute)message.Route;
         var content = Fit(text);
         if (route.ViaLongConnection)
         {
@@ -60,7 +59,7 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
             return;
         }
 
-        if (Streams(message))
+        if (Streams(message, route))
         {
             await streams.SetAsync(route.StreamId!, new StreamState(content, Finished: true), cancellationToken);
             var deadline = clock.GetUtcNow() + options.CurrentValue.AiBot.StreamPickupTimeout;

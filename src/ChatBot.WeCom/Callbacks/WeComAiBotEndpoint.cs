@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ChatBot.WeCom.Streams;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
@@ -79,7 +80,7 @@ internal sealed class WeComAiBotEndpoint
 
         // The first passive reply opens the stream; WeCom then polls it with refresh callbacks (wecom.md §2).
         // A redelivered callback gets the same stream id, so it answers the same way.
-        return StreamReply(((WeComAiBotRoute)inbound.Route).StreamId!, "", finish: false, nonce);
+        return StreamReply(message.AnswerStreamId, "", finish: false, nonce);
     }
 
     /// <summary>A refresh callback: the answer so far, cumulative, and <c>finish</c> once it is complete.</summary>

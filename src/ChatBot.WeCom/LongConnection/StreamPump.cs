@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ChatBot.WeCom.Streams;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Logging;
 

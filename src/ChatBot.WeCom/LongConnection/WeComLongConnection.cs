@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using ChatBot.WeCom.Streams;
 using ChatBot.Core.Connections;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;

@@ -1,3 +1,4 @@
+using ChatBot.DingTalk;
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;

@@ -1,3 +1,4 @@
+using ChatBot.WeCom;
 using System.Globalization;
 using System.Net;
 using System.Text;

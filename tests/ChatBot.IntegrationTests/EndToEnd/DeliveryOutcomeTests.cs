@@ -149,7 +149,7 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         var quota = _app.Services.GetRequiredService<ChatBot.Core.Quotas.QuotaGate>();
         var user = platform == "wecom" ? "gone" : "gone-dd";
         var probe = new ChatBot.Core.Messages.InboundMessage(platform == "wecom" ? ChatBot.Core.Messages.Platform.WeCom : ChatBot.Core.Messages.Platform.DingTalk,
-            "b", ChatBot.Core.Messages.ChatKind.Direct, user, user, null, "q", "probe", new ChatBot.Core.Messages.WeComAppRoute(1, user), DateTimeOffset.UtcNow);
+            "b", ChatBot.Core.Messages.ChatKind.Direct, user, user, null, "q", "probe", new ChatBot.WeCom.WeComAppRoute(1, user), DateTimeOffset.UtcNow);
         Assert.True((await quota.ChargeAsync(probe, CancellationToken.None)).Allowed, "the failed question's charge was refunded");
         Assert.False((await quota.ChargeAsync(probe with { MessageId = "probe-2" }, CancellationToken.None)).Allowed);
     }

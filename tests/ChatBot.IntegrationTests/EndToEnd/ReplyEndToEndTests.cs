@@ -1,3 +1,4 @@
+using ChatBot.WeCom;
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;
@@ -97,7 +98,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         Assert.Equal(a.GetProperty("id").GetString(), b.GetProperty("id").GetString());
     }
 
-    private static async Task<System.Text.Json.JsonElement> DecryptStreamReply(HttpResponseMessage response)
+    internal static async Task<System.Text.Json.JsonElement> DecryptStreamReply(HttpResponseMessage response)
     {
         using var envelope = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = envelope.RootElement;

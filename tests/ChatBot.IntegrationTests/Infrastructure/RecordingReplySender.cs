@@ -10,7 +10,10 @@ public sealed class RecordingReplySender : IReplySender
 {
     private readonly ConcurrentQueue<(InboundMessage Message, string Text)> _sent = new();
 
-    public IReadOnlyList<(InboundMessage Message, string Text)> Sent => [.. _sent];
+    public IReadOnlyList<(InboundMessage Message, string Text)> Sent => [.. _sent.Where(s => !s.Message.MessageId.EndsWith("#queued", StringComparison.Ordinal))];
+
+    /// <summary>"You are number N in line" notices, sent while the question waited for the model (not answers).</summary>
+    public IReadOnlyList<(InboundMessage Message, string Text)> QueueNotices => [.. _sent.Where(s => s.Message.MessageId.EndsWith("#queued", StringComparison.Ordinal))];
 
     public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
     {
@@ -20,7 +23,7 @@ public sealed class RecordingReplySender : IReplySender
 
     public void Register(IServiceCollection services)
     {
-        foreach (var key in ReplyRoute.SenderKeys)
+        foreach (var key in services.ReplyRouteKinds().SenderKeys)
         {
             services.AddKeyedSingleton<IReplySender>(key, this);
         }

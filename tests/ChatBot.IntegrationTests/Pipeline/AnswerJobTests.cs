@@ -1,3 +1,4 @@
+using ChatBot.WeCom;
 using System.Collections.Concurrent;
 using System.Net;
 using ChatBot.Core.Messages;
@@ -112,7 +113,7 @@ public sealed class AnswerJobTests
 
         public void Register(IServiceCollection services)
         {
-            foreach (var key in ReplyRoute.SenderKeys)
+            foreach (var key in services.ReplyRouteKinds().SenderKeys)
             {
                 services.AddKeyedSingleton<IReplySender>(key, this);
             }
@@ -142,7 +143,7 @@ public sealed class AnswerJobTests
 
         public void Register(IServiceCollection services)
         {
-            foreach (var key in ReplyRoute.SenderKeys)
+            foreach (var key in services.ReplyRouteKinds().SenderKeys)
             {
                 services.AddKeyedSingleton<IReplySender>(key, this);
             }

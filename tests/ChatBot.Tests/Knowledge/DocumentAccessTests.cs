@@ -1,3 +1,4 @@
+using ChatBot.WeCom;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;

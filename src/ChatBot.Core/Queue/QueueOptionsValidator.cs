@@ -1,11 +1,10 @@
 using ChatBot.Core.Configuration;
-using ChatBot.Core.Queue;
 using Microsoft.Extensions.Options;
 
-namespace ChatBot.Host.Hosting;
+namespace ChatBot.Core.Queue;
 
 /// <summary>Queue rules that depend on Redis being configured, and the envelope key's shape; each message names the key.</summary>
-internal sealed class QueueOptionsValidator(bool redisEnabled) : IValidateOptions<QueueOptions>
+public sealed class QueueOptionsValidator(bool redisEnabled) : IValidateOptions<QueueOptions>
 {
     public ValidateOptionsResult Validate(string? name, QueueOptions options)
     {

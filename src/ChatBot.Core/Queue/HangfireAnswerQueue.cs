@@ -1,9 +1,8 @@
 using System.Threading.Channels;
 using ChatBot.Core.Pipeline;
-using ChatBot.Core.Queue;
 using Hangfire;
 
-namespace ChatBot.Host.Hosting;
+namespace ChatBot.Core.Queue;
 
 /// <summary>
 /// Queues one Hangfire job per accepted message; its only argument is the sealed envelope.

@@ -3,7 +3,7 @@ using System.Text;
 using ChatBot.Core.Queue;
 using StackExchange.Redis;
 
-namespace ChatBot.Core.Replies;
+namespace ChatBot.WeCom.Streams;
 
 /// <summary>
 /// The text of a WeCom AI-bot stream so far, for the refresh callbacks to read (wecom.md §2: cumulative content,

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using ChatBot.Core.AdminFiles;
+using ChatBot.Core.Audit;
+using ChatBot.Core.Conversations;
+using ChatBot.Core.Dedupe;
+using ChatBot.Core.Knowledge;
+using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.Knowledge.Search;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
+using ChatBot.Core.Queue;
+using ChatBot.Core.Quotas;
+using ChatBot.Core.Replies;
+using ChatBot.Core.Screening;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Core.Pipeline;
+
+/// <summary>
+/// Core registers itself: intake, dedupe, screening, quotas, knowledge, sealed envelopes, the answer job and its
+/// line, and the stores — in memory by default, in Redis when configured. Where jobs live and run (Hangfire's
+/// storage, filters and server) is the host's business. Every options class is validated at start; the admin files
+/// (quotas, sensitive words, glossary) load at start, so a broken one stops start-up instead of the first message.
+/// </summary>
+public static class MessagePipelineRegistration
+{
+    /// <param name="redis">Whether the stores are shared through Redis (an <c>IConnectionMultiplexer</c> is registered).</param>
+    /// <param name="parallelism">Answers the model generates at once (Inference:ParallelSequences): the answer line's room.</param>
+    public static IServiceCollection AddMessagePipeline(this IServiceCollection services, IConfiguration configuration, bool redis, int parallelism)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<ChatBotMetrics>();
+
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));
+        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>();
+        services.AddOptions<ScreeningOptions>().Bind(configuration.GetSection(ScreeningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScreeningOptions>, ScreeningOptionsValidator>();
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>();
+        services.AddOptions<KnowledgeOptions>().Bind(configuration.GetSection(KnowledgeOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>();
+
+        services.AddSingleton<AuditTrail>();
+        services.AddHostedService(provider => provider.GetRequiredService<AuditTrail>());
+        services.AddSingleton(provider => new HotReloadedFile<SensitiveWordList>(Options<ScreeningOptions>(provider).WordListFile, SensitiveWordList.Parse,
+            provider.GetRequiredService<ILogger<SensitiveWordList>>()));
+        services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(Options<QuotaOptions>(provider).PolicyFile, QuotaPolicy.Parse,
+            provider.GetRequiredService<ILogger<QuotaPolicy>>()));
+        services.AddSingleton(provider =>
+        {
+            var knowledge = Options<KnowledgeOptions>(provider);
+            return new KnowledgeBase(knowledge.Folder,
+                File.Exists(knowledge.SynonymsFile)
+                    ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>())
+                    : null,
+                provider.GetRequiredService<ILogger<KnowledgeBase>>());
+        });
+        services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>()));
+        services.AddSingleton<AskerDepartments>();
+        services.AddSingleton<SensitiveWordScreener>();
+        services.AddSingleton<QuotaGate>();
+        services.AddSingleton<ConversationMemory>();
+
+        // Validated by QueueOptionsValidator with every other setting; a bad key never gets this far.
+        services.ReplyRouteKinds();
+        services.AddSingleton(provider => new EnvelopeSealer(QueueOptionsValidator.Key(Options<QueueOptions>(provider)) ?? RandomNumberGenerator.GetBytes(32),
+            provider.GetRequiredService<ReplyRouteKinds>()));
+        services.AddSingleton<MessageIntake>();
+        services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
+        services.AddSingleton(new AnswerLine(parallelism));
+        services.AddSingleton<QueueNotice>();
+        services.AddHostedService<AdminFilesCheck>();
+        if (redis)
+        {
+            services.AddSingleton<IDedupeStore, RedisDedupeStore>();
+            services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
+            services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
+        }
+        else
+        {
+            services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
+            services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
+            services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
+        }
+
+        return services;
+    }
+
+    private static T Options<T>(IServiceProvider provider)
+        where T : class => provider.GetRequiredService<IOptions<T>>().Value;
+
+    /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
+    private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas, KnowledgeBase knowledge, SystemPrompt prompt) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = prompt.Text;
+            _ = words.Current;
+            _ = quotas.Current;
+            _ = knowledge.Glossary;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,87 @@
+using ChatBot.Core.Pipeline;
+using ChatBot.Core.Queue;
+using Hangfire;
+using Hangfire.Redis.StackExchange;
+using StackExchange.Redis;
+
+namespace ChatBot.Host.Hosting;
+
+/// <summary>
+/// Where the pipeline's jobs live and run: Hangfire's storage (memory by default, Redis when configured), its
+/// filters (delete when done, pacing, retries), its workers, and the rescue of a dead instance's jobs.
+/// </summary>
+internal static class JobQueueRegistration
+{
+    private const string HangfirePrefix = "chatbot:hangfire:";
+
+    public static IHostApplicationBuilder AddJobQueue(this IHostApplicationBuilder builder, RedisOptions redis, int inferenceParallelism)
+    {
+        var services = builder.Services;
+        if (redis.Enabled)
+        {
+            services.AddHostedService<RedisPersistenceCheck>();
+        }
+
+        // Read here, not through IOptions: whether this instance runs workers, and how many, decides what is registered.
+        var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+        var invisibility = (builder.Configuration.GetValue<TimeSpan?>("Inference:RequestTimeout") ?? TimeSpan.FromMinutes(3)) + TimeSpan.FromMinutes(10);
+        // This app's own storage, registered before AddHangfire so the client and the server resolve it rather than
+        // the process-wide JobStorage.Current that Hangfire's static configuration would otherwise hand out.
+        services.AddSingleton<JobStorage>(provider => redis.Enabled
+            ? new RedisStorage(provider.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+            {
+                Prefix = HangfirePrefix,
+                Db = provider.GetRequiredService<ConfigurationOptions>().DefaultDatabase ?? 0,
+                // A job still fetched this long after it started is taken for lost even if its server lives: longer
+                // than the longest answer (Inference:RequestTimeout plus sending). Dead servers are rescued far sooner.
+                InvisibilityTimeout = invisibility,
+                // The fallback poll behind pub/sub wake-ups.
+                FetchTimeout = TimeSpan.FromSeconds(15),
+            })
+            : new Hangfire.InMemory.InMemoryStorage());
+        services.AddHangfire((provider, config) =>
+        {
+            // Global filters are static: replace ours (and Hangfire's default 10-attempt retry) instead of adding more.
+            foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute or DeleteWhenDoneFilter or PacingFilter).ToList())
+            {
+                GlobalJobFilters.Filters.Remove(filter.Instance);
+            }
+
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseFilter(new DeleteWhenDoneFilter())
+                .UseFilter(new PacingFilter())
+                .UseFilter(new AutomaticRetryAttribute
+                {
+                    Attempts = queue.Retries,
+                    DelaysInSeconds = queue.RetryDelaySeconds.Length > 0 ? queue.RetryDelaySeconds : [5],
+                    OnAttemptsExceeded = AttemptsExceededAction.Delete,
+                })
+                .UseStorage(provider.GetRequiredService<JobStorage>());
+        });
+        if (queue.RunWorkers)
+        {
+            services.AddHangfireServer((provider, options) =>
+            {
+                // More workers than the model has sequences: a crowd's jobs reach the answer line at once, where each
+                // user is told their place and served in arrival order, instead of waiting unseen in the queue.
+                options.WorkerCount = queue.WorkerCount > 0 ? queue.WorkerCount : Math.Clamp(inferenceParallelism * 4, 16, 64);
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                // Hangfire's defaults (5-min server timeout and check) leave a killed instance's answers waiting longer
+                // than WeCom's 6-minute stream window. A live server beats every 5 s; one silent for 20 s is dead.
+                options.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                options.ServerCheckInterval = TimeSpan.FromSeconds(5);
+                options.ServerTimeout = TimeSpan.FromSeconds(20);
+            });
+            if (redis.Enabled)
+            {
+                // Hangfire's hosted server runs every IBackgroundProcess registered in the container beside its workers.
+                services.AddSingleton<Hangfire.Server.IBackgroundProcess>(provider => new DeadServerJobRescuer(provider.GetRequiredService<IConnectionMultiplexer>(),
+                    HangfirePrefix, TimeSpan.FromSeconds(5), provider.GetRequiredService<ILogger<DeadServerJobRescuer>>()));
+            }
+        }
+
+        return builder;
+    }
+}

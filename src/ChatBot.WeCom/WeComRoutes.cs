@@ -1,0 +1,20 @@
+using ChatBot.Core.Messages;
+
+namespace ChatBot.WeCom;
+
+/// <summary>WeCom AI bot (智能机器人): one-shot <c>response_url</c>, valid 1 h (wecom.md §2).</summary>
+/// <param name="ViaLongConnection">The message came over the long connection: its holder streams the answer on the socket.</param>
+public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string? StreamId, bool ViaLongConnection = false) : ReplyRoute
+{
+    public const string Key = "wecom-aibot";
+    public override string SenderKey => Key;
+
+    public override bool RendersMarkdown => true;
+}
+
+/// <summary>WeCom self-built app: <c>message/send</c> to the user through the app's agent (wecom.md §3).</summary>
+public sealed record WeComAppRoute(int AgentId, string UserId) : ReplyRoute
+{
+    public const string Key = "wecom-app";
+    public override string SenderKey => Key;
+}

@@ -1,0 +1,140 @@
+using ChatBot.Core.Pipeline;
+
+namespace ChatBot.Tests.Core;
+
+public sealed class AnswerLineTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Within_capacity_nobody_is_queued()
+    {
+        var line = new AnswerLine(2);
+        var told = new List<int>();
+        using var a = await line.EnterAsync(T0, p => Record(told, p), CancellationToken.None);
+        using var b = await line.EnterAsync(T0.AddSeconds(1), p => Record(told, p), CancellationToken.None);
+        Assert.Empty(told);
+        Assert.Equal(0, line.Waiting);
+    }
+
+    [Fact]
+    public async Task Waiters_are_told_their_place_and_served_in_arrival_order_whoever_came_first()
+    {
+        var line = new AnswerLine(1);
+        var first = await line.EnterAsync(T0, _ => Task.CompletedTask, CancellationToken.None);
+        var places = new Dictionary<string, int>();
+        var served = new List<string>();
+
+        // "late" reaches the line before "early", though its question arrived after: "early" goes ahead of it.
+        var late = Wait(line, "late", T0.AddSeconds(3), places, served);
+        await WaitUntil(() => line.Waiting == 1);
+        var early = Wait(line, "early", T0.AddSeconds(2), places, served);
+        await WaitUntil(() => line.Waiting == 2);
+        Assert.Equal(1, places["late"]);
+        Assert.Equal(1, places["early"]);
+        Assert.False(late.IsCompleted);
+
+        first.Dispose();
+        await Task.WhenAll(late, early);
+        Assert.Equal(["early", "late"], served);
+        Assert.Equal(0, line.Waiting);
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_leaves_the_line_and_the_turn_passes_on()
+    {
+        var line = new AnswerLine(1);
+        var first = await line.EnterAsync(T0, _ => Task.CompletedTask, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var gone = line.EnterAsync(T0.AddSeconds(1), _ => Task.CompletedTask, cancel.Token);
+        var served = new List<string>();
+        var next = Wait(line, "next", T0.AddSeconds(2), [], served);
+        await WaitUntil(() => line.Waiting == 2);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        Assert.Equal(1, line.Waiting);
+        first.Dispose();
+        await next;
+        Assert.Equal(["next"], served);
+
+        // Everyone is done: the whole capacity is free again.
+        using var again = await line.EnterAsync(T0.AddSeconds(3), _ => throw new InvalidOperationException("not queued"), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_failing_notice_gives_the_place_back()
+    {
+        var line = new AnswerLine(1);
+        var first = await line.EnterAsync(T0, _ => Task.CompletedTask, CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => line.EnterAsync(T0.AddSeconds(1), _ => throw new InvalidOperationException("boom"), CancellationToken.None));
+        Assert.Equal(0, line.Waiting);
+        first.Dispose();
+        first.Dispose(); // a second dispose must not free a second turn
+        using var only = await line.EnterAsync(T0.AddSeconds(2), _ => Task.CompletedTask, CancellationToken.None);
+        var told = new List<int>();
+        var queued = line.EnterAsync(T0.AddSeconds(3), p => Record(told, p), CancellationToken.None);
+        await WaitUntil(() => line.Waiting == 1);
+        Assert.Equal([1], told);
+        only.Dispose();
+        (await queued).Dispose();
+    }
+
+    [Fact]
+    public async Task Under_contention_never_more_than_capacity_generate()
+    {
+        var line = new AnswerLine(3);
+        var (inside, most) = (0, 0);
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            using var turn = await line.EnterAsync(T0.AddMilliseconds(i), _ => Task.CompletedTask, CancellationToken.None);
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref most, now);
+            await Task.Delay(5);
+            Interlocked.Decrement(ref inside);
+        })));
+        Assert.Equal(3, most);
+        Assert.Equal(0, line.Waiting);
+    }
+
+    private static async Task Wait(AnswerLine line, string name, DateTimeOffset arrived, Dictionary<string, int> places, List<string> served)
+    {
+        using var turn = await line.EnterAsync(arrived, p =>
+        {
+            lock (places)
+            {
+                places[name] = p;
+            }
+
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        lock (served)
+        {
+            served.Add(name);
+        }
+    }
+
+    private static Task Record(List<int> told, int place)
+    {
+        told.Add(place);
+        return Task.CompletedTask;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+}
