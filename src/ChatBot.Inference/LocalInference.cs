@@ -47,7 +47,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     {
         _ = Client;
         var logger = loggers.CreateLogger<LocalInference>();
-        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.Threads);
+        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads);
         if (IsSynthetic)
         {
             LogSynthetic(logger, _model.Path);
@@ -82,8 +82,8 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     }
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
-        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context}, {Threads} threads")]
-    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, int threads);
+        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads")]
+    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, string kvCache, int threads);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
         Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]

@@ -17,6 +17,7 @@ public static class TestModels
     });
 
     private static readonly Lazy<string> TinyModel = new(() => Forge("tiny.gguf", SyntheticModelSpec.Tiny));
+    private static readonly Lazy<string> WholeBlocksModel = new(() => Forge("tiny-h32.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-h32", Heads = 2, KvHeads = 2 }));
     private static readonly Lazy<string> StopModel = new(() => Forge("tiny-eog.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-eog", StopImmediately = true }));
 
     public static string NativeDirectory => LlamaLibrary.Locate(null)
@@ -29,6 +30,9 @@ public static class TestModels
 
     /// <summary>A tiny model whose greedy output is &lt;|im_end|&gt; at once.</summary>
     public static string StopsImmediately => StopModel.Value;
+
+    /// <summary>The tiny shape with 32-wide attention heads: whole q8_0 blocks, so its KV cache can be quantised.</summary>
+    public static string WholeBlockHeads => WholeBlocksModel.Value;
 
     private static string Forge(string name, SyntheticModelSpec spec)
     {

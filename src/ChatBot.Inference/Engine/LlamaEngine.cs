@@ -52,6 +52,15 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         parameters.type_k = (int)settings.KvCache;
         parameters.type_v = (int)settings.KvCache;
         var context = LlamaNative.llama_init_from_model(model.Handle, parameters);
+        if (context == 0 && settings.KvCache != KvCacheType.F16)
+        {
+            // A quantised cache needs head sizes that are whole blocks (32); a model without them still runs, in F16.
+            LogKvFallback(logger, settings.KvCache.ToString(), model.Path);
+            _settings = settings = settings with { KvCache = KvCacheType.F16 };
+            parameters.type_k = parameters.type_v = (int)KvCacheType.F16;
+            context = LlamaNative.llama_init_from_model(model.Handle, parameters);
+        }
+
         if (context == 0)
         {
             throw new InvalidOperationException($"llama.cpp could not create a context of {settings.Parallel + 1} × {settings.ContextSize} tokens of {settings.KvCache} (Inference:ParallelSequences, Inference:ContextSize, Inference:KvCacheType) for '{model.Path}'.");
@@ -265,6 +274,10 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         _threadPool?.Dispose();
         _wake.Dispose();
     }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning,
+        Message = "The KV cache cannot be {KvCache} for '{Path}' (its attention heads are not whole quantisation blocks); it runs in F16 (Inference:KvCacheType)")]
+    private static partial void LogKvFallback(ILogger logger, string kvCache, string path);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "The decode loop failed with {ErrorType}; the requests in flight were failed")]
     private static partial void LogLoopFault(ILogger logger, string errorType);

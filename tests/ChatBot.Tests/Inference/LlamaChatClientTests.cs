@@ -145,6 +145,26 @@ public sealed class LlamaEngineTests(InferenceFixture fixture) : IClassFixture<I
     }
 
     [Fact]
+    public async Task A_q8_0_kv_cache_answers_and_a_model_whose_heads_are_not_whole_blocks_falls_back_to_f16_with_a_warning()
+    {
+        using var blocks = LlamaModel.Load(TestModels.WholeBlockHeads);
+        using (var quantised = new LlamaEngine(blocks, new LlamaEngineSettings(2, 512, 128, 2, KvCache: KvCacheType.Q8_0), NullLogger.Instance))
+        {
+            Assert.Equal(KvCacheType.Q8_0, quantised.Settings.KvCache);
+            var answer = await new LlamaChatClient(quantised, () => new InferenceOptions { MaxNewTokens = 8, Temperature = 0 }).GetResponseAsync([new(ChatRole.User, "hello")]);
+            Assert.Equal(8, answer.Usage?.OutputTokenCount);
+        }
+
+        // The tiny model's heads are 16 wide: half a q8_0 block.
+        var logs = new CapturedLogs();
+        using var engine = new LlamaEngine(fixture.Model, new LlamaEngineSettings(1, 512, 128, 2, KvCache: KvCacheType.Q8_0), logs.CreateLogger("engine"));
+        Assert.Equal(KvCacheType.F16, engine.Settings.KvCache);
+        Assert.Contains(logs.Lines, l => l.EventId == 4103 && l.Line.Contains("Inference:KvCacheType", StringComparison.Ordinal));
+        var fallback = await new LlamaChatClient(engine, () => new InferenceOptions { MaxNewTokens = 4, Temperature = 0 }).GetResponseAsync([new(ChatRole.User, "hello")]);
+        Assert.Equal(4, fallback.Usage?.OutputTokenCount);
+    }
+
+    [Fact]
     public async Task Stops_at_end_of_generation()
     {
         using var model = LlamaModel.Load(TestModels.StopsImmediately);
