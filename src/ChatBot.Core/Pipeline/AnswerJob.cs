@@ -142,33 +142,6 @@ public sealed partial class AnswerJob(
         }
     }
 
-    /// <summary>The system failed, not the user: the question is given back, and the user is told where a channel still works.</summary>
-    private async Task SettleAsync(SealedAnswer answer, string hash)
-    {
-        var message = answer.Message;
-        if (answer.Charged)
-        {
-            try
-            {
-                await quotas.RefundAsync(message, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogRefundFailed(logger, message.Platform, hash, ex.GetType().Name);
-            }
-        }
-
-        try
-        {
-            var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
-            await sender.SendAsync(message with { MessageId = message.MessageId + "#failure" }, answerOptions.CurrentValue.FailureText, CancellationToken.None);
-        }
-        catch (Exception notifyError) when (notifyError is not OutOfMemoryException)
-        {
-            LogNotifyFailed(logger, message.Platform, hash, notifyError is PlatformApiException api ? api.Code : notifyError.GetType().Name);
-        }
-    }
-
     /// <summary>The answer kept from an earlier attempt, or a new one, kept before anything is sent.</summary>
     private async Task<string> AnswerAsync(InboundMessage message, bool charged, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
     {
@@ -288,13 +261,6 @@ public sealed partial class AnswerJob(
         }
 
         return screen.Released;
-    }
-
-    private async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
-    {
-        var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
-        await sender.SendAsync(message, text, cancellationToken);
-        await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
     }
 
     private static string ConversationKey(InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";

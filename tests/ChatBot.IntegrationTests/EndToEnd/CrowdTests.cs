@@ -118,7 +118,7 @@ public sealed class CrowdTests : IAsyncLifetime
                 null, now.AddMilliseconds(i), _dingtalk.Webhook("s-" + user), robotCode: "dingtestapp"))).EnsureSuccessStatusCode();
         }
 
-        var opened = await ReplyEndToEndTests.DecryptStreamReply(await _client.PostAsync(SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken,
+        var opened = await WeComStreamReplies.Decrypt(await _client.PostAsync(SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken,
             ChatBotApp.AiBotKey, "crowd-aibot", "zhangsan", "年假怎么算？", null, DateTimeOffset.UtcNow, _wecom.ResponseUrl("rc-crowd"))));
         var streamId = opened.GetProperty("id").GetString()!;
         var contents = new List<string>();
@@ -130,7 +130,7 @@ public sealed class CrowdTests : IAsyncLifetime
             }
 
             var refresh = $$$"""{"msgid":"crowd-refresh-{{{i}}}","aibotid":"aibotdemo","chattype":"single","from":{"userid":"zhangsan"},"msgtype":"stream","stream":{"id":"{{{streamId}}}"}}""";
-            var reply = await ReplyEndToEndTests.DecryptStreamReply(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
+            var reply = await WeComStreamReplies.Decrypt(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
             contents.Add(reply.GetProperty("content").GetString()!);
             if (reply.GetProperty("finish").GetBoolean())
             {

@@ -63,7 +63,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     {
         var first = await _client.PostAsync(AiBot("st-" + group, "你好", group));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var opened = await DecryptStreamReply(first);
+        var opened = await WeComStreamReplies.Decrypt(first);
         Assert.False(opened.GetProperty("finish").GetBoolean());
         var streamId = opened.GetProperty("id").GetString()!;
 
@@ -72,7 +72,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         for (var i = 0; i < 200; i++)
         {
             var refresh = $$$"""{"msgid":"refresh-{{{group}}}-{{{i}}}","aibotid":"aibotdemo","chattype":"single","from":{"userid":"zhangsan"},"msgtype":"stream","stream":{"id":"{{{streamId}}}"}}""";
-            var reply = await DecryptStreamReply(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
+            var reply = await WeComStreamReplies.Decrypt(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
             Assert.Equal(streamId, reply.GetProperty("id").GetString());
             contents.Add(reply.GetProperty("content").GetString()!);
             if (reply.GetProperty("finish").GetBoolean())
@@ -93,22 +93,9 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     public async Task A_redelivered_ai_bot_callback_opens_the_same_stream()
     {
         var callback = AiBot("st-dup", "hi");
-        var a = await DecryptStreamReply(await _client.PostAsync(callback));
-        var b = await DecryptStreamReply(await _client.PostAsync(callback));
+        var a = await WeComStreamReplies.Decrypt(await _client.PostAsync(callback));
+        var b = await WeComStreamReplies.Decrypt(await _client.PostAsync(callback));
         Assert.Equal(a.GetProperty("id").GetString(), b.GetProperty("id").GetString());
-    }
-
-    internal static async Task<System.Text.Json.JsonElement> DecryptStreamReply(HttpResponseMessage response)
-    {
-        using var envelope = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var root = envelope.RootElement;
-        var crypto = new ChatBot.WeCom.Crypto.WeComCallbackCrypto(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "");
-        var encrypt = root.GetProperty("encrypt").GetString()!;
-        Assert.True(crypto.VerifySignature(root.GetProperty("msgsignature").GetString(),
-            root.GetProperty("timestamp").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("nonce").GetString()!, encrypt));
-        using var inner = System.Text.Json.JsonDocument.Parse(crypto.Decrypt(encrypt).Message!);
-        Assert.Equal("stream", inner.RootElement.GetProperty("msgtype").GetString());
-        return inner.RootElement.GetProperty("stream").Clone();
     }
 
     [Theory]
@@ -287,27 +274,5 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<PlatformApiException>(() => sender.SendAsync(message, "answer", CancellationToken.None));
         Assert.False(error.Transient);
         Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(forged)).StatusCode);
-    }
-
-    private sealed class FixedAnswerClient(string answer) : IChatClient
-    {
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
-
-        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            for (var i = 0; i < answer.Length; i += 7)
-            {
-                await Task.Yield();
-                yield return new ChatResponseUpdate(ChatRole.Assistant, answer.Substring(i, Math.Min(7, answer.Length - i)));
-            }
-        }
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -15,7 +15,7 @@ namespace ChatBot.IntegrationTests.Fakes;
 /// this connection (846605), one unacknowledged frame per req_id (6000), a constant stream id, nothing after
 /// <c>finish</c>, a 6-minute window (846608), ≤ 20,480 bytes; <c>aibot_send_msg</c> only to chats that wrote first.
 /// </summary>
-public sealed class FakeWeComLongConnection(string botId, string secret) : IAsyncDisposable
+public sealed partial class FakeWeComLongConnection(string botId, string secret) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Callback> _callbacks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _knownChats = new(StringComparer.Ordinal);
@@ -277,47 +277,6 @@ public sealed class FakeWeComLongConnection(string botId, string secret) : IAsyn
         if (_server is not null)
         {
             await _server.DisposeAsync();
-        }
-    }
-
-    private sealed class Callback(int connectionId, string chatId)
-    {
-        public int ConnectionId => connectionId;
-
-        public string ChatId => chatId;
-
-        public string? StreamId { get; set; }
-
-        public string Content { get; set; } = "";
-
-        public bool Finished { get; set; }
-
-        public DateTimeOffset? FirstFrame { get; set; }
-    }
-
-    private sealed class Connection(int id, WebSocket socket)
-    {
-        private readonly SemaphoreSlim _send = new(1, 1);
-
-        public int Id => id;
-
-        public WebSocket Socket => socket;
-
-        public bool Subscribed { get; set; }
-
-        public ConcurrentDictionary<string, bool> InFlight { get; } = new(StringComparer.Ordinal);
-
-        public async Task SendAsync(JsonNode frame)
-        {
-            await _send.WaitAsync();
-            try
-            {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
-            }
-            finally
-            {
-                _send.Release();
-            }
         }
     }
 }
