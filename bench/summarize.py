@@ -53,6 +53,17 @@ for r in rows:
                   f"  index {med(x['indexMs'] for x in runs):6.1f} ms  query p50 {med(x['p50'] for x in runs):.2f} ms  p99 {med(x['p99'] for x in runs):.2f} ms")
         print(f"  1,000 generated pages: {r['pagesChunks']} passages indexed in {r['pagesIndexMs']:.0f} ms")
 
+starts = [r for r in rows if "startup" in r]
+if starts:
+    bot, bare = [x["botReadySeconds"] for x in starts], [x["bareKestrelSeconds"] for x in starts]
+    print(f"\nstartup, medians of {len(starts)} interleaved rounds: bot ready (first /readyz 200) {med(bot):.2f} s | bare Kestrel first answer {med(bare):.2f} s"
+          f" | paired difference {med([a - b for a, b in zip(bot, bare)]):.2f} s")
+
+crowds = [r for r in rows if "crowd" in r]
+for r in crowds:
+    print(f"crowd of {r['crowd']:2} on {r['parallel']:2} sequences, {r['kv']:4} KV: ready {r['readySeconds']:.2f} s, first words mean {r['ttftMean']:.2f} s"
+          f" p95 {r['ttftP95']:.2f} s, all answered {r['allAnsweredSeconds']:.1f} s, RSS peak {r['rssPeakMb']:.0f} MB")
+
 inference = [r for r in rows if "peer" in r]
 if inference:
     def warm(key):

@@ -97,7 +97,8 @@ internal static class CrowdBench
         var results = await Task.WhenAll(Enumerable.Range(0, users).Select(async i =>
         {
             var msgId = $"{round}-{i}-{Guid.NewGuid():N}";
-            var callback = SimulatedCallback.WeComAiBot(token, aesKey, msgId, $"user{i}", "年假怎么算？", null, DateTimeOffset.UtcNow);
+            // A general question (no policy term): the model's part alone, not the length of grounding passages.
+            var callback = SimulatedCallback.WeComAiBot(token, aesKey, msgId, $"{round}-user{i}", "你好，请介绍一下你自己。", null, DateTimeOffset.UtcNow);
             using (var response = await http.SendAsync(callback.ToRequest(http.BaseAddress!)))
             {
                 response.EnsureSuccessStatusCode();
