@@ -10,6 +10,18 @@ internal static class CliVerbs
             return null;
         }
 
+        // Every verb answers --help, wherever it stands, with what it takes, and never runs when asked for help.
+        if (args.Length > 1 && args[1..].Any(a => a is "--help" or "-h"))
+        {
+            if (Usage.TryGetValue(args[0], out var usage))
+            {
+                Console.WriteLine(usage);
+                return 0;
+            }
+
+            args = [args[0], "--help"];
+        }
+
         return args[0] switch
         {
             "simulate" => await SimulateCommand.RunAsync(args[1..]),
@@ -36,6 +48,26 @@ internal static class CliVerbs
             """);
         return 0;
     }
+
+    /// <summary>The verbs whose options are all flags and values (the others print their own, richer help).</summary>
+    private static readonly Dictionary<string, string> Usage = new(StringComparer.Ordinal)
+    {
+        ["simulate"] = """
+            simulate [--platform wecom-aibot|wecom-app|dingtalk] [--user ID] [--text TEXT] [--group CHATID] [--url URL] [--wait SECONDS] [--keys FILE]
+                     sends a signed, encrypted callback as the platform would (wecom-aibot, user alice, 你好, to http://127.0.0.1:5080),
+                     prints the HTTP outcome and, in the demo profile, the answer as it streams (waiting up to 120 s);
+                     the keys are the demo key file's (Demo:KeyFile) or the configured channels'.
+            """,
+        ["forge-model"] = """
+            forge-model [--shape tiny|qwen2.5-0.5b] [--type q4_k_m|q8_0|f16|f32] [--out FILE] [--stop-immediately] [--native DIR] [--vocab FILE]
+                     writes a synthetic Qwen2-architecture GGUF: random weights, the real Qwen2 tokenizer (for tests, benchmarks and the demo).
+            """,
+        ["doctor"] = """
+            doctor [--json]
+                     checks the settings, each channel's keys, platform access and tokens, Redis, the model file and the admin files,
+                     with a verdict and the fix for each; exit 1 when anything fails. Reads the same settings as the bot.
+            """,
+    };
 
     /// <summary>Reads <c>--name value</c> pairs; a flag without a value reads as "true".</summary>
     public static Dictionary<string, string> Options(string[] args)
