@@ -61,10 +61,10 @@ internal static unsafe class RawLoopBench
         public void Decode(ReadOnlySpan<int> tokens, int start, int sequence, bool lastOutput)
         {
             var b = batch.Batch;
-            b->n_tokens = 0;
+            batch.Clear();
             for (var i = 0; i < tokens.Length; i++)
             {
-                Add(tokens[i], start + i, sequence, lastOutput && i == tokens.Length - 1);
+                batch.Add(tokens[i], start + i, sequence, lastOutput && i == tokens.Length - 1);
             }
 
             Check(LlamaNative.llama_decode(context, *b));
@@ -74,12 +74,12 @@ internal static unsafe class RawLoopBench
         {
             var b = batch.Batch;
             var last = new int[sequences];
-            b->n_tokens = 0;
+            batch.Clear();
             for (var s = 0; s < sequences; s++)
             {
                 for (var i = 0; i < prompt.Length; i++)
                 {
-                    Add(prompt[i], i, s + 1, i == prompt.Length - 1);
+                    batch.Add(prompt[i], i, s + 1, i == prompt.Length - 1);
                 }
             }
 
@@ -92,10 +92,10 @@ internal static unsafe class RawLoopBench
             var started = Stopwatch.GetTimestamp();
             for (var step = 0; step < tokens - 1; step++)
             {
-                b->n_tokens = 0;
+                batch.Clear();
                 for (var s = 0; s < sequences; s++)
                 {
-                    Add(last[s], prompt.Length + step, s + 1, true);
+                    batch.Add(last[s], prompt.Length + step, s + 1, true);
                 }
 
                 Check(LlamaNative.llama_decode(context, *b));
@@ -109,17 +109,6 @@ internal static unsafe class RawLoopBench
         }
 
         private int Greedy(int row) => Samplers.Greedy(new ReadOnlySpan<float>(LlamaNative.llama_get_logits_ith(context, row), vocab));
-
-        private void Add(int token, int position, int sequence, bool output)
-        {
-            var b = batch.Batch;
-            var i = b->n_tokens++;
-            b->token[i] = token;
-            b->pos[i] = position;
-            b->n_seq_id[i] = 1;
-            b->seq_id[i][0] = sequence;
-            b->logits[i] = output ? (sbyte)1 : (sbyte)0;
-        }
 
         private static void Check(int result)
         {
