@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -14,22 +15,27 @@ internal static class AuditCommand
     private static readonly string[] Columns =
         ["time", "event", "platform", "channel", "user", "chat", "message", "outcome", "quotaUsed", "quotaLeft", "tokens", "latencyMs", "documents", "code", "action", "actor"];
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        if (args is ["--help" or "-h", ..])
+        Command command = new("audit", "The audit trail for an auditor, filtered by user, date range, outcome and event: JSON lines, or CSV.")
         {
-            Console.WriteLine("""
-                audit [--folder DIR] [--user ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--outcome OUTCOME] [--event intake|answer|admin] [--csv]
-                      DIR defaults to Audit:Folder (audit); dates are UTC days, both ends included; prints JSON lines, or CSV with --csv.
-                """);
-            return 0;
-        }
+            CliVerbs.Value("folder", "the audit folder (Audit:Folder, audit)"),
+            CliVerbs.Value("user", "one platform user id"),
+            CliVerbs.Value("from", "the first UTC day, YYYY-MM-DD (included)"),
+            CliVerbs.Value("to", "the last UTC day, YYYY-MM-DD (included)"),
+            CliVerbs.Value("outcome", "one outcome (accepted, answered, failed, over_quota, ...)"),
+            CliVerbs.Value("event", "intake, answer or admin"),
+            CliVerbs.Flag("csv", "CSV with a header row instead of JSON lines"),
+        };
+        command.SetAction((result, _) => RunAsync(CliVerbs.Values(result)));
+        return command;
+    }
 
-        Dictionary<string, string> options;
+    public static async Task<int> RunAsync(Dictionary<string, string> options)
+    {
         DateOnly? from, to;
         try
         {
-            options = CliVerbs.Options(args);
             from = Day(options, "from");
             to = Day(options, "to");
         }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Text.Json;
 using ChatBot.Core.AdminFiles;
@@ -38,9 +39,22 @@ internal static partial class DoctorCommand
 
     private sealed record Finding(string Check, Verdict Verdict, string Detail, string? Fix = null);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var json = args.Contains("--json");
+        var json = CliVerbs.Flag("json", "the findings as JSON, for scripts");
+        Command command = new("doctor", "Check the settings, each channel's keys, platform access and tokens, Redis, the model file and the admin files, with a verdict and the fix for each; exit 1 when anything fails.")
+        {
+            json,
+        };
+
+        // Anything else on the line is configuration for the bot being checked (--Inference:ModelPath=…), as for the bot.
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, _) => RunAsync([.. result.UnmatchedTokens], result.GetValue(json)));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string[] args, bool json)
+    {
         var findings = new List<Finding>();
         WebApplication? app = null;
         var stdout = Console.Out;
@@ -48,7 +62,7 @@ internal static partial class DoctorCommand
         {
             // The bot's own start-up prints (the demo banner) are not the doctor's report.
             Console.SetOut(TextWriter.Null);
-            app = BotHost.Build([.. args.Where(a => a != "--json")], builder => builder.Logging.ClearProviders());
+            app = BotHost.Build(args, builder => builder.Logging.ClearProviders());
             findings.Add(new("settings", Verdict.Pass, "every option is valid"));
         }
         catch (Exception error) when (StartupFailure.IsConfigurationProblem(error))

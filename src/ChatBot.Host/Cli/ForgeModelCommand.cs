@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ChatBot.Inference.Forge;
@@ -11,9 +12,23 @@ namespace ChatBot.Host.Cli;
 /// </summary>
 internal static class ForgeModelCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = CliVerbs.Options(args);
+        Command command = new("forge-model", "Write a synthetic Qwen2-architecture GGUF: random weights, the real Qwen2 tokenizer (for tests, benchmarks and the demo).")
+        {
+            CliVerbs.Value("shape", "tiny (default) or qwen2.5-0.5b"),
+            CliVerbs.Value("type", "f32, f16, q8_0 (tiny's default) or q4_k_m (qwen2.5-0.5b's default)"),
+            CliVerbs.Value("out", "the file to write (models/synthetic-SHAPE-TYPE.gguf)"),
+            CliVerbs.Flag("stop-immediately", "weights that make greedy decoding end at once (to test end of generation)"),
+            CliVerbs.Value("native", "the llama.cpp library folder (native/linux-x64)"),
+            CliVerbs.Value("vocab", "the Qwen2 vocabulary GGUF (native/vocab/ggml-vocab-qwen2.gguf)"),
+        };
+        command.SetAction(result => Run(CliVerbs.Values(result)));
+        return command;
+    }
+
+    public static int Run(Dictionary<string, string> options)
+    {
         var shape = options.GetValueOrDefault("shape", "tiny");
         var spec = shape switch
         {

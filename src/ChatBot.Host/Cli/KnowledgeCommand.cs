@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -17,31 +18,37 @@ internal static class KnowledgeCommand
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" || args[0] is not ("search" or "eval"))
+        Option[] shared =
+        [
+            CliVerbs.Value("docs", "the documents' folder (Knowledge:Folder, config/knowledge)"),
+            CliVerbs.Value("top", "passages to retrieve (3)"),
+            CliVerbs.Value("synonyms", "the glossary (Knowledge:SynonymsFile, config/knowledge-synonyms.txt)"),
+        ];
+        Command search = new("search", "What the bot retrieves and cites for each question (on stdin, one per line, unless --question).")
         {
-            Console.WriteLine("""
-                knowledge search [--docs DIR] [--top K] [--synonyms FILE] [--question TEXT] [--user ID] [--departments 5,wecom:7]
-                                 questions on stdin, one per line, unless --question; --user/--departments: search as that asker
-                                 would (documents limited to others are left out); without them, every document is searched
-                knowledge eval --docs DIR --questions FILE.jsonl [--top K] [--synonyms FILE]    hit@1, hit@3, MRR, refusal accuracy, misses
-                DIR defaults to Knowledge:Folder (config/knowledge); FILE to Knowledge:SynonymsFile (config/knowledge-synonyms.txt).
-                """);
-            return args.Length == 0 || args[0] is not ("--help" or "-h") ? 2 : 0;
+            CliVerbs.Value("question", "one question instead of stdin"),
+            CliVerbs.Value("user", "search as this asker would: documents limited to others are left out"),
+            CliVerbs.Value("departments", "the asker's departments, e.g. 5,wecom:7"),
+        };
+        Command eval = new("eval", "hit@1, hit@3, MRR, refusal accuracy and the misses over a question set.")
+        {
+            CliVerbs.Value("questions", "the questions, JSON lines"),
+        };
+        foreach (var option in shared)
+        {
+            search.Options.Add(option);
+            eval.Options.Add(option);
         }
 
-        Dictionary<string, string> options;
-        try
-        {
-            options = CliVerbs.Options(args[1..]);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            return 2;
-        }
+        search.SetAction((result, _) => RunAsync("search", CliVerbs.Values(result)));
+        eval.SetAction((result, _) => RunAsync("eval", CliVerbs.Values(result)));
+        return new Command("knowledge", "Check what the bot retrieves and cites from the policy documents.") { search, eval };
+    }
 
+    public static async Task<int> RunAsync(string verb, Dictionary<string, string> options)
+    {
         var folder = options.GetValueOrDefault("docs") ?? new KnowledgeOptions().Folder;
         if (!Directory.Exists(folder))
         {
@@ -70,7 +77,7 @@ internal static class KnowledgeCommand
             Console.Error.WriteLine($"knowledge: skipped {file}: {reason}");
         }
 
-        return args[0] == "search"
+        return verb == "search"
             ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"), Asker(options))
             : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"));
     }

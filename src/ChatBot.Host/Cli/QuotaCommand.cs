@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Audit;
@@ -18,29 +19,20 @@ namespace ChatBot.Host.Cli;
 /// </summary>
 internal static class QuotaCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        if (args is not ["show" or "reset", ..] || args.Contains("--help"))
-        {
-            Console.WriteLine("""
-                quota show  --platform wecom|dingtalk --user ID [--department ID]   used today, the limit, the rule that sets it, the reset time
-                quota reset --platform wecom|dingtalk --user ID                     today's count back to zero (written to the audit trail)
-                Settings as the bot reads them: Redis:ConnectionString, Quotas:PolicyFile, Audit:*.
-                """);
-            return args.Contains("--help") ? 0 : 2;
-        }
+        Command show = new("show", "Used today, the limit, the rule that sets it, and when it resets.") { Platform(), User(), CliVerbs.Value("department", "the user's department, for a department rule") };
+        Command reset = new("reset", "Today's count back to zero (written to the audit trail).") { Platform(), User() };
+        show.SetAction((result, _) => RunAsync("show", CliVerbs.Values(result)));
+        reset.SetAction((result, _) => RunAsync("reset", CliVerbs.Values(result)));
+        return new Command("quota", "A user's quota today, or a reset of it, on the shared Redis ledger (settings as the bot reads them: Redis:ConnectionString, Quotas:PolicyFile, Audit:*).") { show, reset };
 
-        Dictionary<string, string> options;
-        try
-        {
-            options = CliVerbs.Options(args[1..]);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine($"quota: {ex.Message}");
-            return 2;
-        }
+        static Option<string> Platform() => CliVerbs.Value("platform", "wecom or dingtalk");
+        static Option<string> User() => CliVerbs.Value("user", "the platform user id");
+    }
 
+    public static async Task<int> RunAsync(string verb, Dictionary<string, string> options)
+    {
         if (!Enum.TryParse<Platform>(options.GetValueOrDefault("platform"), ignoreCase: true, out var platform) || options.GetValueOrDefault("user") is not { Length: > 0 } user)
         {
             Console.Error.WriteLine("quota: --platform wecom|dingtalk and --user ID are required.");
@@ -78,7 +70,7 @@ internal static class QuotaCommand
         await using (redis)
         {
             var gate = new QuotaGate(policy, new RedisQuotaLedger(redis), TimeProvider.System, ChatBotMetrics.Standalone());
-            if (args[0] == "reset")
+            if (verb == "reset")
             {
                 await gate.ResetAsync(platform, user, CancellationToken.None);
                 await AuditAsync(configuration, platform, user);

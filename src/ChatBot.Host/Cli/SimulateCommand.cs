@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -13,19 +14,24 @@ namespace ChatBot.Host.Cli;
 /// </summary>
 internal static class SimulateCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        Dictionary<string, string> options;
-        try
+        Command command = new("simulate", "Send a signed, encrypted callback to a running bot as the platform would; print the outcome and, in the demo profile, the answer as it streams.")
         {
-            options = CliVerbs.Options(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            return 2;
-        }
+            CliVerbs.Value("platform", "wecom-aibot (default), wecom-app or dingtalk"),
+            CliVerbs.Value("user", "the sender's user id (alice)"),
+            CliVerbs.Value("text", "the message (你好)"),
+            CliVerbs.Value("group", "a group chat id: the message is an @-mention there"),
+            CliVerbs.Value("url", "the bot's base URL (http://127.0.0.1:5080)"),
+            CliVerbs.Value("wait", "seconds to wait for the answer (120)"),
+            CliVerbs.Value("keys", "the demo key file (Demo:KeyFile); otherwise the configured channels' keys"),
+        };
+        command.SetAction((result, _) => RunAsync(CliVerbs.Values(result)));
+        return command;
+    }
 
+    public static async Task<int> RunAsync(Dictionary<string, string> options)
+    {
         var platform = options.GetValueOrDefault("platform", "wecom-aibot");
         var text = options.GetValueOrDefault("text", "你好");
         var user = options.GetValueOrDefault("user", "alice");
