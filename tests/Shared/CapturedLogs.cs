@@ -1,28 +1,22 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace ChatBot.Tests.Shared;
 
-/// <summary>Every formatted log line (with its exception) the app writes, for assertions and the privacy scan.</summary>
+/// <summary>
+/// Every formatted log line (with its exception) the app writes, for assertions and the privacy scan: the records of
+/// Microsoft.Extensions.Diagnostics.Testing's fake logger, as lines.
+/// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
-    private readonly ConcurrentQueue<(string Category, LogLevel Level, int EventId, string Line)> _lines = new();
+    private readonly FakeLoggerProvider _provider = new();
 
-    public IReadOnlyList<(string Category, LogLevel Level, int EventId, string Line)> Lines => [.. _lines];
+    public FakeLogCollector Collector => _provider.Collector;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+    public IReadOnlyList<(string Category, LogLevel Level, int EventId, string Line)> Lines =>
+        [.. Collector.GetSnapshot().Select(r => (r.Category ?? "", r.Level, r.Id.Id, r.Message + (r.Exception is null ? "" : " | " + r.Exception)))];
 
-    public void Dispose()
-    {
-    }
+    public ILogger CreateLogger(string categoryName) => _provider.CreateLogger(categoryName);
 
-    private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, int, string)> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue((category, logLevel, eventId.Id, formatter(state, exception) + (exception is null ? "" : " | " + exception)));
-    }
+    public void Dispose() => _provider.Dispose();
 }
