@@ -70,7 +70,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant);
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads, settings.AdmissionWindow,
-            settings.Prefill == PrefillPolicy.Sequential, settings.KvCacheType),
+            settings.Prefill == PrefillPolicy.Sequential, settings.KvCacheType, settings.ThreadPoolPoll),
             loggers.CreateLogger<LlamaEngine>());
         return new LlamaChatClient(_engine, () => options.CurrentValue);
     }

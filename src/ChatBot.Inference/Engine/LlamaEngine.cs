@@ -67,7 +67,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         }
 
         _context = SafeLlamaContextHandle.From(context);
-        _threadPool = SafeGgmlThreadPoolHandle.Create(settings.Threads);
+        _threadPool = SafeGgmlThreadPoolHandle.Create(settings.Threads, settings.ThreadPoolPoll);
         if (_threadPool is not null)
         {
             LlamaNative.llama_attach_threadpool(context, _threadPool.DangerousGetHandle(), _threadPool.DangerousGetHandle());

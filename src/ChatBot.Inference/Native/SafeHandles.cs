@@ -119,7 +119,8 @@ internal sealed unsafe class SafeGgmlThreadPoolHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     /// <summary>A pool of <paramref name="threads"/> (the caller's thread counts as one), or null when the CPU backend offers none.</summary>
-    public static SafeGgmlThreadPoolHandle? Create(int threads)
+    /// <param name="poll">How hard idle workers poll for the next graph: 0 sleeps at once, 50 is llama.cpp's default, 100 spins hardest.</param>
+    public static SafeGgmlThreadPoolHandle? Create(int threads, int poll = 50)
     {
         var device = LlamaNative.ggml_backend_dev_by_type(LlamaNative.GgmlBackendDeviceTypeCpu);
         var registry = device == 0 ? 0 : LlamaNative.ggml_backend_dev_backend_reg(device);
@@ -137,6 +138,8 @@ internal sealed unsafe class SafeGgmlThreadPoolHandle : SafeHandle
 
         ggml_threadpool_params parameters;
         LlamaNative.ggml_threadpool_params_init(&parameters, threads);
+
+        parameters.poll = (uint)poll;
         var pool = create(&parameters);
         return pool == 0 ? null : new SafeGgmlThreadPoolHandle(pool, free);
     }
