@@ -125,10 +125,12 @@ internal static class AckBench
         return process;
     }
 
-    internal static async Task WaitReady(string url, bool anyAnswer = false)
+    /// <summary>Polls <paramref name="url"/> every <paramref name="intervalMs"/> until it answers (2xx, or anything with <paramref name="anyAnswer"/>).</summary>
+    internal static async Task WaitReady(string url, bool anyAnswer = false, int intervalMs = 100, int withinSeconds = 30)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 300; i++)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(withinSeconds))
         {
             try
             {
@@ -142,11 +144,16 @@ internal static class AckBench
             {
             }
 
-            await Task.Delay(100);
+            await Task.Delay(intervalMs);
         }
 
-        throw new TimeoutException($"{url} did not answer within 30 s");
+        throw new TimeoutException($"{url} did not answer within {withinSeconds} s");
     }
+
+    /// <summary>A memory line of a process's <c>/proc/PID/status</c> (VmRSS:, VmHWM:) in megabytes.</summary>
+    internal static double StatusMb(int pid, string key) =>
+        double.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1e3;
 
     internal static int FreePort()
     {

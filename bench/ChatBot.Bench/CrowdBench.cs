@@ -40,36 +40,13 @@ internal static class CrowdBench
             ["Audit__Sink"] = "Off",
         });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5), BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        double readySeconds;
-        while (true)
-        {
-            try
-            {
-                using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    readySeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                    break;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (bot.HasExited || Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(60))
-            {
-                throw new InvalidOperationException("The bot did not become ready within 60 s.");
-            }
-
-            await Task.Delay(20);
-        }
+        await AckBench.WaitReady($"http://127.0.0.1:{port}/readyz", intervalMs: 20, withinSeconds: 60);
+        var readySeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         var keys = JsonDocument.Parse(File.ReadAllText(keyFile)).RootElement;
         var (token, aesKey) = (keys.GetProperty("weComAiBotToken").GetString()!, keys.GetProperty("weComAiBotAesKey").GetString()!);
         await Crowd(http, token, aesKey, users, "warm");
         var (ttfts, allSeconds) = await Crowd(http, token, aesKey, users, "measured");
-        var status = File.ReadAllLines($"/proc/{bot.Id}/status");
-        double Kb(string key) => double.Parse(status.Single(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1e3;
         Array.Sort(ttfts);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -80,8 +57,8 @@ internal static class CrowdBench
             ttftMean = ttfts.Average(),
             ttftP95 = ttfts[(int)Math.Ceiling(0.95 * ttfts.Length) - 1],
             allAnsweredSeconds = allSeconds,
-            rssPeakMb = Kb("VmHWM:"),
-            rssMb = Kb("VmRSS:"),
+            rssPeakMb = AckBench.StatusMb(bot.Id, "VmHWM:"),
+            rssMb = AckBench.StatusMb(bot.Id, "VmRSS:"),
         }));
         bot.Kill(entireProcessTree: true);
         Directory.Delete(work, recursive: true);

@@ -62,15 +62,11 @@ internal static class InferenceBench
             var seconds = wall.Elapsed.TotalSeconds;
             var ttfts = requests.Select(r => r.TimeToFirstToken!.Value.TotalSeconds).Order().ToArray();
 
-            // Generation aggregate, the figure to hold against tg128: tokens per second while the first four chats
-            // generate together, from the fourth's first token to the first's last. Prompt evaluation is what TTFT
-            // reports; end to end counts every token over the whole round, the prompts included.
-            var from = ttfts[Math.Min(3, users - 1)];
-            var to = traces.Min(t => t[^1].Seconds);
+            var (aggregate, endToEnd) = Generation(traces, ttfts, seconds);
             rounds.Add(new
             {
-                aggregate = traces.Sum(t => TokensAt(t, to) - TokensAt(t, from)) / (to - from),
-                endToEnd = requests.Sum(r => r.GeneratedTokens) / seconds,
+                aggregate,
+                endToEnd,
                 ttft = users == 4 ? (ttfts[1] + ttfts[2]) / 2 : Median(ttfts),
                 ttftMean = ttfts.Average(),
                 ttftMax = ttfts[^1],
@@ -98,6 +94,19 @@ internal static class InferenceBench
     }
 
     private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+
+    /// <summary>
+    /// A round's generation figures from each chat's trace (seconds since the round began, tokens so far), for the engine
+    /// and llama-server alike. The aggregate, the figure to hold against tg128: tokens per second while the first four
+    /// chats generate together, from the fourth's first token to the first chat's last. Prompt evaluation is what TTFT
+    /// reports; end to end counts every token over the whole round, the prompts included.
+    /// </summary>
+    internal static (double Aggregate, double EndToEnd) Generation(IReadOnlyList<List<(double Seconds, int Tokens)>> traces, double[] sortedTtfts, double seconds)
+    {
+        var from = sortedTtfts[Math.Min(3, sortedTtfts.Length - 1)];
+        var to = traces.Min(t => t[^1].Seconds);
+        return (traces.Sum(t => TokensAt(t, to) - TokensAt(t, from)) / (to - from), traces.Sum(t => t[^1].Tokens) / seconds);
+    }
 
     private static int TokensAt(List<(double Seconds, int Tokens)> trace, double seconds) =>
         trace.LastOrDefault(p => p.Seconds <= seconds).Tokens;

@@ -26,7 +26,7 @@ internal static class ReferenceBench
         double Rate(string key) => tests.Single(t => t![key]!.GetValue<int>() > 0)!["avg_ts"]!.GetValue<double>();
         Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-bench", pp = Rate("n_prompt"), tg = Rate("n_gen") }));
 
-        var port = FreePort();
+        var port = AckBench.FreePort();
         var load = Stopwatch.StartNew();
         using var server = Process.Start(new ProcessStartInfo(Path.Combine(bin, "llama-server"),
             ["-m", modelPath, "-t", threads, "-tb", threads, "-c", "8192", "--parallel", "4", "-b", "512", "-ub", "512",
@@ -38,23 +38,8 @@ internal static class ReferenceBench
         server.BeginErrorReadLine();
         try
         {
+            await AckBench.WaitReady($"http://127.0.0.1:{port}/health", intervalMs: 50);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-            while (true)
-            {
-                try
-                {
-                    if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                await Task.Delay(50);
-            }
-
             var loadSeconds = load.Elapsed.TotalSeconds;
             string Chat(string user) => $"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n";
             await StreamAsync(http, Chat("Warm up"), 64, slot: 0, Stopwatch.StartNew());
@@ -66,17 +51,16 @@ internal static class ReferenceBench
                     StreamAsync(http, Chat(users[(i + round) % users.Length] + $" (round {round})"), 128, i, wall)));
                 var seconds = wall.Elapsed.TotalSeconds;
                 var ttfts = traces.Select(t => t[0].Seconds).Order().ToArray();
-                var from = ttfts[^1];
-                var to = traces.Min(t => t[^1].Seconds);
+                var (aggregate, endToEnd) = InferenceBench.Generation(traces, ttfts, seconds);
                 rounds.Add(new
                 {
-                    aggregate = traces.Sum(t => TokensAt(t, to) - TokensAt(t, from)) / (to - from),
-                    endToEnd = traces.Sum(t => t[^1].Tokens) / seconds,
+                    aggregate,
+                    endToEnd,
                     ttft = (ttfts[1] + ttfts[2]) / 2,
                 });
             }
 
-            var rssMb = ResidentMb(server.Id);
+            var rssMb = AckBench.StatusMb(server.Id, "VmRSS:");
             Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-server", loadSeconds, rounds, rssMb }));
         }
         finally
@@ -133,9 +117,6 @@ internal static class ReferenceBench
         return trace;
     }
 
-    private static int TokensAt(List<(double Seconds, int Tokens)> trace, double seconds) =>
-        trace.LastOrDefault(p => p.Seconds <= seconds).Tokens;
-
     private static async Task<string> RunToEndAsync(string file, string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
@@ -143,16 +124,5 @@ internal static class ReferenceBench
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{Path.GetFileName(file)} exited {process.ExitCode}: {await error}");
-    }
-
-    private static double ResidentMb(int pid) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1e3).Single();
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        socket.Start();
-        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
