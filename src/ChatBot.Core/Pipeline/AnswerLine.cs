@@ -14,7 +14,7 @@ public sealed class AnswerLine(int capacity)
 
     public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The line needs room for at least one answer.");
 
-    /// <summary>Questions waiting for a turn now (for metrics).</summary>
+    /// <summary>Questions waiting for a turn now.</summary>
     public int Waiting
     {
         get

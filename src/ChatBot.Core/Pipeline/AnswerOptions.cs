@@ -1,4 +1,4 @@
-using System.Globalization;
+using ChatBot.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Pipeline;
@@ -30,13 +30,9 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
             errors.Add("Answers:FailureText must not be empty: it is what a user is told when the system failed to answer.");
         }
 
-        try
+        if (FormatText.Problem("Answers:QueuedText", options.QueuedText, 1, "the place in line") is { } problem)
         {
-            _ = string.Format(CultureInfo.InvariantCulture, options.QueuedText, 1);
-        }
-        catch (FormatException)
-        {
-            errors.Add($"Answers:QueuedText '{options.QueuedText}' is not a valid format: use {{0}} for the place in line, and double any other braces.");
+            errors.Add(problem);
         }
 
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

@@ -20,6 +20,9 @@ namespace ChatBot.Core.Pipeline;
 /// </summary>
 public sealed partial class QueueNotice(AnswerLine line, IServiceProvider services, IOptionsMonitor<AnswerOptions> options, ChatBotMetrics metrics, ILogger<QueueNotice> logger)
 {
+    /// <summary>A notice goes out under the message's id with this suffix, so the delivery ledger never takes it for the answer.</summary>
+    public const string MessageIdSuffix = "#queued";
+
     // Askers with a question in line now, by platform and sender (memory only): one who sends five questions at once
     // is told once, not five times.
     private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
@@ -66,9 +69,8 @@ public sealed partial class QueueNotice(AnswerLine line, IServiceProvider servic
             }
             else
             {
-                // Its own message id, so the delivery ledger never mistakes the notice for the answer.
                 var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
-                await sender.SendAsync(message with { MessageId = message.MessageId + "#queued" }, text, cancellationToken);
+                await sender.SendAsync(message with { MessageId = message.MessageId + MessageIdSuffix }, text, cancellationToken);
             }
 
             metrics.QueueNotice("sent");

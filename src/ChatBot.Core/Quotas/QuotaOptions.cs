@@ -1,4 +1,4 @@
-using System.Globalization;
+using ChatBot.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Quotas;
@@ -33,13 +33,9 @@ public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add("Quotas:PolicyFile must name the quota policy (config/quotas.json by default).");
         }
 
-        try
+        if (FormatText.Problem("Quotas:OverQuotaText", options.OverQuotaText, "2026-01-01 00:00", "the reset time") is { } problem)
         {
-            _ = string.Format(CultureInfo.InvariantCulture, options.OverQuotaText, "2026-01-01 00:00");
-        }
-        catch (FormatException)
-        {
-            errors.Add($"Quotas:OverQuotaText '{options.OverQuotaText}' is not a valid format: use {{0}} for the reset time, and double any other braces.");
+            errors.Add(problem);
         }
 
         if (string.IsNullOrWhiteSpace(options.OverQuotaText) || string.IsNullOrWhiteSpace(options.OverBurstText))
