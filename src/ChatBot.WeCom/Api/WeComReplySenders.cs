@@ -1,7 +1,7 @@
 using System.Text;
-using ChatBot.WeCom.Streams;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
+using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

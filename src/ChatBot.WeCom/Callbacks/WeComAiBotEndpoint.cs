@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
-using ChatBot.WeCom.Streams;
 using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
+using ChatBot.WeCom.Streams;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using ChatBot.WeCom.Streams;
 using ChatBot.Core.Replies;
+using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace ChatBot.WeCom.LongConnection;

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ChatBot.WeCom.Streams;
 using ChatBot.Core.Connections;
 using ChatBot.Core.Health;
-using ChatBot.Core.Observability;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Callbacks;
+using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

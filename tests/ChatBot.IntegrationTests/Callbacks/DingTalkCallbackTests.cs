@@ -1,7 +1,7 @@
-using ChatBot.DingTalk;
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;
+using ChatBot.DingTalk;
 using ChatBot.Host.Cli;
 using ChatBot.IntegrationTests.Infrastructure;
 

@@ -1,10 +1,10 @@
-using ChatBot.WeCom;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;
 using ChatBot.Host.Cli;
 using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.WeCom;
 using ChatBot.WeCom.Crypto;
 
 namespace ChatBot.IntegrationTests.Callbacks;

@@ -1,10 +1,10 @@
 using System.Net;
 using ChatBot.Host.Cli;
-using Microsoft.AspNetCore.Builder;
 using ChatBot.Inference;
 using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

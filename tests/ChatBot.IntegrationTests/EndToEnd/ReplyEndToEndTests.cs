@@ -1,4 +1,3 @@
-using ChatBot.WeCom;
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;
@@ -7,6 +6,7 @@ using ChatBot.Host.Cli;
 using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.WeCom;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,3 @@
-using ChatBot.WeCom;
 using System.Collections.Concurrent;
 using System.Net;
 using ChatBot.Core.Messages;
@@ -6,6 +5,7 @@ using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Replies;
 using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.WeCom;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.IntegrationTests.Pipeline;

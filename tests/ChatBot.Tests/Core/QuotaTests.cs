@@ -1,10 +1,10 @@
-using ChatBot.WeCom;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Quotas;
 using ChatBot.Tests.Shared;
-using Microsoft.Extensions.Time.Testing;
+using ChatBot.WeCom;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChatBot.Tests.Core;
 

@@ -1,10 +1,10 @@
-using ChatBot.WeCom;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Knowledge.Search;
 using ChatBot.Core.Messages;
 using ChatBot.Tests.Shared;
+using ChatBot.WeCom;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using Microsoft.Extensions.DependencyInjection;
