@@ -47,7 +47,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     {
         _ = Client;
         var logger = loggers.CreateLogger<LocalInference>();
-        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads);
+        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads, LlamaLibrary.Directory);
         if (IsSynthetic)
         {
             LogSynthetic(logger, _model.Path);
@@ -64,7 +64,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         var directory = LlamaLibrary.Locate(settings.NativeLibraryPath)
             ?? throw new InvalidOperationException(string.IsNullOrWhiteSpace(settings.NativeLibraryPath)
                 ? "Inference:NativeLibraryPath is empty and no native/linux-x64 folder with the llama.cpp libraries was found; run scripts/native-libs."
-                : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs.");
+                : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs (or scripts/native-build to build them for this CPU).");
         var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
         LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant);
@@ -82,8 +82,8 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     }
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
-        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads")]
-    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, string kvCache, int threads);
+        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads; llama.cpp libraries from {Libraries}")]
+    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, string kvCache, int threads, string libraries);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
         Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]

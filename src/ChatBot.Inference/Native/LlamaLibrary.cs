@@ -53,12 +53,7 @@ internal static unsafe partial class LlamaLibrary
                 return;
             }
 
-            var files = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                [LlamaNative.Llama] = Find(directory, "libllama.v*.so", "libllama.so"),
-                [LlamaNative.Ggml] = Find(directory, "libggml.v*.so", "libggml.so"),
-                [LlamaNative.GgmlBase] = Find(directory, "libggml-base.so", "libggml-base.so"),
-            };
+            var files = Resolve(directory);
             NativeLibrary.SetDllImportResolver(typeof(LlamaLibrary).Assembly, (name, _, _) =>
                 files.TryGetValue(name, out var path) ? NativeLibrary.Load(path) : 0);
             _directory = directory;
@@ -69,13 +64,26 @@ internal static unsafe partial class LlamaLibrary
         }
     }
 
-    private static string Find(string directory, string pattern, string display)
+    /// <summary>
+    /// The files behind each library name: the npm release's versioned names (<c>libllama.v0.5.0.so</c>), or a
+    /// CMake build's plain ones (<c>libllama.so</c>, from scripts/native-build).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A library is missing; the message names the setting.</exception>
+    internal static Dictionary<string, string> Resolve(string directory) => new(StringComparer.Ordinal)
+    {
+        [LlamaNative.Llama] = Find(directory, "libllama.v*.so", "libllama.so"),
+        [LlamaNative.Ggml] = Find(directory, "libggml.v*.so", "libggml.so"),
+        [LlamaNative.GgmlBase] = Find(directory, "libggml-base.so", "libggml-base.so"),
+    };
+
+    private static string Find(string directory, string versioned, string plain)
     {
         var match = System.IO.Directory.Exists(directory)
-            ? System.IO.Directory.GetFiles(directory, pattern).Where(f => !f.Contains("common", StringComparison.Ordinal)).Order(StringComparer.Ordinal).LastOrDefault()
+            ? System.IO.Directory.GetFiles(directory, versioned).Where(f => !f.Contains("common", StringComparison.Ordinal)).Order(StringComparer.Ordinal).LastOrDefault()
+              ?? (File.Exists(Path.Combine(directory, plain)) ? Path.Combine(directory, plain) : null)
             : null;
         return match ?? throw new InvalidOperationException(
-            $"Inference:NativeLibraryPath '{directory}' has no {display}; run scripts/native-libs to fetch the pinned llama.cpp libraries.");
+            $"Inference:NativeLibraryPath '{directory}' has no {plain}; run scripts/native-libs to fetch the pinned llama.cpp libraries (or scripts/native-build to build them for this CPU).");
     }
 
     // ggml_log_level: 0 none, 1 debug, 2 info, 3 warn, 4 error, 5 continue the previous line.
