@@ -80,7 +80,8 @@ if inference:
         ("resident memory (MB)", lambda r: r.get("rssMb")),
     ]
     peers = list(dict.fromkeys(r["peer"] for r in inference))
-    short = {p: p.replace(" (own bindings)", "").replace("own bindings, raw loop", "own raw loop").replace("node-llama-cpp", "node") for p in peers}
+    short = {p: p.replace(" (own bindings)", "").replace(" (native build)", " native").replace("own bindings, raw loop", "own raw loop")
+             .replace(", native build", " nat").replace("node-llama-cpp", "node") for p in peers}
     n = len({r.get("round", 0) for r in inference})
     print(f"\ninference, medians over {n} interleaved rounds (a round runs every peer once, each in its own process):")
     print(f"{'':40}" + "".join(f"{short[p]:>17}" for p in peers))
@@ -101,14 +102,22 @@ if inference:
         if ratios:
             print(f"  {label:58}: {' '.join(f'{x:.2f}' for x in ratios)}  median {med(ratios):.2f}x")
     print("paired ratios, round by round (ChatBot / peer; > 1 is faster for rates, < 1 is faster for times):")
-    bot = "ChatBot (own bindings)"
-    paired(bot, "llama-bench", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench")
-    paired(bot, "llama-bench", lambda r: r.get("pp"), "pp512 ChatBot / llama-bench")
-    paired(bot, "llama-server", warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
-    paired(bot, "llama-server", warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
-    paired(bot, "llama-server", lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
-    paired(bot, "node-llama-cpp 3.22.1", warm("aggregate"), "4 chats generating ChatBot / node-llama-cpp")
-    paired(bot, "node-llama-cpp 3.22.1", warm("ttft"), "4 chats warm TTFT ChatBot / node-llama-cpp")
+    bot, native = "ChatBot (own bindings)", "ChatBot (native build)"
+    for engine, libraries in ((native, "on the native build, the reference's own kernels"), (bot, "on the npm libraries the bot ships with")):
+        print(f" the engine {libraries}:")
+        paired(engine, "llama-bench", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench")
+        paired(engine, "llama-bench", lambda r: r.get("pp"), "pp512 ChatBot / llama-bench")
+        paired(engine, "llama-server", warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
+        paired(engine, "llama-server", warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
+        paired(engine, "llama-server", lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
+    paired(bot, "node-llama-cpp 3.22.1", warm("aggregate"), "4 chats generating ChatBot (npm) / node-llama-cpp")
+    paired(bot, "node-llama-cpp 3.22.1", warm("ttft"), "4 chats warm TTFT ChatBot (npm) / node-llama-cpp")
+    print("the kernels (native build / npm libraries, same source):")
+    raw, raw_native = "own bindings, raw loop", "own bindings, raw loop, native build"
+    paired(native, bot, lambda r: r.get("tg"), "tg128, engine")
+    paired(native, bot, warm("aggregate"), "4 chats generating, engine")
+    paired(raw_native, raw, lambda r: r.get("tg"), "tg128, raw loop")
+    paired(raw_native, raw, lambda r: r.get("gen4"), "4 sequences generating, raw loop")
     print("the binding layer, on one raw loop (LLamaSharp and its c0c7e147 libraries / our bindings and the npm libraries):")
     raw = "own bindings, raw loop"
     paired("LLamaSharp 0.30.0", raw, lambda r: r.get("tg"), "tg128 LLamaSharp / own")

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChatBot.Inference.Engine;
 using ChatBot.Inference.Native;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Bench;
 
@@ -20,7 +19,7 @@ internal static unsafe class RawLoopBench
         var pool = args.Length < 3 || args[2] != "no-threadpool";
         var system = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "workload", "system-prompt.txt")).Trim();
 
-        LlamaLibrary.Load(LlamaLibrary.Locate(null) ?? throw new InvalidOperationException("run scripts/native-libs"), NullLogger.Instance);
+        var nativeBuild = NativeLibraries.Load();
         using var model = LlamaModel.Load(modelPath);
         var parameters = LlamaNative.llama_context_default_params();
         parameters.n_ctx = 5 * 2048;
@@ -52,7 +51,7 @@ internal static unsafe class RawLoopBench
         var tg = raw.Generate(model.Tokenize("Hello", false, false), 1, 128);
         LlamaNative.llama_memory_seq_rm(memory, -1, -1, -1);
         var gen4 = raw.Generate(model.Tokenize("Hello", false, false), 4, 128);
-        Console.WriteLine(JsonSerializer.Serialize(new { peer = pool ? "own bindings, raw loop" : "own bindings, raw loop, no thread pool", pp, tg, gen4 }));
+        Console.WriteLine(JsonSerializer.Serialize(new { peer = "own bindings, raw loop" + (pool ? "" : ", no thread pool") + (nativeBuild ? ", native build" : ""), pp, tg, gen4 }));
         return 0;
     }
 

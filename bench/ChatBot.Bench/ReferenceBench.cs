@@ -8,7 +8,7 @@ namespace ChatBot.Bench;
 
 /// <summary>
 /// llama.cpp's own tools as the reference, built from the same source as the libraries the bot loads
-/// (bench/peers/build-llama): <c>llama-bench</c> for pp512 and tg128, then <c>llama-server --parallel 4</c> for the
+/// (scripts/native-build): <c>llama-bench</c> for pp512 and tg128, then <c>llama-server --parallel 4</c> for the
 /// four-chat rounds of <see cref="InferenceBench"/> over its streaming HTTP API. Chat i always goes to slot i, so a
 /// warm round reuses only the system prompt, as the bot's prefix cache does. Prints one JSON line per tool.
 /// </summary>
