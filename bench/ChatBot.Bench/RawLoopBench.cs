@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChatBot.Inference.Engine;
 using ChatBot.Inference.Native;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Bench;
 
@@ -17,6 +18,7 @@ internal static unsafe class RawLoopBench
         var modelPath = args[0];
         var threads = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         var pool = args.Length < 3 || args[2] != "no-threadpool";
+        var pairedWithEngine = args.Length > 2 && args[2] == "paired-engine";
         var system = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "workload", "system-prompt.txt")).Trim();
 
         var nativeBuild = NativeLibraries.Load();
@@ -43,6 +45,16 @@ internal static unsafe class RawLoopBench
 
         raw.Generate(model.Tokenize("Warm up", false, false), 1, 64);
         LlamaNative.llama_memory_seq_rm(memory, -1, -1, -1);
+        if (pairedWithEngine)
+        {
+            return PairedWithEngine(model, threads, () =>
+            {
+                var rate = raw.Generate(model.Tokenize("Hello", false, false), 1, 128);
+                LlamaNative.llama_memory_seq_rm(memory, -1, -1, -1);
+                return rate;
+            });
+        }
+
         var filler = model.Tokenize(string.Concat(Enumerable.Repeat(system + " ", 8)), false, false)[..512];
         var started = Stopwatch.GetTimestamp();
         raw.Decode(filler, 0, 1, lastOutput: true);
@@ -52,6 +64,34 @@ internal static unsafe class RawLoopBench
         LlamaNative.llama_memory_seq_rm(memory, -1, -1, -1);
         var gen4 = raw.Generate(model.Tokenize("Hello", false, false), 4, 128);
         Console.WriteLine(JsonSerializer.Serialize(new { peer = "own bindings, raw loop" + (pool ? "" : ", no thread pool") + (nativeBuild ? ", native build" : ""), pp, tg, gen4 }));
+        return 0;
+    }
+
+    /// <summary>
+    /// tg128 of the engine and of this raw loop alternately in one process, six pairs: what the engine's scheduling
+    /// costs, without the drift between processes that separate runs carry.
+    /// </summary>
+    private static int PairedWithEngine(LlamaModel model, int threads, Func<double> rawTg)
+    {
+        using var engine = new LlamaEngine(model, new LlamaEngineSettings(Parallel: 4, ContextSize: 2048, BatchSize: 512, Threads: threads), NullLogger.Instance);
+        double EngineTg()
+        {
+            var started = Stopwatch.GetTimestamp();
+            var request = engine.Submit(new GenerationRequest(model.Tokenize("Hello", false, false), null, 128, SamplingSettings.Greedy, CancellationToken.None) { IgnoreEndOfGeneration = true });
+            while (request.Output.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (request.Output.TryRead(out _))
+                {
+                }
+            }
+
+            return (request.GeneratedTokens - 1) / (Stopwatch.GetElapsedTime(started) - request.TimeToFirstToken!.Value).TotalSeconds;
+        }
+
+        EngineTg();
+        var pairs = Enumerable.Range(0, 6).Select(_ => (Engine: EngineTg(), Raw: rawTg())).ToList();
+        var ratios = pairs.Select(p => p.Engine / p.Raw).Order().ToList();
+        Console.WriteLine(JsonSerializer.Serialize(new { peer = "tg128 engine / raw loop, one process", pairs = pairs.Select(p => new[] { p.Engine, p.Raw }), median = (ratios[2] + ratios[3]) / 2 }));
         return 0;
     }
 
