@@ -226,10 +226,19 @@ public sealed partial class AnswerJob(
         var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
         using var turn = await line.WaitForTurnAsync(message, streaming, cancellationToken);
         var lastUpdate = 0L;
-        var (begun, firstToken, tokens) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
+        var (begun, firstToken, pieces) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
+        long? modelTokens = null;
         await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
         {
-            if (tokens++ == 0)
+            // The closing update carries the model's own count; pieces are not tokens (a character split across
+            // tokens arrives as one piece, and a remote server may send several tokens in one).
+            modelTokens = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details.OutputTokenCount ?? modelTokens;
+            if (update.Text.Length == 0)
+            {
+                continue;
+            }
+
+            if (pieces++ == 0)
             {
                 firstToken = Stopwatch.GetElapsedTime(begun);
             }
@@ -248,6 +257,7 @@ public sealed partial class AnswerJob(
         }
 
         screen.Finish();
+        var tokens = (int)(modelTokens ?? pieces);
         metrics.Generated(tokens, firstToken, Stopwatch.GetElapsedTime(begun));
         facts.Tokens = tokens;
         foreach (var category in screen.Categories)

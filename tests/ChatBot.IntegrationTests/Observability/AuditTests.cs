@@ -1,12 +1,64 @@
 using System.Text.Json;
 using ChatBot.IntegrationTests.Infrastructure;
 using ChatBot.IntegrationTests.Pipeline;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.IntegrationTests.Observability;
 
 /// <summary>The audit trail through the real host (metadata per message) and the <c>audit</c> verb an auditor runs on it.</summary>
 public sealed class AuditTests
 {
+    [Fact]
+    public async Task The_answer_line_counts_the_models_tokens_not_the_streamed_pieces()
+    {
+        var replies = new RecordingReplySender();
+        using var app = new ChatBotApp().WithServices(services =>
+        {
+            replies.Register(services);
+            services.AddSingleton<IChatClient>(new PiecesWithUsageClient(["年假按工龄", "计算。"], outputTokens: 7));
+        });
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("au-tokens", "年假怎么算", user: "audit-t"));
+        await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Any(l => l.Contains("\"answered\"", StringComparison.Ordinal)), 60);
+
+        var answered = app.AuditLines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(r => r.GetProperty("outcome").GetString() == "answered");
+        Assert.Equal(7, answered.GetProperty("tokens").GetInt32());
+        Assert.Equal("年假按工龄计算。", Assert.Single(replies.Sent).Text);
+    }
+
+    /// <summary>Streams the given pieces, then a closing update with the model's token count, as LlamaChatClient does.</summary>
+    private sealed class PiecesWithUsageClient(string[] pieces, int outputTokens) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (var piece in pieces)
+            {
+                await Task.Yield();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece);
+            }
+
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                FinishReason = ChatFinishReason.Stop,
+                Contents = [new UsageContent(new UsageDetails { OutputTokenCount = outputTokens })],
+            };
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     [Fact]
     public async Task Each_message_leaves_intake_and_answer_lines_that_the_audit_verb_filters_and_exports()
     {
