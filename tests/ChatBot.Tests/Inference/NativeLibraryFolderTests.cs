@@ -20,27 +20,18 @@ public sealed class NativeLibraryFolderTests : IDisposable
         }
     }
 
-    [Fact]
-    public void The_npm_release_resolves_to_its_versioned_files()
+    /// <summary>The npm release (versioned names), and a CMake build (plain names, with a libllama-common beside).</summary>
+    [Theory]
+    [InlineData("libllama.v0.5.0.so libggml.v0.5.0.so libggml-base.so libggml-cpu-zen4.so", "libllama.v0.5.0.so", "libggml.v0.5.0.so")]
+    [InlineData("libllama.so libllama-common.so libggml.so libggml-base.so libggml-cpu.so", "libllama.so", "libggml.so")]
+    public void Each_library_resolves_to_its_file_in_either_layout(string present, string llama, string ggml)
     {
-        Touch("libllama.v0.5.0.so", "libggml.v0.5.0.so", "libggml-base.so", "libggml-cpu-zen4.so");
+        Touch(present.Split(' '));
 
         var files = LlamaLibrary.Resolve(_folder.FullName);
 
-        Assert.Equal(Path.Combine(_folder.FullName, "libllama.v0.5.0.so"), files[LlamaNative.Llama]);
-        Assert.Equal(Path.Combine(_folder.FullName, "libggml.v0.5.0.so"), files[LlamaNative.Ggml]);
-        Assert.Equal(Path.Combine(_folder.FullName, "libggml-base.so"), files[LlamaNative.GgmlBase]);
-    }
-
-    [Fact]
-    public void A_cmake_build_resolves_to_its_plain_names_and_not_to_its_common_library()
-    {
-        Touch("libllama.so", "libllama-common.so", "libggml.so", "libggml-base.so", "libggml-cpu.so");
-
-        var files = LlamaLibrary.Resolve(_folder.FullName);
-
-        Assert.Equal(Path.Combine(_folder.FullName, "libllama.so"), files[LlamaNative.Llama]);
-        Assert.Equal(Path.Combine(_folder.FullName, "libggml.so"), files[LlamaNative.Ggml]);
+        Assert.Equal(Path.Combine(_folder.FullName, llama), files[LlamaNative.Llama]);
+        Assert.Equal(Path.Combine(_folder.FullName, ggml), files[LlamaNative.Ggml]);
         Assert.Equal(Path.Combine(_folder.FullName, "libggml-base.so"), files[LlamaNative.GgmlBase]);
     }
 
