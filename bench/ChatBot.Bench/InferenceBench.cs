@@ -100,7 +100,7 @@ internal static class InferenceBench
         return trace;
     }
 
-    private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    internal static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
     /// <summary>
     /// A round's generation figures from each chat's trace (seconds since the round began, tokens so far), for the engine
@@ -118,7 +118,7 @@ internal static class InferenceBench
     private static int TokensAt(List<(double Seconds, int Tokens)> trace, double seconds) =>
         trace.LastOrDefault(p => p.Seconds <= seconds).Tokens;
 
-    private static async Task Drain(GenerationRequest request)
+    internal static async Task Drain(GenerationRequest request)
     {
         await foreach (var _ in request.Output.ReadAllAsync())
         {

@@ -78,20 +78,15 @@ internal static unsafe class RawLoopBench
         {
             var started = Stopwatch.GetTimestamp();
             var request = engine.Submit(new GenerationRequest(model.Tokenize("Hello", false, false), null, 128, SamplingSettings.Greedy, CancellationToken.None) { IgnoreEndOfGeneration = true });
-            while (request.Output.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-            {
-                while (request.Output.TryRead(out _))
-                {
-                }
-            }
+            InferenceBench.Drain(request).GetAwaiter().GetResult();
 
             return (request.GeneratedTokens - 1) / (Stopwatch.GetElapsedTime(started) - request.TimeToFirstToken!.Value).TotalSeconds;
         }
 
         EngineTg();
         var pairs = Enumerable.Range(0, 6).Select(_ => (Engine: EngineTg(), Raw: rawTg())).ToList();
-        var ratios = pairs.Select(p => p.Engine / p.Raw).Order().ToList();
-        Console.WriteLine(JsonSerializer.Serialize(new { peer = "tg128 engine / raw loop, one process", pairs = pairs.Select(p => new[] { p.Engine, p.Raw }), median = (ratios[2] + ratios[3]) / 2 }));
+        var median = InferenceBench.Median([.. pairs.Select(p => p.Engine / p.Raw).Order()]);
+        Console.WriteLine(JsonSerializer.Serialize(new { peer = "tg128 engine / raw loop, one process", pairs = pairs.Select(p => new[] { p.Engine, p.Raw }), median }));
         return 0;
     }
 

@@ -29,7 +29,7 @@ internal sealed unsafe partial class PrefixCache(nint context, nint memory, Safe
         // cells start at the same index on every request. At least the prompt's last token is left to decode, so
         // it yields the logits of the first answer token.
         LlamaNative.llama_memory_seq_cp(memory, Sequence, sequence, -1, -1);
-        var shared = Math.Min(CommonPrefix(_tokens, prompt), prompt.Length - 1);
+        var shared = Math.Min(_tokens.AsSpan().CommonPrefixLength(prompt), prompt.Length - 1);
         if (shared < _tokens.Length)
         {
             LlamaNative.llama_memory_seq_rm(memory, sequence, shared, -1);
@@ -62,18 +62,6 @@ internal sealed unsafe partial class PrefixCache(nint context, nint memory, Safe
 
         _tokens = prefix;
         LogPrefixCached(logger, prefix.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    private static int CommonPrefix(int[] a, int[] b)
-    {
-        var n = Math.Min(a.Length, b.Length);
-        var i = 0;
-        while (i < n && a[i] == b[i])
-        {
-            i++;
-        }
-
-        return i;
     }
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Shared prefix of {Tokens} tokens cached in {ElapsedMs:F0} ms")]
