@@ -94,6 +94,12 @@ public sealed class InferenceOptions
     /// </summary>
     public bool BatchInvariant { get; set; }
 
+    /// <summary>
+    /// Reads the weights into memory on transparent huge pages instead of mapping the model file: generation about a
+    /// tenth faster (README, Benchmarks). Off maps the file, so several instances on one host share its page cache.
+    /// </summary>
+    public bool HugePages { get; set; } = true;
+
     /// <summary>Answer one fixed question at start so the first real one is not cold (weights paged in, system prompt cached).</summary>
     public bool WarmUp { get; set; } = true;
 

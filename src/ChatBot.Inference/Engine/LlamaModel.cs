@@ -4,15 +4,18 @@ using ChatBot.Inference.Native;
 
 namespace ChatBot.Inference.Engine;
 
-/// <summary>A GGUF model loaded once (mmap) with its vocabulary: tokenising, pieces and the chat template.</summary>
+/// <summary>A GGUF model loaded once with its vocabulary: tokenising, pieces and the chat template.</summary>
 internal sealed unsafe class LlamaModel : IDisposable
 {
     private static readonly string[] SupportedArchitectures = ["qwen2", "qwen3", "llama"];
     private readonly SafeLlamaModelHandle _handle;
+    private readonly HugePageWeights? _hugePages;
 
-    private LlamaModel(SafeLlamaModelHandle handle, string path, string architecture)
+    private LlamaModel(SafeLlamaModelHandle handle, string path, string architecture, HugePageWeights? hugePages, string weightMemory)
     {
         _handle = handle;
+        _hugePages = hugePages;
+        WeightMemory = weightMemory;
         Path = path;
         Architecture = architecture;
         Vocab = LlamaNative.llama_model_get_vocab(handle.DangerousGetHandle());
@@ -50,6 +53,9 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public long Parameters { get; }
 
+    /// <summary>Where the weights live, for the start-up log: in memory to be moved onto huge pages, or why not.</summary>
+    public string WeightMemory { get; }
+
     /// <summary>Loads and validates; every failure names the path and the setting (Inference:ModelPath).</summary>
     /// <exception cref="InvalidOperationException">Missing file, not a GGUF file, unsupported architecture, or a load failure.</exception>
     /// <param name="batchInvariant">
@@ -57,7 +63,11 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// the rest one by one (GEMV), so a sequence's float rounding depends on how many others share its step;
     /// without them every row takes the same path and concurrent output is bit-identical to solo, at some speed.
     /// </param>
-    public static LlamaModel Load(string path, bool batchInvariant = false)
+    /// <param name="hugePages">
+    /// Reads the weights into memory, to be moved onto transparent huge pages by <see cref="PromoteWeightsToHugePages"/>,
+    /// instead of mapping the file: faster generation, but instances on one host no longer share the file's page cache.
+    /// </param>
+    public static LlamaModel Load(string path, bool batchInvariant = false, bool hugePages = true)
     {
         if (!File.Exists(path))
         {
@@ -76,6 +86,12 @@ internal sealed unsafe class LlamaModel : IDisposable
         var parameters = LlamaNative.llama_model_default_params();
         parameters.n_gpu_layers = 0;
         parameters.use_extra_bufts = batchInvariant ? (byte)0 : (byte)1;
+        var weights = hugePages ? HugePageWeights.Begin() : null;
+        if (weights is not null)
+        {
+            parameters.load_mode = 0; // LLAMA_LOAD_MODE_NONE: read into memory llama.cpp allocates, not a file mapping
+        }
+
         var pointer = LlamaNative.llama_model_load_from_file(path, parameters);
         if (pointer == 0)
         {
@@ -90,8 +106,21 @@ internal sealed unsafe class LlamaModel : IDisposable
             throw new InvalidOperationException($"Inference:ModelPath '{path}' has architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}.");
         }
 
-        return new LlamaModel(handle, path, architecture);
+        weights?.End();
+        var weightMemory = (hugePages, weights) switch
+        {
+            (false, _) => "mapped from the file (Inference:HugePages is off)",
+            (true, null) => "mapped from the file (this kernel offers no transparent huge pages)",
+            _ => $"read into memory ({weights.Bytes >> 20} MiB), moving onto huge pages",
+        };
+        return new LlamaModel(handle, path, architecture, weights, weightMemory);
     }
+
+    /// <summary>
+    /// Moves the weights onto transparent huge pages while the model may already be in use (<see cref="HugePageWeights"/>);
+    /// null when the model is mapped from its file.
+    /// </summary>
+    public (long HugePageBytes, TimeSpan Elapsed, string? Error)? PromoteWeightsToHugePages() => _hugePages?.Promote();
 
     public string? Meta(string key) => Meta(Handle, key);
 

@@ -1,0 +1,48 @@
+using ChatBot.Inference;
+using ChatBot.Inference.Engine;
+using ChatBot.Inference.Native;
+using ChatBot.Tests.Shared;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatBot.Tests.Inference;
+
+/// <summary>The weights moved onto transparent huge pages while the model answers: same answers, really on huge pages.</summary>
+public sealed class HugePageWeightsTests
+{
+    private static readonly InferenceOptions Greedy = new() { MaxNewTokens = 48, Temperature = 0, RepeatPenalty = 1 };
+
+    [Fact]
+    public async Task Weights_moved_onto_huge_pages_mid_answer_give_the_answers_of_the_mapped_file()
+    {
+        LlamaLibrary.Load(TestModels.NativeDirectory, NullLogger.Instance);
+        Assert.True(HugePageWeights.SystemMode() is "madvise" or "always",
+            $"the test machine's kernel offers no transparent huge pages (mode: {HugePageWeights.SystemMode() ?? "unreadable"})");
+        ChatMessage[] question = [new(ChatRole.User, "年假怎么计算")];
+
+        string expected;
+        using (var mapped = LlamaModel.Load(TestModels.Tiny, hugePages: false))
+        using (var engine = new LlamaEngine(mapped, new LlamaEngineSettings(1, 512, 128, 2), NullLogger.Instance))
+        {
+            Assert.Null(mapped.PromoteWeightsToHugePages());
+            Assert.Contains("mapped from the file", mapped.WeightMemory, StringComparison.Ordinal);
+            expected = (await new LlamaChatClient(engine, () => Greedy).GetResponseAsync(question)).Text;
+        }
+
+        using var model = LlamaModel.Load(TestModels.Tiny);
+        Assert.Contains("read into memory", model.WeightMemory, StringComparison.Ordinal);
+        using var inMemory = new LlamaEngine(model, new LlamaEngineSettings(1, 512, 128, 2), NullLogger.Instance);
+        var client = new LlamaChatClient(inMemory, () => Greedy);
+
+        var during = client.GetResponseAsync(question);
+        var moved = model.PromoteWeightsToHugePages();
+
+        Assert.NotNull(moved);
+        Assert.Null(moved.Value.Error);
+        // the tiny model's token embedding alone (151,936 × 64 at Q8_0) spans several 2 MiB pages
+        Assert.InRange(moved.Value.HugePageBytes, 4 << 20, long.MaxValue);
+        Assert.Equal(expected, (await during).Text);
+        Assert.Equal(expected, (await client.GetResponseAsync(question)).Text);
+        Assert.NotEmpty(expected);
+    }
+}
