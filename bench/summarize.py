@@ -80,7 +80,7 @@ if inference:
         ("resident memory (MB)", lambda r: r.get("rssMb")),
     ]
     peers = list(dict.fromkeys(r["peer"] for r in inference))
-    short = {p: p.replace(" (own bindings)", "").replace(" (native build)", " native").replace("own bindings, raw loop", "own raw loop")
+    short = {p: p.replace(" (huge pages)", " THP").replace(" (own bindings)", "").replace(" (native build)", " native").replace("own bindings, raw loop", "own raw loop")
              .replace(", native build", " nat").replace("node-llama-cpp", "node") for p in peers}
     n = len({r.get("round", 0) for r in inference})
     print(f"\ninference, medians over {n} interleaved rounds (a round runs every peer once, each in its own process):")
@@ -110,6 +110,11 @@ if inference:
         paired(engine, "llama-server", warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
         paired(engine, "llama-server", warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
         paired(engine, "llama-server", lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
+    print(" the engine on the native build / the same tools given huge pages too (glibc.malloc.hugetlb=1, load mode none):")
+    paired(native, "llama-bench (huge pages)", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench (huge pages)")
+    paired(native, "llama-server (huge pages)", warm("aggregate"), "4 chats generating ChatBot / llama-server (huge pages)")
+    paired("llama-bench (huge pages)", "llama-bench", lambda r: r.get("tg"), "tg128 llama-bench, huge pages / as shipped")
+    paired("llama-server (huge pages)", "llama-server", warm("aggregate"), "4 chats llama-server, huge pages / as shipped")
     paired(bot, "node-llama-cpp 3.22.1", warm("aggregate"), "4 chats generating ChatBot (npm) / node-llama-cpp")
     paired(bot, "node-llama-cpp 3.22.1", warm("ttft"), "4 chats warm TTFT ChatBot (npm) / node-llama-cpp")
     print("the kernels (native build / npm libraries, same source):")

@@ -27,7 +27,7 @@ internal static class InferenceBench
 
         var load = Stopwatch.StartNew();
         var nativeBuild = NativeLibraries.Load();
-        using var model = LlamaModel.Load(modelPath);
+        using var model = NativeLibraries.LoadModel(modelPath);
         using var engine = new LlamaEngine(model, new LlamaEngineSettings(Parallel: parallel, ContextSize: 2048, BatchSize: 512, Threads: threads, GatherWindow: new InferenceOptions().AdmissionWindow,
             SequentialPrefill: prefill == PrefillPolicy.Sequential, KvCache: kv), NullLogger.Instance);
         var loadSeconds = load.Elapsed.TotalSeconds;

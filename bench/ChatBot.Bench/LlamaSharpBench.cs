@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using LLama.Native;
+using HugePageWeights = ChatBot.Inference.Native.HugePageWeights;
 
 namespace ChatBot.Bench;
 
@@ -25,7 +26,17 @@ internal static class LlamaSharpBench
         NativeApi.llama_empty_call(); // runs LLamaSharp's library resolver before the first struct default
         var modelParams = LLamaModelParams.Default();
         modelParams.n_gpu_layers = 0;
+
+        // the weights on huge pages, as the bot and our raw loop have them, so the comparison is of the bindings
+        var hugePages = NativeLibraries.HugePages ? HugePageWeights.Begin() : null;
+        if (hugePages is not null)
+        {
+            modelParams.load_mode = LLamaLoadMode.None;
+        }
+
         using var model = SafeLlamaModelHandle.LoadFromFile(modelPath, modelParams);
+        hugePages?.End();
+        NativeLibraries.Report(hugePages?.Promote());
         var contextParams = LLamaContextParams.Default();
         contextParams.n_ctx = 5 * 2048;
         contextParams.n_batch = 512;

@@ -22,7 +22,7 @@ internal static unsafe class RawLoopBench
         var system = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "workload", "system-prompt.txt")).Trim();
 
         var nativeBuild = NativeLibraries.Load();
-        using var model = LlamaModel.Load(modelPath);
+        using var model = NativeLibraries.LoadModel(modelPath);
         var parameters = LlamaNative.llama_context_default_params();
         parameters.n_ctx = 5 * 2048;
         parameters.n_batch = 512;

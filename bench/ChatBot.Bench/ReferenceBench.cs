@@ -10,7 +10,10 @@ namespace ChatBot.Bench;
 /// llama.cpp's own tools as the reference, built from the same source as the libraries the bot loads
 /// (scripts/native-build): <c>llama-bench</c> for pp512 and tg128, then <c>llama-server --parallel 4</c> for the
 /// four-chat rounds of <see cref="InferenceBench"/> over its streaming HTTP API. Chat i always goes to slot i, so a
-/// warm round reuses only the system prompt, as the bot's prefix cache does. Prints one JSON line per tool.
+/// warm round reuses only the system prompt, as the bot's prefix cache does. Each tool runs twice: as shipped (the
+/// model mapped from its file), and given what the bot gives its weights — huge pages, through glibc's
+/// <c>glibc.malloc.hugetlb=1</c> and <c>--load-mode none</c> — so a lead can be told apart from the
+/// memory it sits on. Prints one JSON line per tool and setting.
 /// </summary>
 internal static class ReferenceBench
 {
@@ -21,17 +24,33 @@ internal static class ReferenceBench
         var system = File.ReadAllText(Path.Combine(workload, "system-prompt.txt")).Trim();
         var users = File.ReadAllText(Path.Combine(workload, "user-prompts.txt")).Trim().Split('\n');
 
-        var bench = await RunToEndAsync(Path.Combine(bin, "llama-bench"), ["-m", modelPath, "-t", threads, "-p", "512", "-n", "128", "-r", "3", "-o", "json"]);
-        var tests = JsonNode.Parse(bench)!.AsArray();
-        double Rate(string key) => tests.Single(t => t![key]!.GetValue<int>() > 0)!["avg_ts"]!.GetValue<double>();
-        Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-bench", pp = Rate("n_prompt"), tg = Rate("n_gen") }));
+        foreach (var hugePages in new[] { false, true })
+        {
+            var suffix = hugePages ? " (huge pages)" : "";
+            var bench = await RunToEndAsync(Path.Combine(bin, "llama-bench"),
+                ["-m", modelPath, "-t", threads, "-p", "512", "-n", "128", "-r", "3", "-o", "json", .. (hugePages ? ["-lm", "none"] : Array.Empty<string>())], hugePages);
+            var tests = JsonNode.Parse(bench)!.AsArray();
+            double Rate(string key) => tests.Single(t => t![key]!.GetValue<int>() > 0)!["avg_ts"]!.GetValue<double>();
+            Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-bench" + suffix, pp = Rate("n_prompt"), tg = Rate("n_gen") }));
 
+            var server = await ServeAsync(bin, modelPath, threads, hugePages, system, users);
+            Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-server" + suffix, loadSeconds = server.LoadSeconds, rounds = server.Rounds, rssMb = server.RssMb }));
+        }
+
+        return 0;
+    }
+
+    private static async Task<(double LoadSeconds, List<object> Rounds, double RssMb)> ServeAsync(string bin, string modelPath, string threads, bool hugePages, string system, string[] users)
+    {
         var port = AckBench.FreePort();
         var load = Stopwatch.StartNew();
-        using var server = Process.Start(new ProcessStartInfo(Path.Combine(bin, "llama-server"),
+        var start = new ProcessStartInfo(Path.Combine(bin, "llama-server"),
             ["-m", modelPath, "-t", threads, "-tb", threads, "-c", "8192", "--parallel", "4", "-b", "512", "-ub", "512",
-             "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--no-webui", "--log-disable"])
-        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+             "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--no-webui", "--log-disable",
+             .. (hugePages ? ["--load-mode", "none"] : Array.Empty<string>())])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        HugePagesThroughGlibc(start, hugePages);
+        using var server = Process.Start(start)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
@@ -60,16 +79,22 @@ internal static class ReferenceBench
                 });
             }
 
-            var rssMb = AckBench.StatusMb(server.Id, "VmRSS:");
-            Console.WriteLine(JsonSerializer.Serialize(new { peer = "llama-server", loadSeconds, rounds, rssMb }));
+            return (loadSeconds, rounds, AckBench.StatusMb(server.Id, "VmRSS:"));
         }
         finally
         {
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
+    }
 
-        return 0;
+    /// <summary>glibc then advises huge pages for every large allocation, the weights' among them (glibc 2.35+).</summary>
+    private static void HugePagesThroughGlibc(ProcessStartInfo start, bool hugePages)
+    {
+        if (hugePages)
+        {
+            start.Environment["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1";
+        }
     }
 
     /// <summary>One streamed completion on a pinned slot: (seconds since <paramref name="clock"/> started, tokens so far) per event.</summary>
@@ -117,9 +142,11 @@ internal static class ReferenceBench
         return trace;
     }
 
-    private static async Task<string> RunToEndAsync(string file, string[] arguments)
+    private static async Task<string> RunToEndAsync(string file, string[] arguments, bool hugePages)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        HugePagesThroughGlibc(start, hugePages);
+        using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
