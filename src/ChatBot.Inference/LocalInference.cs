@@ -12,13 +12,14 @@ namespace ChatBot.Inference;
 /// Owns the native libraries, the model and the engine for the process. Started as a hosted service so a
 /// missing or broken model stops start-up with a message that names the path and the setting.
 /// </summary>
-public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> options, ILoggerFactory loggers) : IHostedService, IDisposable
+public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> options, ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
 {
     private readonly Lock _gate = new();
     private LlamaModel? _model;
     private LlamaEngine? _engine;
     private LlamaChatClient? _client;
-    private Task? _hugePages;
+    private Thread? _hugePages;
+    private TimeSpan _loadTime;
 
     public bool IsLoaded => _client is not null;
 
@@ -48,22 +49,62 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     {
         _ = Client;
         var logger = loggers.CreateLogger<LocalInference>();
-        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads, LlamaLibrary.Directory, _model.WeightMemory);
+        LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads, LlamaLibrary.Directory, _model.WeightMemory, _loadTime.TotalMilliseconds);
         if (IsSynthetic)
         {
             LogSynthetic(logger, _model.Path);
         }
 
-        // off the path to ready: the kernel copies the weights into huge pages while answers may already run on them
-        var model = _model;
-        _hugePages = Task.Run(() => PromoteWeights(model, logger), CancellationToken.None);
         return Task.CompletedTask;
     }
 
+    /// <summary>Without a warm-up, the weights move onto huge pages as soon as the host has started.</summary>
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (!options.CurrentValue.WarmUp)
+        {
+            MoveWeightsOntoHugePages();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Has the kernel copy the weights onto huge pages (1.5–2 s of a core here) on a background thread of the lowest
+    /// priority, while answers may already run on them. Called once start-up's burst is over — after the warm-up
+    /// question, or when the host has started if there is none: begun at start, the copy delayed the first ready
+    /// answer by about half a second, taking a core and the memory-map lock from the first requests' JIT.
+    /// </summary>
+    public void MoveWeightsOntoHugePages()
+    {
+        lock (_gate)
+        {
+            if (_model is not { } model || _hugePages is not null)
+            {
+                return;
+            }
+
+            var logger = loggers.CreateLogger<LocalInference>();
+            _hugePages = new Thread(() =>
+            {
+                HugePageWeights.YieldTheCores();
+                PromoteWeights(model, logger);
+            }) { IsBackground = true, Name = "huge pages" };
+            _hugePages.Start();
+        }
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private LlamaChatClient Load()
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var settings = options.CurrentValue;
         var directory = LlamaLibrary.Locate(settings.NativeLibraryPath)
             ?? throw new InvalidOperationException(string.IsNullOrWhiteSpace(settings.NativeLibraryPath)
@@ -76,13 +117,14 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads, settings.AdmissionWindow,
             settings.Prefill == PrefillPolicy.Sequential, settings.KvCacheType, settings.ThreadPoolPoll),
             loggers.CreateLogger<LlamaEngine>());
+        _loadTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         return new LlamaChatClient(_engine, () => options.CurrentValue);
     }
 
     public void Dispose()
     {
         // the model's memory must outlive the kernel's work on it
-        _hugePages?.Wait(TimeSpan.FromSeconds(30));
+        _hugePages?.Join(TimeSpan.FromSeconds(30));
         _engine?.Dispose();
         _model?.Dispose();
     }
@@ -112,8 +154,8 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     }
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
-        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads; llama.cpp libraries from {Libraries}; weights {Weights}")]
-    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, string kvCache, int threads, string libraries, string weights);
+        Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads; llama.cpp libraries from {Libraries}; weights {Weights}; loaded in {LoadMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string path, string description, int parallel, int context, string kvCache, int threads, string libraries, string weights, double loadMs);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
         Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]

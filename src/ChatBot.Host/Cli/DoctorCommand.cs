@@ -135,6 +135,7 @@ internal static partial class DoctorCommand
 
         findings.Add(await RedisAsync(services));
         findings.Add(Model(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        findings.Add(HugePages(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
         findings.AddRange(AdminFiles(services));
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ChatBot.Core.Pipeline;
+using ChatBot.Inference;
 using Microsoft.Extensions.AI;
 
 namespace ChatBot.Host.Hosting;
@@ -7,10 +8,12 @@ namespace ChatBot.Host.Hosting;
 /// <summary>
 /// Answers one fixed question through the local model right after start, so the first employee does not pay for
 /// paging the weights in, the JIT settling, or the system prompt's KV cache (which every later answer copies).
-/// Runs in the background: requests arriving meanwhile simply queue in the engine.
+/// Runs in the background: requests arriving meanwhile simply queue in the engine. Then it has the weights moved onto
+/// huge pages, with start-up's burst over.
 /// </summary>
 internal sealed partial class InferenceWarmUp(
     IChatClient client,
+    LocalInference inference,
     SystemPrompt systemPrompt,
     ILogger<InferenceWarmUp> logger) : BackgroundService
 {
@@ -34,6 +37,11 @@ internal sealed partial class InferenceWarmUp(
             // Never fatal (a background service's exception would stop the host): the first real answer pays the
             // cold start instead, and its own failure is reported there.
             LogWarmFailed(logger, ex.GetType().Name, ex.Message);
+        }
+
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            inference.MoveWeightsOntoHugePages();
         }
     }
 

@@ -90,23 +90,38 @@ internal sealed partial class HugePageWeights
                 continue;
             }
 
-            for (var attempt = 0; attempt < 2; attempt++)
+            // one huge page a call: the kernel takes the process's memory-map lock for each collapse, and the JIT,
+            // the GC and the first requests after start need it too; a whole mapping at once held them off
+            for (var page = (start + HugePage - 1) & ~(HugePage - 1); page + HugePage <= end; page += HugePage)
             {
-                if (madvise((nint)start, length, MadvCollapse) == 0)
+                if (!Collapse(page, ref error))
                 {
-                    break;
-                }
-
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != EAgain || attempt == 1)
-                {
-                    error ??= $"madvise(MADV_COLLAPSE) failed with errno {errno}{(errno == 22 ? " (a kernel before 6.1?)" : "")}";
                     break;
                 }
             }
         }
 
         return (HugePageBytes(), Stopwatch.GetElapsedTime(started), error);
+    }
+
+    private static bool Collapse(ulong page, ref string? error)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            if (madvise((nint)page, (nuint)HugePage, MadvCollapse) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EAgain || attempt == 1)
+            {
+                error ??= $"madvise(MADV_COLLAPSE) failed with errno {errno}{(errno == 22 ? " (a kernel before 6.1?)" : "")}";
+                return errno == EAgain;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>How much of the noted mappings the kernel backs with huge pages now (<c>AnonHugePages</c> in smaps).</summary>
@@ -154,6 +169,24 @@ internal sealed partial class HugePageWeights
             && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end);
     }
 
+    /// <summary>
+    /// Gives the calling thread the lowest CPU priority (nice 19): the collapse's copying is charged to the thread
+    /// that asks for it, and should only use what requests and generation leave. Linux sets nice per thread.
+    /// </summary>
+    public static void YieldTheCores()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            _ = setpriority(0 /* PRIO_PROCESS, which for a thread id means that thread */, gettid(), 19);
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setpriority(int which, int who, int priority);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
 }
