@@ -9,8 +9,10 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Inference;
 
 /// <summary>
-/// Owns the native libraries, the model and the engine for the process. Started as a hosted service so a
-/// missing or broken model stops start-up with a message that names the path and the setting.
+/// Owns the native libraries, the model and the engine for the process. A hosted service: the model loads on a
+/// background thread from the moment the host starts, while the rest of start-up (the knowledge index, Kestrel, the
+/// first requests' JIT) runs beside it — <c>/readyz</c> says "loading the model" until it is — and a missing or broken model
+/// still stops start-up, once the host has started, with a message that names the path and the setting.
 /// </summary>
 public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> options, ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
 {
@@ -18,6 +20,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     private LlamaModel? _model;
     private LlamaEngine? _engine;
     private LlamaChatClient? _client;
+    private Task<LlamaChatClient>? _loading;
     private Thread? _hugePages;
     private TimeSpan _loadTime;
 
@@ -34,20 +37,32 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     /// <summary>The weights are random (a forged model): answers are noise. Said loudly at start.</summary>
     public bool IsSynthetic => _model?.Meta("general.name")?.StartsWith("chatbot-synthetic", StringComparison.Ordinal) == true;
 
-    public IChatClient Client
+    /// <summary>The engine's chat client; waits for the load, which it begins if the host has not.</summary>
+    public IChatClient Client => Loading.GetAwaiter().GetResult();
+
+    private Task<LlamaChatClient> Loading
     {
         get
         {
             lock (_gate)
             {
-                return _client ??= Load();
+                return _loading ??= Task.Factory.StartNew(Load, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
-        _ = Client;
+        _ = Loading;
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Waits for the load: a failure stops the host here, with its message.</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        await Loading.WaitAsync(cancellationToken);
         var logger = loggers.CreateLogger<LocalInference>();
         LogLoaded(logger, _model!.Path, ModelDescription!, _engine!.Settings.Parallel, _engine.Settings.ContextSize, _engine.Settings.KvCache.ToString(), _engine.Settings.Threads, LlamaLibrary.Directory, _model.WeightMemory, _loadTime.TotalMilliseconds);
         if (IsSynthetic)
@@ -55,18 +70,11 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
             LogSynthetic(logger, _model.Path);
         }
 
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Without a warm-up, the weights move onto huge pages as soon as the host has started.</summary>
-    public Task StartedAsync(CancellationToken cancellationToken)
-    {
+        // without a warm-up, start-up's burst is over now
         if (!options.CurrentValue.WarmUp)
         {
             MoveWeightsOntoHugePages();
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -94,8 +102,6 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         }
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -118,11 +124,22 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
             settings.Prefill == PrefillPolicy.Sequential, settings.KvCacheType, settings.ThreadPoolPoll),
             loggers.CreateLogger<LlamaEngine>());
         _loadTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        return new LlamaChatClient(_engine, () => options.CurrentValue);
+        var client = new LlamaChatClient(_engine, () => options.CurrentValue);
+        Volatile.Write(ref _client, client);
+        return client;
     }
 
     public void Dispose()
     {
+        // a load under way finishes before its model is freed; its failure was reported at start
+        try
+        {
+            _loading?.Wait(TimeSpan.FromMinutes(1));
+        }
+        catch (AggregateException)
+        {
+        }
+
         // the model's memory must outlive the kernel's work on it
         _hugePages?.Join(TimeSpan.FromSeconds(30));
         _engine?.Dispose();
@@ -138,18 +155,20 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
                 return;
             }
 
-            if (result.Error is null)
+            // judged by the outcome: a refusal on some other mapping the load saw appear is not the weights' (the noted
+            // mappings can hold more than the weights, and a small model less, as only whole 2 MiB pages move)
+            if (result.HugePageBytes * 2 >= model.SizeBytes)
             {
-                LogHugePages(logger, result.HugePageBytes >> 20, result.Elapsed.TotalMilliseconds);
+                LogHugePages(logger, result.HugePageBytes >> 20, model.SizeBytes >> 20, result.Elapsed.TotalMilliseconds);
             }
             else
             {
-                LogHugePagesFailed(logger, result.HugePageBytes >> 20, result.Error);
+                LogHugePagesFailed(logger, result.HugePageBytes >> 20, model.SizeBytes >> 20, result.Error ?? "the kernel kept small pages");
             }
         }
         catch (IOException error)
         {
-            LogHugePagesFailed(logger, 0, error.Message);
+            LogHugePagesFailed(logger, 0, model.SizeBytes >> 20, error.Message);
         }
     }
 
@@ -161,12 +180,12 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]
     private static partial void LogSynthetic(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Model weights on transparent huge pages: {MiB} MiB, moved in {ElapsedMs:F0} ms")]
-    private static partial void LogHugePages(ILogger logger, long miB, double elapsedMs);
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Model weights on transparent huge pages: {MiB} MiB (the model: {ModelMiB} MiB), moved in {ElapsedMs:F0} ms")]
+    private static partial void LogHugePages(ILogger logger, long miB, long modelMiB, double elapsedMs);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Warning,
-        Message = "Model weights only partly on transparent huge pages ({MiB} MiB): {Error}. Generation runs, about a tenth slower for one chat; Inference:HugePages=false maps the file instead")]
-    private static partial void LogHugePagesFailed(ILogger logger, long miB, string error);
+        Message = "Model weights only partly on transparent huge pages ({MiB} MiB; the model: {ModelMiB} MiB): {Error}. Generation runs, about a tenth slower for one chat; Inference:HugePages=false maps the file instead")]
+    private static partial void LogHugePagesFailed(ILogger logger, long miB, long modelMiB, string error);
 }
 
 public static class LocalInferenceRegistration

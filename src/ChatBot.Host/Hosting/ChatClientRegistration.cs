@@ -90,6 +90,6 @@ internal static class ChatClientRegistration
         public string Name => "model";
 
         public (bool Ok, string Detail) Check() =>
-            inference.IsLoaded ? (true, inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : "")) : (false, "not loaded");
+            inference.IsLoaded ? (true, inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : "")) : (false, "loading the model");
     }
 }

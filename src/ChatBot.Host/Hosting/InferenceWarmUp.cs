@@ -12,7 +12,7 @@ namespace ChatBot.Host.Hosting;
 /// huge pages, with start-up's burst over.
 /// </summary>
 internal sealed partial class InferenceWarmUp(
-    IChatClient client,
+    IServiceProvider services,
     LocalInference inference,
     SystemPrompt systemPrompt,
     ILogger<InferenceWarmUp> logger) : BackgroundService
@@ -23,6 +23,8 @@ internal sealed partial class InferenceWarmUp(
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // resolved here, not injected: the chat client waits for the model, which loads while the host starts
+            var client = services.GetRequiredService<IChatClient>();
             var response = await client.GetResponseAsync(
                 [new ChatMessage(ChatRole.System, systemPrompt.Text), new ChatMessage(ChatRole.User, "你好")],
                 new ChatOptions { MaxOutputTokens = 8, Temperature = 0 },

