@@ -18,6 +18,7 @@ public static class TestModels
 
     private static readonly Lazy<string> TinyModel = new(() => Forge("tiny.gguf", SyntheticModelSpec.Tiny));
     private static readonly Lazy<string> WholeBlocksModel = new(() => Forge("tiny-h32.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-h32", Heads = 2, KvHeads = 2 }));
+    private static readonly Lazy<string> WideModel = new(() => Forge("tiny-wide.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-wide", Embedding = 256, FeedForward = 512 }));
     private static readonly Lazy<string> StopModel = new(() => Forge("tiny-eog.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-eog", StopImmediately = true }));
 
     public static string NativeDirectory => LlamaLibrary.Locate(null)
@@ -27,6 +28,12 @@ public static class TestModels
 
     /// <summary>2 layers, hidden 64, the real 151,936-token Qwen2 vocabulary, Q8_0.</summary>
     public static string Tiny => TinyModel.Value;
+
+    /// <summary>
+    /// The tiny shape 256 wide: its weights (~42 MB) are above glibc's largest mmap threshold (32 MiB), so, like a
+    /// real model's, they always get a mapping of their own — a small model's can come from a heap glibc already has.
+    /// </summary>
+    public static string Wide => WideModel.Value;
 
     /// <summary>A tiny model whose greedy output is &lt;|im_end|&gt; at once.</summary>
     public static string StopsImmediately => StopModel.Value;
