@@ -11,11 +11,16 @@ namespace ChatBot.Inference.Native;
 /// which a shared file mapping cannot have huge; read into memory, they land in glibc's anonymous mappings, which a
 /// kernel in THP mode <c>madvise</c> (Debian's default) backs with small pages unless told otherwise.
 /// <para>
-/// So the model is read into memory, the anonymous mappings that appeared during the load are noted (a before/after
-/// look at <c>/proc/self/maps</c>: llama.cpp does not expose its buffers, and a mapping noted by mistake only gets
-/// huge pages too), and <see cref="Promote"/> asks the kernel to collapse them in place (<c>MADV_COLLAPSE</c>,
-/// Linux 6.1) — safe while the model is in use, so it runs after start-up, off the path to ready: faulting huge
-/// pages in during the load instead measured up to a second slower to start on this machine.
+/// So the model is read into memory, the anonymous mappings that appeared and filled during the load are noted (a
+/// before/after look at <c>/proc/self/maps</c> and <c>smaps</c>: llama.cpp does not expose its buffers, and a mapping
+/// noted by mistake only gets huge pages too), and <see cref="Promote"/> asks the kernel to collapse them in place
+/// (<c>MADV_COLLAPSE</c>, Linux 6.1) — safe while the model is in use, so it runs after start-up, off the path to
+/// ready: faulting huge pages in during the load instead measured up to a second slower to start on this machine.
+/// </para>
+/// <para>
+/// Only mappings of their own can be found so: a buffer above glibc's largest mmap threshold (32 MiB) always gets
+/// one, as every real model's weights do; a smaller model's may come from a heap glibc already holds, stay on small
+/// pages, and the log says so.
 /// </para>
 /// </summary>
 internal sealed partial class HugePageWeights
