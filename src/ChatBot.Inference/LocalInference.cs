@@ -180,7 +180,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         Message = "!!! {Path} is a SYNTHETIC model with random weights: replies are random text. Put the real Qwen2.5-0.5B-Instruct GGUF at Inference:ModelPath for real answers. !!!")]
     private static partial void LogSynthetic(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Model weights on transparent huge pages: {MiB} MiB (the model: {ModelMiB} MiB), moved in {ElapsedMs:F0} ms")]
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Model weights moved onto transparent huge pages: {MiB} MiB of the memory the load filled (the model: {ModelMiB} MiB), in {ElapsedMs:F0} ms")]
     private static partial void LogHugePages(ILogger logger, long miB, long modelMiB, double elapsedMs);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Warning,
