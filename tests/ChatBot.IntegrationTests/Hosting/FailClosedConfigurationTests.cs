@@ -78,6 +78,25 @@ public sealed class FailClosedConfigurationTests : IDisposable
         Assert.Contains(bot.Output, l => l.Contains(key + " holds placeholder text", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_model_that_does_not_load_stops_start_up_naming_its_path_though_it_loads_beside_the_web_server()
+    {
+        var broken = Path.Combine(_folder, "truncated.gguf");
+        using (var source = File.OpenRead(TestModels.Tiny))
+        using (var target = File.Create(broken))
+        {
+            var buffer = new byte[1_000_000];
+            target.Write(buffer, 0, source.Read(buffer));
+        }
+
+        using var bot = BotProcess.Start(new Dictionary<string, string?> { ["Inference:ModelPath"] = broken, ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory, ["Inference:WarmUp"] = "false" }, _folder);
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var output = string.Join("\n", bot.Output);
+        Assert.Contains($"Inference:ModelPath '{broken}' could not be loaded", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Quotas:NoticeInterval", "ten minutes", "a time span as hh:mm:ss")]
     [InlineData("DingTalk:Mode", "Strem", "It must be one of: Http, Stream.")]
