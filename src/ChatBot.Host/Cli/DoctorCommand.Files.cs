@@ -20,12 +20,11 @@ internal static partial class DoctorCommand
             return new("huge pages", Verdict.Skip, "Inference:HugePages is off or the model is not local: the weights are mapped from the file");
         }
 
-        return HugePageWeights.SystemMode() switch
-        {
-            var mode when mode is "always" or "madvise" => new("huge pages", Verdict.Pass, $"transparent huge pages '{mode}': the weights move onto them after start"),
-            var other => new("huge pages", Verdict.Warn, $"transparent huge pages are '{other ?? "unavailable"}' in this kernel: the weights stay on small pages, one chat generates about a tenth slower",
-                "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled (on the host, for containers)"),
-        };
+        var mode = HugePageWeights.SystemMode() ?? "unavailable";
+        return HugePageWeights.Offered
+            ? new("huge pages", Verdict.Pass, $"transparent huge pages '{mode}': the weights move onto them after start")
+            : new("huge pages", Verdict.Warn, $"transparent huge pages are '{mode}' in this kernel: the weights stay on small pages, one chat generates about a tenth slower",
+                "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled (on the host, for containers)");
     }
 
     private static Finding Model(InferenceOptions options)

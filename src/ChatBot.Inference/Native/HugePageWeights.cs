@@ -35,14 +35,16 @@ internal sealed partial class HugePageWeights
     private HugePageWeights() => _before = [.. AnonymousMappings()];
 
     /// <summary>Bytes in the mappings the load created, which <see cref="Promote"/> works on.</summary>
-    public long Bytes { get; private set; }
+    public long Bytes => _mappings.Sum(mapping => (long)(mapping.End - mapping.Start));
+
+    /// <summary>Whether this kernel backs advised memory with transparent huge pages (mode <c>always</c> or <c>madvise</c>).</summary>
+    public static bool Offered => OperatingSystem.IsLinux() && SystemMode() is "always" or "madvise";
 
     /// <summary>
     /// Notes the anonymous mappings before a load that reads the model into memory (null where the kernel offers no
     /// huge pages, and the model is better mapped from its file).
     /// </summary>
-    public static HugePageWeights? Begin() =>
-        OperatingSystem.IsLinux() && SystemMode() is "always" or "madvise" ? new HugePageWeights() : null;
+    public static HugePageWeights? Begin() => Offered ? new HugePageWeights() : null;
 
     /// <summary>The kernel's THP mode (<c>always</c>, <c>madvise</c>, <c>never</c>), or null where it cannot say.</summary>
     public static string? SystemMode()
@@ -68,27 +70,10 @@ internal sealed partial class HugePageWeights
     /// Notes the mappings of at least one huge page that the load created and filled: the weights are read in, so
     /// their memory is resident; a thread's new stack (8 MiB, a few kilobytes touched) is not, and stays small.
     /// </summary>
-    public void End()
-    {
-        (ulong Start, ulong End)? current = null;
-        foreach (var line in File.ReadLines("/proc/self/smaps"))
-        {
-            if (TryParseRange(line, out var start, out var end))
-            {
-                current = IsAnonymous(line) && end - start >= HugePage && !_before.Contains((start, end)) ? (start, end) : null;
-            }
-            else if (current is { } mapping && line.StartsWith("Rss:", StringComparison.Ordinal))
-            {
-                if (Kilobytes(line) * 1024 * 2 >= (long)(mapping.End - mapping.Start))
-                {
-                    _mappings.Add(mapping);
-                    Bytes += (long)(mapping.End - mapping.Start);
-                }
-
-                current = null;
-            }
-        }
-    }
+    public void End() =>
+        _mappings.AddRange(Smaps("Rss:")
+            .Where(m => m.Anonymous && m.End - m.Start >= HugePage && !_before.Contains((m.Start, m.End)) && m.Kilobytes * 1024 * 2 >= (long)(m.End - m.Start))
+            .Select(m => (m.Start, m.End)));
 
     /// <summary>
     /// Advises and collapses the noted mappings. A range the kernel finds busy (<c>EAGAIN</c>) is tried once more and
@@ -100,7 +85,8 @@ internal sealed partial class HugePageWeights
     {
         var started = Stopwatch.GetTimestamp();
         string? error = _mappings.Count == 0 ? "no memory mapping of at least 2 MiB appeared during the load" : null;
-        _mappings.RemoveAll(mapping => !Unchanged(mapping));
+        var now = AnonymousMappings().OrderBy(mapping => mapping.Start).ToList();
+        _mappings.RemoveAll(mapping => !Unchanged(mapping, now));
         foreach (var (start, end) in _mappings)
         {
             string? failure = null;
@@ -116,7 +102,7 @@ internal sealed partial class HugePageWeights
                 failure = Collapse(page);
             }
 
-            if (failure is not null && Unchanged((start, end)))
+            if (failure is not null && Unchanged((start, end), [.. AnonymousMappings().OrderBy(mapping => mapping.Start)]))
             {
                 error ??= failure;
             }
@@ -129,10 +115,10 @@ internal sealed partial class HugePageWeights
     /// Whether the range is still private anonymous read-write memory, end to end. Not the same mapping: the kernel
     /// merges a neighbour allocated later (the KV cache) into it, which changes nothing for the range.
     /// </summary>
-    private static bool Unchanged((ulong Start, ulong End) range)
+    private static bool Unchanged((ulong Start, ulong End) range, List<(ulong Start, ulong End)> sortedMappings)
     {
         var covered = range.Start;
-        foreach (var (start, end) in AnonymousMappings().OrderBy(mapping => mapping.Start))
+        foreach (var (start, end) in sortedMappings)
         {
             if (start <= covered && end > covered)
             {
@@ -164,23 +150,25 @@ internal sealed partial class HugePageWeights
     }
 
     /// <summary>How much of the noted mappings the kernel backs with huge pages now (<c>AnonHugePages</c> in smaps).</summary>
-    public long HugePageBytes()
+    public long HugePageBytes() =>
+        Smaps("AnonHugePages:").Where(m => _mappings.Exists(mapping => m.Start >= mapping.Start && m.Start < mapping.End)).Sum(m => m.Kilobytes * 1024);
+
+    /// <summary>Each mapping in /proc/self/smaps, whether it is anonymous, and one of its fields in kB.</summary>
+    private static IEnumerable<(ulong Start, ulong End, bool Anonymous, long Kilobytes)> Smaps(string field)
     {
-        long total = 0;
-        var inside = false;
+        (ulong Start, ulong End, bool Anonymous)? current = null;
         foreach (var line in File.ReadLines("/proc/self/smaps"))
         {
-            if (TryParseRange(line, out var start, out _))
+            if (TryParseRange(line, out var start, out var end))
             {
-                inside = _mappings.Exists(mapping => start >= mapping.Start && start < mapping.End);
+                current = (start, end, IsAnonymous(line));
             }
-            else if (inside && line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+            else if (current is { } mapping && line.StartsWith(field, StringComparison.Ordinal))
             {
-                total += Kilobytes(line) * 1024;
+                yield return (mapping.Start, mapping.End, mapping.Anonymous, Kilobytes(line));
+                current = null;
             }
         }
-
-        return total;
     }
 
     /// <summary>Private writable mappings with no file behind them (lines of /proc/self/maps without a path).</summary>
