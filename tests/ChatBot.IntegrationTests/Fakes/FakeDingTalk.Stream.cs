@@ -220,7 +220,9 @@ public sealed partial class FakeDingTalk
             await Task.Delay(200);
             foreach (var (messageId, pending) in _pending)
             {
-                if (Stopwatch.GetElapsedTime(pending.SentAt) > RedeliverAfter && _pending.TryRemove(messageId, out _) && PickSocket() is not null)
+                // Kept until a live connection can take it: taken off first, a push due while the bot was reconnecting
+                // was lost, which DingTalk does not do (failed so on a loaded machine, where reconnecting took > 2 s).
+                if (Stopwatch.GetElapsedTime(pending.SentAt) > RedeliverAfter && PickSocket() is not null && _pending.TryRemove(messageId, out _))
                 {
                     Interlocked.Increment(ref _redeliveries);
                     try
