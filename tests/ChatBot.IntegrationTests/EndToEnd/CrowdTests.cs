@@ -33,6 +33,7 @@ public sealed class CrowdTests : IAsyncLifetime
             .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
             .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
             .With("WeCom:AllowedReplyHosts:0", "127.0.0.1")
+            .With("Inference:WarmUp", "false") // its question would wait at the gate too, and be counted there
             .WithServices(services => services.AddSingleton<IChatClient>(provider =>
                 new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, () =>
                 {
