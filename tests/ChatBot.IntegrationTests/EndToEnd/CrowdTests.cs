@@ -132,26 +132,22 @@ public sealed class CrowdTests : IAsyncLifetime
             ChatBotApp.AiBotKey, "crowd-aibot", "zhangsan", "年假怎么算？", null, DateTimeOffset.UtcNow, _wecom.ResponseUrl("rc-crowd"))));
         var streamId = opened.GetProperty("id").GetString()!;
         var contents = new List<string>();
-        var whileHeld = new List<string>();
         var held = Stopwatch.StartNew();
+        var heldFor = -1; // refreshes answered while the gate was closed
         for (var i = 0; i < 800; i++)
         {
             // The gate opens once the notice has been seen (or after 30 s, when the assertion below fails): a fixed
             // count of refreshes was too short on a loaded 2-core CI machine, where the two busy askers' jobs can take
             // longer than two seconds to reach the model.
-            if (!_gate.Task.IsCompleted && (whileHeld.Any(QueueNotices.Is) || held.Elapsed > TimeSpan.FromSeconds(30)))
+            if (heldFor < 0 && (contents.Exists(QueueNotices.Is) || held.Elapsed > TimeSpan.FromSeconds(30)))
             {
+                heldFor = contents.Count;
                 _gate.SetResult();
             }
 
             var refresh = $$$"""{"msgid":"crowd-refresh-{{{i}}}","aibotid":"aibotdemo","chattype":"single","from":{"userid":"zhangsan"},"msgtype":"stream","stream":{"id":"{{{streamId}}}"}}""";
             var reply = await WeComStreamReplies.Decrypt(await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, refresh, DateTimeOffset.UtcNow)));
             contents.Add(reply.GetProperty("content").GetString()!);
-            if (!_gate.Task.IsCompleted)
-            {
-                whileHeld.Add(contents[^1]);
-            }
-
             if (reply.GetProperty("finish").GetBoolean())
             {
                 break;
@@ -161,7 +157,7 @@ public sealed class CrowdTests : IAsyncLifetime
         }
 
         // While held: the notice with place 1; finished: the answer, which replaced it.
-        Assert.Contains(whileHeld, c => QueueNotices.Is(c) && QueueNotices.Place(c) == 1);
+        Assert.Contains(contents.Take(heldFor), c => QueueNotices.Is(c) && QueueNotices.Place(c) == 1);
         Assert.False(QueueNotices.Is(contents[^1]));
         Assert.NotEmpty(contents[^1]);
     }
