@@ -46,10 +46,14 @@ for r in rows:
 
     if "knowledge" in r:
         peers = list(dict.fromkeys(x["peer"] for x in r["knowledge"]))
-        print(f"\nknowledge retrieval on the sample, medians over {len(r['knowledge']) // len(peers)} rounds:")
+        print(f"\nknowledge retrieval on {r.get('set', 'the set')}, medians over {len(r['knowledge']) // len(peers)} rounds"
+              f" (hit@3 of answerable; refused: answerable wrongly / unanswerable rightly; not answered: refused or 'not sure'):")
         for peer in peers:
             runs = [x for x in r["knowledge"] if x["peer"] == peer]
-            print(f"  {peer:32}: hit@3 {med(x['hitAt3'] for x in runs):.2f}  MRR {med(x['mrr'] for x in runs):.2f}  refusal {med(x['refusalAccuracy'] for x in runs):.2f}"
+            x0 = runs[0]
+            print(f"  {peer:32}: hit@3 {med(x['hitAt3'] for x in runs):.0f}/{x0['answerable']}  MRR {med(x['mrr'] for x in runs):.2f}"
+                  f"  answerable refused {med(x['wronglyRefused'] for x in runs):.0f}  unanswerable refused {med(x['refused'] for x in runs):.0f}/{x0['unanswerable']}"
+                  f" not answered {med(x['notAnswered'] for x in runs):.0f}/{x0['unanswerable']}"
                   f"  index {med(x['indexMs'] for x in runs):6.1f} ms  query p50 {med(x['p50'] for x in runs):.2f} ms  p99 {med(x['p99'] for x in runs):.2f} ms")
         print(f"  1,000 generated pages: {r['pagesChunks']} passages indexed in {r['pagesIndexMs']:.0f} ms")
 

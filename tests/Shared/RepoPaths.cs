@@ -8,7 +8,13 @@ public static class RepoPaths
     public static string Config(string file) => Path.Combine(Root, "config", file);
 
     /// <summary>The public HR policy sample (docs/ and questions.jsonl), kept in the repository as a fixture.</summary>
-    public static string KnowledgeSample { get; } = Path.Combine(Root, "tests", "fixtures", "knowledge-sample");
+    public static string KnowledgeSample { get; } = Path.Combine(Root, "samples", "knowledge-sample");
+
+    /// <summary>The public development set (another company's documents, 80 questions labelled by kind), kept as a fixture.</summary>
+    public static string KnowledgeDevset { get; } = Path.Combine(Root, "samples", "knowledge-devset");
+
+    /// <summary>CC-CEDICT as scripts/lexicon writes it (scripts/test runs set-up, which makes it).</summary>
+    public static string Lexicon { get; } = Path.Combine(Root, "data", "cc-cedict.tsv.gz");
 
     private static string Find()
     {

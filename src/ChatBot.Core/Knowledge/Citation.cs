@@ -11,13 +11,22 @@ public static class Citation
 {
     private const int MaxQuoteChars = 90;
 
-    /// <summary>"来源：员工宿舍管理规定 › 四、宿舍纪律（dormitory.md）".</summary>
-    public static string Line(Chunk chunk) => $"来源：{chunk.Section}（{chunk.Document}）";
+    /// <summary>"来源：员工宿舍管理规定 › 四、宿舍纪律（dormitory.md）"; "Source: …" to an English question.</summary>
+    public static string Line(Chunk chunk, bool english = false) =>
+        english ? $"Source: {chunk.Section} ({chunk.Document})" : $"来源：{chunk.Section}（{chunk.Document}）";
 
-    /// <summary>The clause (line or sentence) of the passage that contains the most of the question's words.</summary>
-    public static string Quote(Chunk chunk, string question, Glossary glossary)
+    /// <summary>The clause of the passage that holds most of the question's own words and what the glossary brings.</summary>
+    public static string Quote(Chunk chunk, string question, Glossary glossary) =>
+        Quote(chunk, KeyTerms.Of(question).Concat(glossary.Expand(question).Select(e => e.Term)).ToList());
+
+    /// <summary>
+    /// The clause (line or sentence; a table row under its header) of the passage that holds the most of the words
+    /// that found it (<see cref="KnowledgeAnswer.Words"/>), longer words counting more: a section answers with one
+    /// clause or one row, and that is what the employee checks.
+    /// </summary>
+    public static string Quote(Chunk chunk, IReadOnlyCollection<string> found)
     {
-        var words = KeyTerms.Of(question).Concat(glossary.Expand(question).Select(e => e.Term)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var words = found.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var clauses = new List<string>();
         string? header = null;
         foreach (var line in chunk.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -39,12 +48,27 @@ public static class Citation
         }
 
         clauses.RemoveAll(c => c.Length <= 1);
-        var best = clauses.OrderByDescending(c => words.Count(w => Glossary.Contains(c, w))).FirstOrDefault() ?? chunk.Text;
+        var best = clauses.OrderByDescending(c => Matched(c, words)).FirstOrDefault() ?? chunk.Text;
         return best.Length <= MaxQuoteChars ? best : best[..MaxQuoteChars] + "…";
     }
 
+    /// <summary>
+    /// How much of the question a clause holds, longer words counting more. A word in a table row's own cells counts
+    /// twice: the row that names what was asked about (经理级) is the answer, where prose around the table only
+    /// introduces it.
+    /// </summary>
+    private static int Matched(string clause, List<string> words)
+    {
+        var newline = clause.IndexOf('\n', StringComparison.Ordinal);
+        var row = newline >= 0 ? clause[(newline + 1)..] : null;
+        return words.Where(w => Glossary.Contains(clause, w)).Sum(w => Math.Min(w.Length, 4) * (row is not null && Glossary.Contains(row, w) ? 2 : 1));
+    }
+
     /// <summary>The citation block for a reply: markdown (a quote block) where the channel renders it, plain text elsewhere.</summary>
-    public static string Block(Chunk chunk, string quote, bool markdown) => markdown
-        ? $"\n\n> {Line(chunk)}\n> 「{quote}」"
-        : $"\n\n——\n{Line(chunk)}\n「{quote}」";
+    public static string Block(Chunk chunk, string quote, bool markdown, bool english = false) => markdown
+        ? $"\n\n> {Line(chunk, english)}\n> 「{quote.Replace("\n", "\n> ", StringComparison.Ordinal)}」"
+        : $"\n\n——\n{Line(chunk, english)}\n「{quote}」";
+
+    /// <summary>Whether a question is written in English (Latin letters, no Chinese): the fixed texts answer in kind.</summary>
+    public static bool IsEnglish(string question) => question.Any(char.IsAsciiLetter) && !question.Any(GlossBridge.Han);
 }

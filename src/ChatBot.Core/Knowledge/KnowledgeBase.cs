@@ -22,15 +22,17 @@ public sealed partial class KnowledgeBase : IDisposable
     private readonly PhysicalFileProvider? _files;
     private readonly IDisposable? _watch;
     private readonly SemaphoreSlim _rebuild = new(1, 1);
+    private readonly Lexicon _lexicon;
     private KnowledgeIndex _index;
     private long _version;
 
-    public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger)
+    public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger, string? lexiconFile = null)
     {
         _folder = Path.GetFullPath(folder);
         _glossary = glossary;
         _logger = logger;
-        _index = Build(_folder, logger, out _);
+        _lexicon = LoadLexicon(lexiconFile ?? Lexicon.DefaultFile, logger);
+        _index = Build(_folder, logger, out _, _lexicon);
         if (Directory.Exists(_folder))
         {
             _files = new PhysicalFileProvider(_folder);
@@ -47,13 +49,14 @@ public sealed partial class KnowledgeBase : IDisposable
 
     public bool IsEmpty => Index.Chunks.Count == 0;
 
-    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed) => KnowledgeSearch.Find(Index, Glossary, question, top, allowed);
+    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed, GroundingThresholds? thresholds = null) =>
+        KnowledgeSearch.Find(Index, Glossary, question, top, allowed, thresholds);
 
     /// <summary>
     /// Reads every document under <paramref name="folder"/> into a new index; unreadable files are listed, not fatal.
     /// A broken access file is: it throws (<see cref="AdminFileException"/>), so no index is built without its rules.
     /// </summary>
-    public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped)
+    public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped, Lexicon? lexicon = null)
     {
         var started = Stopwatch.GetTimestamp();
         var access = Directory.Exists(folder) ? AccessFile.Load(folder) : AccessFile.None;
@@ -86,9 +89,35 @@ public sealed partial class KnowledgeBase : IDisposable
         }
 
         skipped = problems;
-        var index = new KnowledgeIndex(chunks);
+        var index = new KnowledgeIndex(chunks, lexicon);
         LogBuilt(logger, files.Count - problems.Count, chunks.Count, problems.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return index;
+    }
+
+    /// <summary>
+    /// The dictionary behind typo and English matching (<see cref="Lexicon"/>). Without it search still works, on
+    /// characters and the glossary alone, so a missing file is a warning that says how to get it, not a failure.
+    /// </summary>
+    public static Lexicon LoadLexicon(string file, ILogger logger)
+    {
+        if (!File.Exists(file))
+        {
+            LogNoLexicon(logger, file);
+            return Lexicon.Empty;
+        }
+
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var lexicon = Lexicon.Load(file);
+            LogLexicon(logger, file, lexicon.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return lexicon;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            LogLexiconUnreadable(logger, file, ex.Message);
+            return Lexicon.Empty;
+        }
     }
 
     public async Task RebuildAsync()
@@ -102,7 +131,7 @@ public sealed partial class KnowledgeBase : IDisposable
 
         try
         {
-            var fresh = Build(_folder, _logger, out _);
+            var fresh = Build(_folder, _logger, out _, _lexicon);
             var old = Interlocked.Exchange(ref _index, fresh);
             Interlocked.Increment(ref _version);
             // Searches already running on the old index finish first; it is small and collected with them.
@@ -134,6 +163,15 @@ public sealed partial class KnowledgeBase : IDisposable
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Knowledge access rule \"{Rule}\" covers no document: check its path (a misspelt rule leaves the document it meant open)")]
     private static partial void LogAccessRuleUnmatched(ILogger logger, string rule);
+
+    [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} not found: typo and English matching are off (run scripts/lexicon, or set Knowledge:LexiconFile)")]
+    private static partial void LogNoLexicon(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 1505, Level = LogLevel.Information, Message = "Knowledge lexicon {File}: {Words} words in {ElapsedMs:F0} ms")]
+    private static partial void LogLexicon(ILogger logger, string file, int words, double elapsedMs);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} unreadable ({Problem}): typo and English matching are off (run scripts/lexicon again)")]
+    private static partial void LogLexiconUnreadable(ILogger logger, string file, string problem);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Error, Message = "Knowledge rebuild failed ({ErrorType}: {Problem}); the last good index stays in service")]
     private static partial void LogRebuildFailed(ILogger logger, string errorType, string problem);

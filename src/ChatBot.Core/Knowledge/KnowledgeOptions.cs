@@ -13,6 +13,12 @@ public sealed class KnowledgeOptions
     /// <summary>The glossary of colloquial forms and policy terms, hot-reloaded.</summary>
     public string SynonymsFile { get; set; } = "config/knowledge-synonyms.txt";
 
+    /// <summary>
+    /// CC-CEDICT as <c>scripts/lexicon</c> writes it: character readings (homophone typos) and English glosses (English
+    /// questions, everyday words). Without it search works on characters and the glossary alone.
+    /// </summary>
+    public string LexiconFile { get; set; } = Search.Lexicon.DefaultFile;
+
     /// <summary>How many passages go into the prompt at most.</summary>
     public int TopK { get; set; } = 3;
 
@@ -20,7 +26,28 @@ public sealed class KnowledgeOptions
     public int PromptBudgetChars { get; set; } = 900;
 
     /// <summary>The reply when no passage is relevant: no model call, no quota charged.</summary>
-    public string RefusalText { get; set; } = "制度文件中没有找到相关规定，请直接咨询 HR。I found nothing about this in the company's policy documents; please ask HR.";
+    public string RefusalText { get; set; } = "制度文件中没有找到相关规定，请直接咨询 HR。";
+
+    /// <summary>The same, to a question written in English.</summary>
+    public string RefusalTextEnglish { get; set; } = "I found nothing about this in the company's policy documents; please ask HR.";
+
+    /// <summary>
+    /// In a DM, when passages cover part of the question only: this line, then the closest sections with their quotes
+    /// — no model call (a model told "answer from these" would stretch a near miss into a rule), no quota charged.
+    /// </summary>
+    public string UnsureText { get; set; } = "我不确定制度文件是否回答了这个问题，以下条款可能相关，请核对原文或咨询 HR：";
+
+    /// <summary>The same, to a question written in English.</summary>
+    public string UnsureTextEnglish { get; set; } = "I am not sure the policy documents answer this; these sections may. Please check them or ask HR:";
+
+    /// <summary>
+    /// How much of a question the best passage must cover (0–1, <c>knowledge eval --sweep</c> shows the trade-off) to be
+    /// answered by the model; from <see cref="UnsureAt"/> to this, a DM gets <see cref="UnsureText"/> and the sections.
+    /// </summary>
+    public double AnswerAt { get; set; } = Search.GroundingThresholds.Default.AnswerAt;
+
+    /// <summary>Below this coverage the question is refused (<see cref="RefusalText"/>).</summary>
+    public double UnsureAt { get; set; } = Search.GroundingThresholds.Default.UnsureAt;
 
     /// <summary>
     /// In a direct message, a policy question with no relevant passage is refused (employees ask HR policy there and
@@ -51,9 +78,17 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
             errors.Add($"Knowledge:PromptBudgetChars must be between 100 and 20000 (about 220 prompt tokens cost a second on 2 cores); got {options.PromptBudgetChars}.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.RefusalText))
+        foreach (var (key, text) in new[] { ("RefusalText", options.RefusalText), ("RefusalTextEnglish", options.RefusalTextEnglish), ("UnsureText", options.UnsureText), ("UnsureTextEnglish", options.UnsureTextEnglish) })
         {
-            errors.Add("Knowledge:RefusalText must not be empty: it is the whole reply when the documents have nothing relevant.");
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                errors.Add($"Knowledge:{key} must not be empty: it is the whole reply (or its first line) when the documents do not answer.");
+            }
+        }
+
+        if (options.UnsureAt is < 0 or > 1 || options.AnswerAt is < 0 or > 1 || options.UnsureAt > options.AnswerAt)
+        {
+            errors.Add($"Knowledge:UnsureAt and Knowledge:AnswerAt must be between 0 and 1 with UnsureAt <= AnswerAt; got {options.UnsureAt} and {options.AnswerAt}.");
         }
 
         if (options.DirectoryCacheTtl <= TimeSpan.Zero)

@@ -69,8 +69,8 @@ public sealed partial class AnswerJob
     private static partial void LogReused(ILogger logger, Platform platform, string messageHash);
 
     [LoggerMessage(EventId = 1211, Level = LogLevel.Information,
-        Message = "Knowledge for {Platform} msg={MessageHash}: policy={Policy} refused={Refused} passages={Passages} coverage={Coverage:F2} documents={Documents}")]
-    private static partial void LogRetrieved(ILogger logger, Platform platform, string messageHash, bool policy, bool refused, int passages, double coverage, string documents);
+        Message = "Knowledge for {Platform} msg={MessageHash}: policy={Policy} decision={Decision} passages={Passages} coverage={Coverage:F2} documents={Documents}")]
+    private static partial void LogRetrieved(ILogger logger, Platform platform, string messageHash, bool policy, Knowledge.Search.Grounding decision, int passages, double coverage, string documents);
 
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);

@@ -6,6 +6,7 @@ using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.Knowledge.Search;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -52,6 +53,9 @@ public sealed partial class AnswerJob(
 {
     /// <summary>The job parameter holding the generated answer, sealed like the envelope; deleted with the job.</summary>
     public const string AnswerParameter = "answer";
+
+    // A "not sure" reply names the two closest sections: a third is rarely the one, and the reply must stay readable.
+    private const int UnsureSections = 2;
 
     // WeCom polls streams; a few updates a second is all a refresh can show.
     private static readonly TimeSpan StreamUpdateInterval = TimeSpan.FromMilliseconds(250);
@@ -179,8 +183,9 @@ public sealed partial class AnswerJob(
 
         // The directory is asked only when some document is limited to departments: most answers never wait on it.
         var departments = knowledge.Index.RestrictsDepartments ? await askerDepartments.ResolveAsync(message, cancellationToken) : null;
-        var found = knowledge.Find(message.Text, options.TopK, chunk => chunk.Access.Allows(message.SenderId, departments));
-        LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Refused, found.Hits.Count, found.Coverage,
+        var found = knowledge.Find(message.Text, options.TopK, chunk => chunk.Access.Allows(message.SenderId, departments),
+            new GroundingThresholds(options.UnsureAt, options.AnswerAt));
+        LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Decision, found.Hits.Count, found.Coverage,
             string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
         {
@@ -188,23 +193,34 @@ public sealed partial class AnswerJob(
             return await InferAsync(message, null, hash, facts, cancellationToken);
         }
 
-        metrics.Knowledge(found.Refused ? "refused" : "grounded");
-        if (found.Refused)
+        var english = Citation.IsEnglish(message.Text);
+        var direct = message.ChatKind == ChatKind.Direct && options.RefuseInDirectMessages;
+        if (found.Refused || (found.Decision == Grounding.Unsure && direct))
         {
+            // No model call either way, so the charge goes back: the employee got the documents' word, not an answer.
+            metrics.Knowledge(found.Refused ? "refused" : "unsure");
             if (charged)
             {
                 await quotas.RefundAsync(message, CancellationToken.None);
             }
 
-            facts.Outcome = "refused_no_document";
-            return options.RefusalText;
+            if (found.Refused)
+            {
+                facts.Outcome = "refused_no_document";
+                return english ? options.RefusalTextEnglish : options.RefusalText;
+            }
+
+            facts.Outcome = "unsure_sections";
+            facts.Documents = found.Hits.Take(UnsureSections).Select(h => h.Chunk.Document).Distinct().ToList();
+            return KnowledgeReplies.Unsure(found, english ? options.UnsureTextEnglish : options.UnsureText, UnsureSections, message.Route.RendersMarkdown, english);
         }
 
+        metrics.Knowledge("grounded");
         var passages = found.Hits.Select(h => h.Chunk).ToList();
         var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, facts, cancellationToken);
-        var best = found.Best!;
+        var best = found.Hits[0].Chunk;
         facts.Documents = [best.Document];
-        return answer + Citation.Block(best, Citation.Quote(best, message.Text, knowledge.Glossary), message.Route.RendersMarkdown);
+        return answer + Citation.Block(best, Citation.Quote(best, found.Words ?? []), message.Route.RendersMarkdown, english);
     }
 
     private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, AnswerFacts facts, CancellationToken cancellationToken)

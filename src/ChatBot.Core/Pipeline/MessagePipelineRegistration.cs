@@ -64,7 +64,7 @@ public static class MessagePipelineRegistration
                 File.Exists(knowledge.SynonymsFile)
                     ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>())
                     : null,
-                provider.GetRequiredService<ILogger<KnowledgeBase>>());
+                provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile);
         });
         services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>()));
         services.AddSingleton<AskerDepartments>();

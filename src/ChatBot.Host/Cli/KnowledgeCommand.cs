@@ -24,7 +24,8 @@ internal static class KnowledgeCommand
         [
             CliVerbs.Value("docs", "the documents' folder (Knowledge:Folder, config/knowledge)"),
             CliVerbs.Value("top", "passages to retrieve (3)"),
-            CliVerbs.Value("synonyms", "the glossary (Knowledge:SynonymsFile, config/knowledge-synonyms.txt)"),
+            CliVerbs.Value("synonyms", "the glossary (Knowledge:SynonymsFile, config/knowledge-synonyms.txt); an empty file for none"),
+            CliVerbs.Value("lexicon", "the dictionary (Knowledge:LexiconFile, data/cc-cedict.tsv.gz); a missing file for none"),
         ];
         Command search = new("search", "What the bot retrieves and cites for each question (on stdin, one per line, unless --question).")
         {
@@ -34,7 +35,8 @@ internal static class KnowledgeCommand
         };
         Command eval = new("eval", "hit@1, hit@3, MRR, refusal accuracy and the misses over a question set.")
         {
-            CliVerbs.Value("questions", "the questions, JSON lines"),
+            CliVerbs.Value("questions", "the questions, JSON lines (a \"kind\" field breaks the figures down by kind)"),
+            CliVerbs.Flag("sweep", "also the trade-off of every pair of thresholds (refused / not sure / answered)"),
         };
         foreach (var option in shared)
         {
@@ -63,7 +65,8 @@ internal static class KnowledgeCommand
         IReadOnlyList<(string File, string Reason)> skipped;
         try
         {
-            index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped);
+            index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped,
+                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, NullLogger.Instance));
         }
         catch (AdminFileException ex)
         {
@@ -79,7 +82,7 @@ internal static class KnowledgeCommand
 
         return verb == "search"
             ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"), Asker(options))
-            : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"));
+            : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"), options.ContainsKey("sweep"));
     }
 
     /// <summary>Who the search runs as: everyone's view (an admin checking the index), or one asker's.</summary>
@@ -104,8 +107,10 @@ internal static class KnowledgeCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 question = q,
-                refused = answer.Refused,
-                citation = answer.Best is { } best ? Citation.Line(best) + " 「" + Citation.Quote(best, q, glossary) + "」" : null,
+                decision = answer.Decision.ToString().ToLowerInvariant(),
+                coverage = Math.Round(answer.Coverage, 2),
+                missing = answer.Missing,
+                citation = answer.Best is { } best ? Citation.Line(best) + " 「" + Citation.Quote(best, answer.Words ?? []) + "」" : null,
                 hits = answer.Hits.Select(h => new { doc = h.Chunk.Document, section = h.Chunk.Section, score = Math.Round(h.Score, 3), text = h.Chunk.Text }),
             }, Json));
         }
@@ -113,7 +118,7 @@ internal static class KnowledgeCommand
         return 0;
     }
 
-    private static async Task<int> EvalAsync(KnowledgeIndex index, Glossary glossary, int top, string? questionsFile)
+    private static async Task<int> EvalAsync(KnowledgeIndex index, Glossary glossary, int top, string? questionsFile, bool sweep)
     {
         if (questionsFile is null || !File.Exists(questionsFile))
         {
@@ -121,9 +126,9 @@ internal static class KnowledgeCommand
             return 2;
         }
 
-        int answerable = 0, hit1 = 0, hit3 = 0, unanswerable = 0, refusedRight = 0;
-        var reciprocal = 0.0;
-        var misses = new List<string>();
+        // The first search pays for the analyzers' dictionaries and the JIT: not a query's latency.
+        KnowledgeSearch.Find(index, glossary, "年假", top, _ => true);
+        var results = new List<EvalResult>();
         var latencies = new List<double>();
         foreach (var line in await File.ReadAllLinesAsync(questionsFile))
         {
@@ -135,49 +140,109 @@ internal static class KnowledgeCommand
             using var item = JsonDocument.Parse(line);
             var root = item.RootElement;
             var question = root.GetProperty("question").GetString()!;
-            var doc = root.TryGetProperty("doc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-            var section = root.TryGetProperty("section", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            var doc = Text(root, "doc");
+            var section = Text(root, "section");
             var started = Stopwatch.GetTimestamp();
             var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true);
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (doc is null)
-            {
-                unanswerable++;
-                refusedRight += answer.Refused ? 1 : 0;
-                if (!answer.Refused)
-                {
-                    misses.Add($"not refused: {question} → {answer.Best?.Section}");
-                }
-
-                continue;
-            }
-
-            answerable++;
-            var rank = answer.Refused ? 0 : answer.Hits.ToList().FindIndex(h =>
+            var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
                 h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.Heading.Contains(section!, StringComparison.Ordinal)) + 1;
-
-            hit1 += rank == 1 ? 1 : 0;
-            hit3 += rank is >= 1 and <= 3 ? 1 : 0;
-            reciprocal += rank > 0 ? 1.0 / rank : 0;
-            if (rank is 0 or > 3)
-            {
-                misses.Add($"{(answer.Refused ? "refused" : "missed")}: {question} → want {doc} › {section}, got {answer.Hits.FirstOrDefault().Chunk?.Section ?? "-"} (coverage {answer.Coverage:F2})");
-            }
+            results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer));
         }
 
         latencies.Sort();
+        var byKind = results.GroupBy(r => r.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => Figures(g.ToList(), GroundingThresholds.Default));
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            answerable, unanswerable,
-            hitAt1 = answerable == 0 ? 0 : Math.Round(hit1 / (double)answerable, 3),
-            hitAt3 = answerable == 0 ? 0 : Math.Round(hit3 / (double)answerable, 3),
-            mrr = answerable == 0 ? 0 : Math.Round(reciprocal / answerable, 3),
-            refusalAccuracy = unanswerable == 0 ? 1 : Math.Round(refusedRight / (double)unanswerable, 3),
+            all = Figures(results, GroundingThresholds.Default),
+            byKind,
             queryP50Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[latencies.Count / 2], 2),
-            misses,
+            queryP99Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)], 2),
+            sweep = sweep ? Sweep(results) : null,
+            misses = results.Select(Miss).OfType<string>().ToList(),
         }, Json));
         return 0;
     }
+
+    /// <summary>
+    /// The figures of a set of questions. hit@k counts retrieval (the section among the first k passages, whatever was
+    /// decided); <c>wronglyRefused</c> and <c>unsure</c> count what an answerable question's asker was told;
+    /// <c>refused</c> and <c>answered</c> what an unanswerable one's was; <c>citedRight</c> the answered questions whose
+    /// citation names the section that answers.
+    /// </summary>
+    private static object Figures(List<EvalResult> results, GroundingThresholds thresholds)
+    {
+        var answerable = results.Where(r => r.Doc is not null).ToList();
+        var unanswerable = results.Where(r => r.Doc is null).ToList();
+        var decisions = results.ToDictionary(r => r, r => Decide(r.Answer, thresholds));
+        return new
+        {
+            answerable = answerable.Count,
+            hitAt1 = answerable.Count(r => r.Rank == 1),
+            hitAt3 = answerable.Count(r => r.Rank is >= 1 and <= 3),
+            mrr = answerable.Count == 0 ? 0 : Math.Round(answerable.Sum(r => r.Rank > 0 ? 1.0 / r.Rank : 0) / answerable.Count, 3),
+            answeredCitedRight = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1),
+            unsure = answerable.Count(r => decisions[r] == Grounding.Unsure),
+            wronglyRefused = answerable.Count(r => decisions[r] == Grounding.Refused),
+            unanswerable = unanswerable.Count,
+            refused = unanswerable.Count(r => decisions[r] == Grounding.Refused),
+            unsureUnanswerable = unanswerable.Count(r => decisions[r] == Grounding.Unsure),
+            answeredUnanswerable = unanswerable.Count(r => decisions[r] == Grounding.Answered),
+        };
+    }
+
+    /// <summary>The trade-off the thresholds set, for each pair: what answerable questions lose against what unanswerable ones get.</summary>
+    private static List<object> Sweep(List<EvalResult> results)
+    {
+        var rows = new List<object>();
+        foreach (var unsureAt in new[] { 0.3, 0.4, 0.5, 0.6 })
+        {
+            foreach (var answerAt in new[] { 0.6, 0.7, 0.8, 0.9, 1.0 })
+            {
+                if (answerAt < unsureAt)
+                {
+                    continue;
+                }
+
+                var t = new GroundingThresholds(unsureAt, answerAt);
+                var answerable = results.Where(r => r.Doc is not null).ToList();
+                var unanswerable = results.Where(r => r.Doc is null).ToList();
+                rows.Add(new
+                {
+                    unsureAt, answerAt,
+                    answerableRefused = answerable.Count(r => Decide(r.Answer, t) == Grounding.Refused),
+                    answerableUnsure = answerable.Count(r => Decide(r.Answer, t) == Grounding.Unsure),
+                    unanswerableAnswered = unanswerable.Count(r => Decide(r.Answer, t) == Grounding.Answered),
+                    unanswerableUnsure = unanswerable.Count(r => Decide(r.Answer, t) == Grounding.Unsure),
+                });
+            }
+        }
+
+        return rows;
+    }
+
+    private static Grounding Decide(KnowledgeAnswer answer, GroundingThresholds t) =>
+        !answer.PolicyQuestion ? Grounding.Refused : answer.Coverage >= t.AnswerAt ? Grounding.Answered : answer.Coverage >= t.UnsureAt ? Grounding.Unsure : Grounding.Refused;
+
+    private static string? Miss(EvalResult r)
+    {
+        var got = r.Answer.Hits.Count == 0 ? "-" : r.Answer.Hits[0].Chunk.Section;
+        var decision = r.Answer.Decision.ToString().ToLowerInvariant();
+        if (r.Doc is null)
+        {
+            return r.Answer.Decision == Grounding.Refused ? null : $"[{r.Kind}] {decision}, should be refused: {r.Question} → {got} (coverage {r.Answer.Coverage:F2}, missing {string.Join(" ", r.Answer.Missing ?? [])})";
+        }
+
+        return r.Rank is >= 1 and <= 3 && r.Answer.Decision != Grounding.Refused
+            ? null
+            : $"[{r.Kind}] {(r.Rank is >= 1 and <= 3 ? "" : "missed, ")}{decision}: {r.Question} → want {r.Doc} › {r.Section}, got {got} (coverage {r.Answer.Coverage:F2}, missing {string.Join(" ", r.Answer.Missing ?? [])})";
+    }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeAnswer Answer);
 
     private static async Task<List<string>> ReadLinesAsync(TextReader input)
     {

@@ -1,3 +1,4 @@
+using ChatBot.Core.Knowledge;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 
@@ -50,6 +51,7 @@ internal static class DemoProfile
         var keys = DemoKeys.LoadOrCreate(path);
         builder.Configuration.AddInMemoryCollection(keys.AsConfiguration());
         AddGatewayForLongConnections(builder, keys);
+        var sample = UseSampleDocuments(builder);
         builder.Services.AddSingleton<DemoOutbox>();
 
         // Printed, not logged: these are throwaway local keys the admin needs to see, and logs hold metadata only.
@@ -60,10 +62,30 @@ internal static class DemoProfile
               WeCom app      CorpId={keys.WeComCorpId} AgentId={keys.WeComAgentId} Token={keys.WeComAppToken} EncodingAESKey={keys.WeComAppAesKey}
               DingTalk       ClientId={keys.DingTalkClientId} ClientSecret={keys.DingTalkClientSecret}
             Try it:  scripts/simulate --platform wecom-aibot --user alice --text "你好"
+            {(sample ? $"Policy questions are answered from the public sample in {SampleDocuments} (your own documents go to config/knowledge/):\n  scripts/simulate --platform wecom-app --user bob --text \"刚入职要参加什么培训\"" : "Policy questions are answered from your documents in Knowledge:Folder.")}
             Answers are not sent anywhere; simulate fetches them from this process's memory.
             ─────────────────────────────────────────────────────────────────────
             """);
         return builder;
+    }
+
+    /// <summary>The public sample's documents, shipped in the repository for the demo.</summary>
+    public const string SampleDocuments = "samples/knowledge-sample/docs";
+
+    /// <summary>
+    /// With no documents of the admin's own, the demo indexes the public sample, so a policy question can be tried
+    /// at once; a folder with documents in it always wins. Only here: production never indexes the sample.
+    /// </summary>
+    private static bool UseSampleDocuments(IHostApplicationBuilder builder)
+    {
+        var folder = builder.Configuration["Knowledge:Folder"] is { Length: > 0 } configured ? configured : new KnowledgeOptions().Folder;
+        if ((Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any()) || !Directory.Exists(SampleDocuments))
+        {
+            return false;
+        }
+
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Knowledge:Folder"] = SampleDocuments });
+        return true;
     }
 
     /// <summary>Port of the demo's stand-in gateway for long-connection modes (simulate pushes through it).</summary>

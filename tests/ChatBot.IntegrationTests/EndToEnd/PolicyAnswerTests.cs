@@ -9,8 +9,9 @@ namespace ChatBot.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// Policy questions through the real host and the tiny model, on the public sample's documents: a DM is answered
-/// from the documents with the code's citation; an unanswerable DM is refused without a model call and without
-/// using quota; in a group the general assistant answers instead.
+/// from the documents with the code's citation; an unanswerable DM is refused, and one the documents half cover is
+/// told "not sure" with the closest sections quoted, both without a model call and without using quota, in the
+/// question's language; in a group the general assistant answers instead.
 /// </summary>
 public sealed class PolicyAnswerTests : IDisposable
 {
@@ -30,6 +31,7 @@ public sealed class PolicyAnswerTests : IDisposable
         _app = new ChatBotApp().WithServices(_replies.Register)
             .With("Knowledge:Folder", _docs)
             .With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"))
+            .With("Knowledge:LexiconFile", RepoPaths.Lexicon)
             .With("Inference:WarmUp", "false")
             .WithServices(services => services.AddSingleton<IChatClient>(provider =>
                 new CountingChatClient(provider.GetRequiredService<LocalInference>().Client, _inferences)));
@@ -59,16 +61,39 @@ public sealed class PolicyAnswerTests : IDisposable
     [Fact]
     public async Task An_unanswerable_direct_question_is_refused_without_the_model_and_without_using_quota()
     {
-        await _client.PostAsync(PlatformCallbacks.App("91101", "宿舍里能养猫吗", user: "catlover"));
+        await _client.PostAsync(PlatformCallbacks.App("91101", "股票期权怎么行权", user: "investor"));
         await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
-        await _client.PostAsync(PlatformCallbacks.App("91102", "宿舍晚上几点关门", user: "catlover"));
+        await _client.PostAsync(PlatformCallbacks.App("91102", "宿舍晚上几点关门", user: "investor"));
         await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 2, 30);
 
-        Assert.StartsWith("制度文件中没有找到相关规定", _replies.Sent[0].Text, StringComparison.Ordinal);
-        Assert.DoesNotContain("来源", _replies.Sent[0].Text, StringComparison.Ordinal);
+        Assert.Equal("制度文件中没有找到相关规定，请直接咨询 HR。", _replies.Sent[0].Text);
         // The daily limit is 1: the refused question gave its charge back, so the next one is answered, not over quota.
         Assert.Contains("四、宿舍纪律", _replies.Sent[1].Text, StringComparison.Ordinal);
         Assert.Equal(1, _inferences.Value);
+    }
+
+    [Fact]
+    public async Task A_direct_question_the_documents_half_cover_gets_not_sure_with_two_quoted_sections_and_no_model()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("91201", "宿舍里能养猫吗", user: "catlover"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        await _client.PostAsync(PlatformCallbacks.App("91202", "Is there afternoon tea on Fridays?", user: "catlover"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 2, 30);
+        await _client.PostAsync(PlatformCallbacks.App("91203", "宿舍晚上几点关门", user: "catlover"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 3, 30);
+
+        var unsure = _replies.Sent[0].Text;
+        Assert.StartsWith("我不确定制度文件是否回答了这个问题", unsure, StringComparison.Ordinal);
+        Assert.Equal(2, unsure.Split("来源：员工宿舍管理规定 › ").Length - 1); // two sections, each cited
+        Assert.Contains("「", unsure, StringComparison.Ordinal); // with the clause quoted
+        var english = _replies.Sent[1].Text;
+        Assert.StartsWith("I am not sure the policy documents answer this", english, StringComparison.Ordinal);
+        Assert.Contains("Source: ", english, StringComparison.Ordinal);
+        Assert.DoesNotContain("来源", english, StringComparison.Ordinal);
+        // Neither used the model nor the daily limit of 1: the third question still had its charge, and is the one inference.
+        Assert.Contains("四、宿舍纪律", _replies.Sent[2].Text, StringComparison.Ordinal);
+        Assert.Equal(1, _inferences.Value);
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1211 && l.Line.Contains("decision=Unsure", StringComparison.Ordinal));
     }
 
     [Fact]

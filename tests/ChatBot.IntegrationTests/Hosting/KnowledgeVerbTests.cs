@@ -29,14 +29,32 @@ public sealed class KnowledgeVerbTests : IDisposable
         foreach (var line in new[] { admin, insider })
         {
             using var json = JsonDocument.Parse(line);
-            Assert.False(json.RootElement.GetProperty("refused").GetBoolean());
+            Assert.Equal("answered", json.RootElement.GetProperty("decision").GetString());
             Assert.StartsWith("来源：薪酬管理办法 › 第一条 调薪（pay/salary.md）", json.RootElement.GetProperty("citation").GetString(), StringComparison.Ordinal);
             Assert.Equal("pay/salary.md", json.RootElement.GetProperty("hits")[0].GetProperty("doc").GetString());
         }
 
         using var denied = JsonDocument.Parse(outsider);
-        Assert.True(denied.RootElement.GetProperty("refused").GetBoolean());
+        Assert.Equal("refused", denied.RootElement.GetProperty("decision").GetString());
         Assert.Equal(0, denied.RootElement.GetProperty("hits").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Eval_prints_the_figures_per_kind_and_the_threshold_trade_off()
+    {
+        var set = Path.Combine(ChatBot.Tests.Shared.RepoPaths.Root, "samples", "knowledge-devset");
+
+        var (output, error, exit) = await RunAsync("eval", "--docs", Path.Combine(set, "docs"), "--questions", Path.Combine(set, "questions.jsonl"),
+            "--lexicon", ChatBot.Tests.Shared.RepoPaths.Lexicon, "--sweep");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var kinds = json.RootElement.GetProperty("byKind");
+        Assert.Equal(10, kinds.GetProperty("typo").GetProperty("answerable").GetInt32());
+        Assert.Equal(10, kinds.GetProperty("typo").GetProperty("hitAt3").GetInt32());
+        Assert.Equal(4, kinds.GetProperty("refusal").GetProperty("unanswerable").GetInt32());
+        Assert.Equal(70, json.RootElement.GetProperty("all").GetProperty("answerable").GetInt32());
+        Assert.True(json.RootElement.GetProperty("sweep").GetArrayLength() > 4);
     }
 
     [Fact]

@@ -22,6 +22,11 @@ public static partial class KeyTerms
         "说", "给", "让", "被", "把", "从", "对", "到", "向", "跟", "里", "上", "下", "中", "内", "外", "点", "很", "太", "最", "更", "多", "少",
         "不", "别", "没法", "公司", "员工", "单位", "规定", "制度", "政策", "办法", "相关", "每人", "每年", "每月", "每天", "部门", "年", "月",
         "日", "天", "周", "号", "次", "时候", "现在", "今天", "明天", "今年", "明年", "多久", "多长", "钱", "元", "吗？", "呢？", "人",
+        // Function words of everyday speech: time, quantity and manner, none of them what a question is about.
+        "以后", "之后", "以前", "之前", "后来", "然后", "出来", "起来", "一个", "一下子", "还有", "怎么样", "咋", "咋办", "咋弄", "咋整", "啥时候",
+        "什么时候", "的话", "一些", "有点", "一点", "已经", "马上", "刚刚", "刚", "正在", "如果", "要是", "但是", "可是", "因为", "所以", "而且",
+        "这样", "那样", "怎么弄", "行不行", "行不", "好不好", "对不对", "有没有", "是不是", "能否", "多大", "几个", "几天", "几点", "上次", "下次",
+        "这次", "每次", "一直", "总是", "经常", "之内", "以内", "以上", "以下", "左右", "大概", "大约", "差不多", "得到", "拿到", "知道", "觉得",
         // Greetings and thanks: a message of only these is not a policy question.
         "你好", "您好", "好", "嗯", "嗨", "哈喽", "谢谢", "多谢", "感谢", "再见", "拜拜", "早上好", "上午好", "下午好", "晚上好", "在吗", "在不在", "好的", "收到",
         "hello", "hi", "hey", "thanks", "thank", "bye", "ok", "okay",
@@ -32,7 +37,14 @@ public static partial class KeyTerms
         "why", "much", "many", "any", "some", "get", "have", "has", "please", "company", "employee", "employees", "policy", "rule", "rules",
     };
 
-    public static IReadOnlyList<string> Of(string question)
+    public static IReadOnlyList<string> Of(string question) => Of(question, null);
+
+    /// <summary>
+    /// The key terms; with <paramref name="isWord"/>, single characters the segmenter left side by side (病|价, 积|效,
+    /// 裸|辞) are joined again where the join is a word after all — in the dictionary, in the documents, or sounding
+    /// like the documents' — since a segmenter only splits a word it does not know, as a typo or slang is.
+    /// </summary>
+    public static IReadOnlyList<string> Of(string question, Func<string, bool>? isWord)
     {
         var terms = new List<string>();
         foreach (Match run in Runs().Matches(question))
@@ -43,11 +55,41 @@ public static partial class KeyTerms
             }
             else
             {
-                terms.AddRange(Segment(run.Value));
+                terms.AddRange(isWord is null ? Segment(run.Value) : Rejoin(Segment(run.Value), isWord));
             }
         }
 
         return terms.Where(t => !Generic.Contains(t) && !t.All(char.IsDigit)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    private static IEnumerable<string> Rejoin(List<string> tokens, Func<string, bool> isWord)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Length == 1 && !Generic.Contains(tokens[i]))
+            {
+                var end = i;
+                while (end + 1 < tokens.Count && tokens[end + 1].Length == 1 && !Generic.Contains(tokens[end + 1]) && end - i < 3)
+                {
+                    end++;
+                }
+
+                // The longest joined run that is a word; the characters alone otherwise.
+                for (var last = end; last > i; last--)
+                {
+                    var joined = string.Concat(tokens.Skip(i).Take(last - i + 1));
+                    if (isWord(joined))
+                    {
+                        yield return joined;
+                        i = last;
+                        goto next;
+                    }
+                }
+            }
+
+            yield return tokens[i];
+            next:;
+        }
     }
 
     private static readonly SmartChineseAnalyzer Analyzer = new(LuceneVersion.LUCENE_48, useDefaultStopWords: false);

@@ -1,5 +1,7 @@
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.Cjk;
+using Lucene.Net.Analysis.Core;
+using Lucene.Net.Analysis.Miscellaneous;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
@@ -10,36 +12,57 @@ using Lucene.Net.Util;
 namespace ChatBot.Core.Knowledge.Search;
 
 /// <summary>
-/// BM25 over the passages in memory. Chinese is indexed as overlapping character bigrams (CJKAnalyzer). Raw BM25 on
-/// the public sample put the right section in the top 3 more often with bigrams than with SmartCn's or jieba's words
-/// (knowledge.md); with the glossary and key-term coverage on top, bigrams and SmartCn tie there (`bench/run
-/// knowledge` measures both each run). Bigrams stay: they need no dictionary to miss a company's own terms (product,
-/// place and benefit names a dictionary splits wrongly). The heading path is its own field, weighted above the text, so a
-/// question naming a section finds it. Immutable once built: a rebuild makes a new index and swaps it in.
+/// BM25 over the passages in memory. Chinese is indexed as overlapping character bigrams (CJKAnalyzer): they need no
+/// dictionary to miss a company's own terms (product, place and benefit names a dictionary splits wrongly). The
+/// heading path is its own field, weighted above the text, so a question naming a section finds it. Beside them, the
+/// passage as it sounds (<see cref="Sounds"/>), weighted below the characters, for homophone typos; and the
+/// documents' own words with their English senses (<see cref="GlossBridge"/>). Immutable once built: a rebuild
+/// makes a new index and swaps it in.
 /// </summary>
 public sealed class KnowledgeIndex : IDisposable
 {
     private const float PathBoost = 1.5f;
+
+    /// <summary>
+    /// A sound pair scores below a character pair: with the text and path fields an exact match gets both, a homophone
+    /// only this. Measured on both public sets (knowledge eval): 0.3–0.6 rank alike, 1.0 lets sound outrank meaning.
+    /// </summary>
+    public const float SoundBoost = 0.4f;
+
     private readonly RAMDirectory _directory = new();
     private readonly DirectoryReader _reader;
     private readonly IndexSearcher _searcher;
     private readonly Analyzer _analyzer;
+    private readonly Analyzer _bigrams;
+    private readonly IReadOnlySet<string>[] _sounds;
+    private readonly HashSet<string> _allSounds = new(StringComparer.Ordinal);
+    private readonly string _corpus;
+    private readonly Dictionary<Chunk, int> _ordinals = new(ReferenceEqualityComparer.Instance);
 
-    public KnowledgeIndex(IReadOnlyList<Chunk> chunks, Analyzer? analyzer = null)
+    /// <param name="analyzer">Another analyzer for the characters (the bench's peers); CJK bigrams by default.</param>
+    public KnowledgeIndex(IReadOnlyList<Chunk> chunks, Lexicon? lexicon = null, Analyzer? analyzer = null)
     {
         Chunks = chunks;
+        Lexicon = lexicon ?? Lexicon.Empty;
         RestrictsDepartments = chunks.Any(c => c.Access.RestrictsDepartments);
-        _analyzer = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
+        _bigrams = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
+        _analyzer = new PerFieldAnalyzerWrapper(_bigrams, new Dictionary<string, Analyzer> { ["sound"] = new WhitespaceAnalyzer(LuceneVersion.LUCENE_48) });
+        _sounds = new IReadOnlySet<string>[chunks.Count];
         var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, _analyzer) { Similarity = new BM25Similarity() };
         using (var writer = new IndexWriter(_directory, config))
         {
             for (var i = 0; i < chunks.Count; i++)
             {
+                var sounds = Sounds.Bigrams(Lexicon, chunks[i].Section + "\n" + chunks[i].Text).ToList();
+                _sounds[i] = sounds.ToHashSet(StringComparer.Ordinal);
+                _allSounds.UnionWith(sounds);
+                _ordinals[chunks[i]] = i;
                 writer.AddDocument(
                 [
                     new StoredField("ordinal", i),
                     new TextField("path", chunks[i].Section, Field.Store.NO),
                     new TextField("text", chunks[i].Text, Field.Store.NO),
+                    new TextField("sound", string.Join(' ', sounds), Field.Store.NO),
                 ]);
             }
 
@@ -48,27 +71,63 @@ public sealed class KnowledgeIndex : IDisposable
 
         _reader = DirectoryReader.Open(_directory);
         _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity() };
+        _corpus = string.Join("\n", chunks.Select(c => c.Section + "\n" + c.Text));
+        Bridge = new GlossBridge(Lexicon, chunks.Select(c => c.Section + "\n" + c.Text));
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
 
+    public Lexicon Lexicon { get; }
+
+    /// <summary>The documents' words with their English senses.</summary>
+    public GlossBridge Bridge { get; }
+
     /// <summary>Whether some passage is limited to departments, so an asker's departments are worth looking up.</summary>
     public bool RestrictsDepartments { get; }
 
-    /// <summary>The best passages the asker may read, best first.</summary>
-    public IReadOnlyList<(Chunk Chunk, float Score)> Search(string query, int top, Func<Chunk, bool> allowed)
+    /// <summary>Whether any passage or heading contains the text (a Chinese word, or a Latin one ignoring case).</summary>
+    public bool Occurs(string text) => Glossary.Contains(_corpus, text);
+
+    /// <summary>Whether a word sounds like words of the passage (<see cref="Sounds.SoundsIn"/>).</summary>
+    public bool SoundsIn(string word, Chunk chunk) => Sounds.SoundsIn(Lexicon, word, _sounds[Ordinal(chunk)]);
+
+    /// <summary>Whether a word sounds like words somewhere in the documents.</summary>
+    public bool SoundsAnywhere(string word) => Sounds.SoundsIn(Lexicon, word, _allSounds);
+
+    private int Ordinal(Chunk chunk) =>
+        _ordinals.TryGetValue(chunk, out var i) ? i : throw new ArgumentException("The passage is not in this index.", nameof(chunk));
+
+    /// <summary>
+    /// The best passages the asker may read, best first: each piece of query text weighted as given (the question at
+    /// 1, what the glossary and the bridge bring by their weight), and the question's sound pairs below them.
+    /// </summary>
+    public IReadOnlyList<(Chunk Chunk, float Score)> Search(IReadOnlyList<(string Text, float Weight)> pieces, string? soundsOf, int top, Func<Chunk, bool> allowed)
     {
-        var terms = KeyTerms.Tokens(_analyzer, query).Distinct(StringComparer.Ordinal).ToList();
-        if (terms.Count == 0 || Chunks.Count == 0)
+        var weights = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (text, weight) in pieces)
+        {
+            foreach (var term in KeyTerms.Tokens(_bigrams, text))
+            {
+                weights[term] = Math.Max(weights.GetValueOrDefault(term), weight);
+            }
+        }
+
+        var sounds = soundsOf is null ? [] : Sounds.Bigrams(Lexicon, soundsOf).Distinct(StringComparer.Ordinal).ToList();
+        if ((weights.Count == 0 && sounds.Count == 0) || Chunks.Count == 0)
         {
             return [];
         }
 
         var boolean = new BooleanQuery();
-        foreach (var term in terms.Take(BooleanQuery.MaxClauseCount / 2))
+        foreach (var (term, weight) in weights.Take((BooleanQuery.MaxClauseCount / 2) - sounds.Count))
         {
-            boolean.Add(new TermQuery(new Term("text", term)), Occur.SHOULD);
-            boolean.Add(new TermQuery(new Term("path", term)) { Boost = PathBoost }, Occur.SHOULD);
+            boolean.Add(new TermQuery(new Term("text", term)) { Boost = weight }, Occur.SHOULD);
+            boolean.Add(new TermQuery(new Term("path", term)) { Boost = PathBoost * weight }, Occur.SHOULD);
+        }
+
+        foreach (var sound in sounds.Take(BooleanQuery.MaxClauseCount / 4))
+        {
+            boolean.Add(new TermQuery(new Term("sound", sound)) { Boost = SoundBoost }, Occur.SHOULD);
         }
 
         var hits = new List<(Chunk, float)>();
@@ -88,10 +147,14 @@ public sealed class KnowledgeIndex : IDisposable
         return hits;
     }
 
+    /// <summary>The plain query the admin tools and benches use: the text alone, at weight 1, and its sound.</summary>
+    public IReadOnlyList<(Chunk Chunk, float Score)> Search(string query, int top, Func<Chunk, bool> allowed) => Search([(query, 1f)], query, top, allowed);
+
     public void Dispose()
     {
         _reader.Dispose();
         _directory.Dispose();
         _analyzer.Dispose();
+        _bigrams.Dispose();
     }
 }

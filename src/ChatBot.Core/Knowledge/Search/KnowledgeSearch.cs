@@ -1,60 +1,158 @@
 namespace ChatBot.Core.Knowledge.Search;
 
-/// <summary>What retrieval found for a question: the passages, or a refusal because none is relevant.</summary>
-/// <param name="PolicyQuestion">False when the question has no key terms at all (a greeting, thanks): not a policy question.</param>
-public sealed record KnowledgeAnswer(bool PolicyQuestion, bool Refused, IReadOnlyList<(Chunk Chunk, float Score)> Hits, double Coverage)
+/// <summary>What retrieval decided for a question.</summary>
+public enum Grounding
 {
-    public Chunk? Best => Refused || Hits.Count == 0 ? null : Hits[0].Chunk;
+    /// <summary>A passage covers the question: the model answers from the passages, with the citation.</summary>
+    Answered,
+
+    /// <summary>Passages cover part of it: in a DM, "not sure" with the closest sections quoted, no model call.</summary>
+    Unsure,
+
+    /// <summary>Nothing covers it: the refusal text, no model call.</summary>
+    Refused,
+}
+
+/// <summary>What retrieval found for a question: the passages, and how far they cover it.</summary>
+/// <param name="PolicyQuestion">False when the question has no key terms at all (a greeting, thanks): not a policy question.</param>
+/// <param name="Coverage">How much of the question the best passage covers, 0–1 (<see cref="KnowledgeSearch"/>).</param>
+/// <param name="Missing">The question's key terms the best passage does not hold: what a glossary entry could bridge.</param>
+/// <param name="Words">The question's key terms and every word that stood for them (glossary, dictionary): what a quote is chosen by.</param>
+public sealed record KnowledgeAnswer(bool PolicyQuestion, Grounding Decision, IReadOnlyList<(Chunk Chunk, float Score)> Hits, double Coverage,
+    IReadOnlyList<string>? Missing = null, IReadOnlyList<string>? Words = null)
+{
+    public bool Refused => Decision == Grounding.Refused;
+
+    /// <summary>The passage the answer cites: the one that covers the question best.</summary>
+    public Chunk? Best => Decision == Grounding.Answered && Hits.Count > 0 ? Hits[0].Chunk : null;
+}
+
+/// <summary>Where coverage turns a question from refused to "not sure" to answered.</summary>
+public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
+{
+    /// <summary>Chosen on both public sets (<c>knowledge eval --sweep</c>, README "Policy answers"): see there for the trade-off.</summary>
+    public static GroundingThresholds Default { get; } = new(0.3, 0.7);
 }
 
 /// <summary>
-/// Ranks with BM25 over the question and its glossary expansions, then decides relevance from what the question's
-/// key terms match — not from the score, which common words inflate. A key term is covered by a passage when it,
-/// or a policy term the glossary brings for it, appears in the passage or its headings. The question is answered
-/// only when one of the top passages covers at least half its key terms; the best-covering passage comes first.
+/// Ranks with BM25 over the question, what the glossary brings for it, what its words mean in the documents' own
+/// terms (<see cref="GlossBridge"/>) and how it sounds (<see cref="Sounds"/>), then decides from what the question's
+/// key terms find in the passages — not from the score, which common words inflate. Each key term is supported by
+/// a passage as far as the passage holds it: its characters (1), a glossary term for it (1), a document word that
+/// means it (by how closely), or its sound (a typo, <see cref="SoundSupport"/>). Coverage is the mean support; the
+/// best-covering passage comes first.
 /// </summary>
 public static class KnowledgeSearch
 {
-    public const double MinCoverage = 0.5;
+    /// <summary>A word found only by its sound is most likely the word meant, typed with the wrong character.</summary>
+    public const double SoundSupport = 0.8;
 
-    public static KnowledgeAnswer Find(KnowledgeIndex index, Glossary glossary, string question, int top, Func<Chunk, bool> allowed)
+    /// <summary>What the bridge brings weighs this much against the question's own words in the ranking.</summary>
+    private const float BridgeWeight = 0.6f;
+
+    /// <summary>Passages ranked for coverage beyond those returned: the covering one is often second to fifth by BM25.</summary>
+    private const int Candidates = 8;
+
+    private const int BridgeTermsPerWord = 4;
+
+    private const double SingleCharacterWeight = 0.35;
+
+    private const double EnglishUnknownWeight = 0.5;
+
+    public static KnowledgeAnswer Find(KnowledgeIndex index, Glossary glossary, string question, int top, Func<Chunk, bool> allowed,
+        GroundingThresholds? thresholds = null)
     {
+        thresholds ??= GroundingThresholds.Default;
         var expansions = glossary.Expand(question);
-        var query = question + " " + string.Join(" ", expansions.Select(e => e.Term));
-        var hits = index.Search(query, top, allowed);
-        var concepts = KeyTerms.Of(question)
-            .Select(term => (IReadOnlyList<string>)[term, .. expansions.Where(e => Related(e.Form, term)).Select(e => e.Term)])
-            .ToList();
+        var english = EnglishWords.Stems(question);
+        var fromEnglish = index.Bridge.FromEnglish(english);
+        var concepts = new List<Concept>();
+        foreach (var term in KeyTerms.Of(question, w => index.Lexicon.Contains(w) || index.Occurs(w) || index.SoundsAnywhere(w)))
+        {
+            var latin = term.All(char.IsAscii);
+            if (latin && !term.Any(char.IsAsciiDigit) && EnglishWords.Stems(term).Count == 0)
+            {
+                continue;
+            }
+
+            var alternatives = new List<(string Term, double Weight)> { (term, 1) };
+            alternatives.AddRange(expansions.Where(e => Related(e.Form, term)).Select(e => (e.Term, 1.0)));
+            if (latin)
+            {
+                var stem = EnglishWords.Stem(term);
+                alternatives.AddRange(fromEnglish.Where(f => f.By.Contains(stem)).Take(BridgeTermsPerWord).Select(f => (f.Term, f.Score)));
+            }
+            else if (!index.Occurs(term))
+            {
+                alternatives.AddRange(index.Bridge.FromChinese(term).Take(BridgeTermsPerWord));
+            }
+
+            var glossed = expansions.Any(e => Related(e.Form, term));
+            concepts.Add(new Concept(term, latin, alternatives, glossed ? 1 : Weight(term, latin, alternatives.Count)));
+        }
+
         if (concepts.Count == 0)
         {
             // Glossary forms can still carry the meaning ("请假" alone): count each matched form as a concept.
-            concepts = expansions.GroupBy(e => e.Form).Select(g => (IReadOnlyList<string>)[g.Key, .. g.Select(e => e.Term)]).ToList();
+            concepts = expansions.GroupBy(e => e.Form)
+                .Select(g => new Concept(g.Key, g.Key.All(char.IsAscii), [(g.Key, 1), .. g.Select(e => (e.Term, 1.0))], 1)).ToList();
         }
 
         if (concepts.Count == 0)
         {
-            return new KnowledgeAnswer(PolicyQuestion: false, Refused: true, [], 0);
+            return new KnowledgeAnswer(PolicyQuestion: false, Grounding.Refused, [], 0);
         }
 
-        var ranked = hits.Select(h => (Hit: h, Coverage: Coverage(concepts, h.Chunk))).ToList();
+        List<(string, float)> pieces = [(question, 1f), .. expansions.Select(e => (e.Term, 1f))];
+        pieces.AddRange(concepts.SelectMany(c => c.Alternatives.Skip(1)).Select(a => (a.Term, (float)a.Weight * BridgeWeight)));
+        var hits = index.Search(pieces, question, Math.Max(top, Candidates), allowed);
+        var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, h.Chunk))).ToList();
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
-        if (best < MinCoverage)
-        {
-            return new KnowledgeAnswer(true, Refused: true, hits, best);
-        }
+        var decision = best >= thresholds.AnswerAt ? Grounding.Answered : best >= thresholds.UnsureAt ? Grounding.Unsure : Grounding.Refused;
 
-        // The passage that covers the most comes first; BM25 order among equals.
-        var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).Select(r => r.Hit).ToList();
-        return new KnowledgeAnswer(true, Refused: false, ordered, best);
+        // The passage that covers the most comes first, then BM25 order; a near-equal cover keeps its BM25 place.
+        var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();
+        var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
+            : concepts.Where(c => Support(index, c, ordered[0].Chunk, ordered[0].Chunk.Section + "\n" + ordered[0].Chunk.Text) < 0.5).Select(c => c.Term).ToList();
+        return new KnowledgeAnswer(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList());
     }
 
-    private static double Coverage(List<IReadOnlyList<string>> concepts, Chunk chunk)
+    private static double Coverage(KnowledgeIndex index, List<Concept> concepts, Chunk chunk)
     {
         var text = chunk.Section + "\n" + chunk.Text;
-        return concepts.Count(alternatives => alternatives.Any(a => Glossary.Contains(text, a))) / (double)concepts.Count;
+        return concepts.Sum(c => c.Weight * Support(index, c, chunk, text)) / concepts.Sum(c => c.Weight);
+    }
+
+    /// <summary>
+    /// How much a key term counts. A lone character (拿, 走, 开) is mostly a verb of the sentence, not its subject; an
+    /// English word nothing in the documents means is as likely chatter (lol, nervous) as a subject they lack. A term
+    /// the glossary lists counts in full whatever its length (猫): the admin named it as a subject.
+    /// </summary>
+    private static double Weight(string term, bool latin, int alternatives) =>
+        latin ? (alternatives > 1 || term.Any(char.IsAsciiDigit) ? 1 : EnglishUnknownWeight) : term.Length == 1 ? SingleCharacterWeight : 1;
+
+    private static double Support(KnowledgeIndex index, Concept concept, Chunk chunk, string text)
+    {
+        var support = 0.0;
+        foreach (var (term, weight) in concept.Alternatives)
+        {
+            if (weight > support && Glossary.Contains(text, term))
+            {
+                support = weight;
+            }
+        }
+
+        if (support < SoundSupport && !concept.Latin && index.SoundsIn(concept.Term, chunk))
+        {
+            support = SoundSupport;
+        }
+
+        return support;
     }
 
     // A glossary form speaks for a key term when one contains the other ("结婚" and "下个月结婚").
     private static bool Related(string form, string term) =>
         form.Contains(term, StringComparison.OrdinalIgnoreCase) || term.Contains(form, StringComparison.OrdinalIgnoreCase);
+
+    private sealed record Concept(string Term, bool Latin, List<(string Term, double Weight)> Alternatives, double Weight);
 }

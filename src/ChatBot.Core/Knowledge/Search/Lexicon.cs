@@ -1,0 +1,82 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace ChatBot.Core.Knowledge.Search;
+
+/// <summary>
+/// CC-CEDICT (CC BY-SA 4.0), as <c>scripts/lexicon</c> writes it: each simplified headword's toneless readings and
+/// its English glosses. Policy search reads it for two things no glossary can list ahead for a company's own text:
+/// the sound of every character, so a pinyin-input typo (公基金) still finds 公积金; and what a word means in English,
+/// so an English question, or an everyday word the policy never uses (本本), reaches the policy's own terms.
+/// Read once per process; missing, search works on characters and the glossary alone (start-up says so).
+/// </summary>
+public sealed class Lexicon
+{
+    private readonly Dictionary<char, string[]> _readings;
+    private readonly Dictionary<string, string> _glosses;
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, int longest)
+    {
+        _readings = readings;
+        _glosses = glosses;
+        _lookup = glosses.GetAlternateLookup<ReadOnlySpan<char>>();
+        Longest = longest;
+    }
+
+    public static Lexicon Empty { get; } = new([], [], 0);
+
+    /// <summary>Where <c>scripts/lexicon</c> puts it, relative to the working directory.</summary>
+    public const string DefaultFile = "data/cc-cedict.tsv.gz";
+
+    public int Count => _glosses.Count;
+
+    /// <summary>The longest headword, in characters: how far a scan for words looks ahead.</summary>
+    public int Longest { get; }
+
+    public static Lexicon Load(string path)
+    {
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var readings = new Dictionary<char, string[]>();
+        var glosses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var longest = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            var tab2 = tab < 0 ? -1 : line.IndexOf('\t', tab + 1);
+            if (tab2 < 0)
+            {
+                throw new InvalidDataException($"{path}: expected 'word<TAB>pinyin<TAB>glosses'; got '{line}'. Run scripts/lexicon again.");
+            }
+
+            var word = line[..tab];
+            if (word.Length == 1)
+            {
+                readings[word[0]] = line[(tab + 1)..tab2].Split('|');
+            }
+
+            if (tab2 + 1 < line.Length)
+            {
+                glosses[word] = line[(tab2 + 1)..];
+                longest = Math.Max(longest, word.Length);
+            }
+        }
+
+        return new Lexicon(readings, glosses, longest);
+    }
+
+    /// <summary>The toneless readings of a character ("ji", "hang|xing"); none for a character it does not know.</summary>
+    public IReadOnlyList<string> Readings(char c) => _readings.TryGetValue(c, out var r) ? r : [];
+
+    /// <summary>The word's English glosses, '/'-separated, or null when it is not a headword.</summary>
+    public string? Glosses(ReadOnlySpan<char> word) => _lookup.TryGetValue(word, out var g) ? g : null;
+
+    public bool Contains(ReadOnlySpan<char> word) => _lookup.ContainsKey(word);
+}
