@@ -31,7 +31,7 @@ public sealed partial class MetricsTests : IDisposable
 
         await client.PostAsync(PlatformCallbacks.App("m-user-msg-1", "住宿费多少钱", user: "metrics-user-a"));
         await client.PostAsync(PlatformCallbacks.App("m-user-msg-1", "住宿费多少钱", user: "metrics-user-a"));
-        await client.PostAsync(PlatformCallbacks.App("m-user-msg-2", "宿舍里能养猫吗", user: "metrics-user-a"));
+        await client.PostAsync(PlatformCallbacks.App("m-user-msg-2", "股票期权怎么行权", user: "metrics-user-a"));
         await client.PostAsync(PlatformCallbacks.App("m-user-msg-3", "哪里可以赌博", user: "metrics-user-b"));
         var forged = PlatformCallbacks.App("m-user-msg-4", "hi", user: "metrics-user-c").ToRequest(client.BaseAddress!);
         forged.RequestUri = new Uri(forged.RequestUri!.ToString().Replace("msg_signature=", "msg_signature=0", StringComparison.Ordinal));
@@ -81,7 +81,7 @@ public sealed partial class MetricsTests : IDisposable
         byte[] Message(string id, string user, string text) =>
             SimulatedCallback.DingTalkBody(id, user, text, null, DateTimeOffset.UtcNow, dingtalk.Webhook("s-" + id), ChatBotApp.DingTalkClientId);
 
-        await dingtalk.PushAsync(Message("mm-0", "refused-user", "宿舍里能养猫吗")); // nothing in the documents: refused, refunded
+        await dingtalk.PushAsync(Message("mm-0", "refused-user", "股票期权怎么行权")); // nothing in the documents: refused, refunded
         await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count == 1, 60);
         await dingtalk.PushAsync(Message("mm-1", "burst-user", "你好"));
         await QuotaIntakeTests.WaitUntil(() => dingtalk.WebhookMessages.Count == 2, 60);
