@@ -53,6 +53,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
+        LogLoading(loggers.CreateLogger<LocalInference>(), options.CurrentValue.ModelPath);
         _ = Loading;
         return Task.CompletedTask;
     }
@@ -171,6 +172,9 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
             LogHugePagesFailed(logger, 0, model.SizeBytes >> 20, error.Message);
         }
     }
+
+    [LoggerMessage(EventId = 4199, Level = LogLevel.Information, Message = "Loading the model {Path}: /readyz answers 503 (Starting) until it is loaded")]
+    private static partial void LogLoading(ILogger logger, string path);
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information,
         Message = "Local inference ready: {Path} — {Description}; {Parallel} parallel sequences, context {Context} ({KvCache} KV cache), {Threads} threads; llama.cpp libraries from {Libraries}; weights {Weights}; loaded in {LoadMs:F0} ms")]

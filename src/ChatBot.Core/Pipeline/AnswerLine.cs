@@ -2,17 +2,30 @@ namespace ChatBot.Core.Pipeline;
 
 /// <summary>
 /// The line in front of the model: at most <see cref="Capacity"/> answers generate at once in this instance (the
-/// model's parallel sequences); the others wait in the order their questions arrived, each told its place when it
-/// joins. Without it a crowd waits silently in the queue and is served in whatever order workers pick jobs up.
-/// A place held by a cancelled or failed wait is given back; a finished turn passes straight to the next in line.
+/// model's parallel sequences); the others wait in the order their questions arrived, each told its place. Without it
+/// a crowd waits silently in the queue and is served in whatever order workers pick jobs up. A place held by a
+/// cancelled or failed wait is given back; a finished turn passes straight to the next in line.
+/// <para>
+/// Workers reach the line out of arrival order, so a place told at once could be wrong a moment later (an earlier
+/// question arriving behind it). A joiner is told after the line has settled (<see cref="Settle"/>), and nobody is
+/// ever put ahead of someone already told: a told place is true when told and only gets better.
+/// </para>
 /// </summary>
-public sealed class AnswerLine(int capacity)
+public sealed class AnswerLine(int capacity, TimeSpan? settle = null)
 {
+    /// <summary>
+    /// How long a joiner waits before it is told its place: the workers that picked up a burst's other questions reach
+    /// the line within this (a few ms each on 2 cores), and a turn that frees meanwhile needs no notice at all.
+    /// </summary>
+    public static readonly TimeSpan DefaultSettle = TimeSpan.FromMilliseconds(200);
+
     private readonly Lock _gate = new();
     private readonly List<Waiter> _waiting = [];
     private int _generating;
 
     public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The line needs room for at least one answer.");
+
+    public TimeSpan Settle { get; } = settle ?? DefaultSettle;
 
     /// <summary>Questions waiting for a turn now.</summary>
     public int Waiting
@@ -27,8 +40,9 @@ public sealed class AnswerLine(int capacity)
     }
 
     /// <summary>
-    /// Takes a turn now, or joins the line by arrival time and calls <paramref name="queued"/> with the place
-    /// (1 = next) before waiting for the turn. Dispose the turn when the answer is generated.
+    /// Takes a turn now, or joins the line by arrival time (behind everyone already told a place) and, once the line
+    /// has settled and if it still waits, calls <paramref name="queued"/> with its place (1 = next) before waiting for
+    /// the turn. Dispose the turn when the answer is generated.
     /// </summary>
     public async Task<IDisposable> EnterAsync(DateTimeOffset arrivedAt, Func<int, Task> queued, CancellationToken cancellationToken)
     {
@@ -45,15 +59,28 @@ public sealed class AnswerLine(int capacity)
             waiter = new Waiter(arrivedAt);
 
             // Workers pick jobs up concurrently, so a later question may reach the line first: it goes behind
-            // every question that arrived before it, not behind whoever was quicker to get here.
-            var later = _waiting.FindIndex(w => w.ArrivedAt > arrivedAt);
-            place = later >= 0 ? later : _waiting.Count;
-            _waiting.Insert(place, waiter);
+            // every question that arrived before it, not behind whoever was quicker to get here — but never ahead of
+            // one already told its place, which would make that place untrue.
+            var start = _waiting.FindLastIndex(w => w.Told) + 1;
+            var later = _waiting.FindIndex(start, w => w.ArrivedAt > arrivedAt);
+            _waiting.Insert(later >= 0 ? later : _waiting.Count, waiter);
         }
 
         try
         {
-            await queued(place + 1);
+            await Task.WhenAny(waiter.Granted.Task, Task.Delay(Settle, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_gate)
+            {
+                place = _waiting.IndexOf(waiter);
+                waiter.Told = place >= 0;
+            }
+
+            if (place >= 0)
+            {
+                await queued(place + 1);
+            }
+
             await waiter.Granted.Task.WaitAsync(cancellationToken);
             return new Turn(this);
         }
@@ -98,6 +125,9 @@ public sealed class AnswerLine(int capacity)
     private sealed class Waiter(DateTimeOffset arrivedAt)
     {
         public DateTimeOffset ArrivedAt { get; } = arrivedAt;
+
+        /// <summary>Told its place: nobody joins ahead of it from then on. Written under the line's gate.</summary>
+        public bool Told { get; set; }
 
         public TaskCompletionSource Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

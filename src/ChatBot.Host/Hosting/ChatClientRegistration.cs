@@ -91,5 +91,8 @@ internal static class ChatClientRegistration
 
         public (bool Ok, string Detail) Check() =>
             inference.IsLoaded ? (true, inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : "")) : (false, "loading the model");
+
+        // A model that fails to load stops the host (exit 2), so not loaded is always on the way up.
+        public bool IsStarting => !inference.IsLoaded;
     }
 }

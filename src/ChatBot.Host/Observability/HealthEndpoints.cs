@@ -12,10 +12,14 @@ namespace ChatBot.Host.Observability;
 /// Health on ASP.NET Core's health-check framework. <c>/healthz</c>: the process is alive (no check runs).
 /// <c>/readyz</c>: it can take messages in — every check tagged <c>ready</c> passes: Redis (when configured), the
 /// model, each long connection. The answer names each check with its status and a detail for people, never a secret.
+/// While the model loads, <c>/readyz</c> answers 503 with status <c>Starting</c>: a normal start, not an error in the log.
 /// </summary>
 internal static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
+
+    private const string StartingKey = "starting";
+    private static readonly Dictionary<string, object> Starting = new() { [StartingKey] = true };
 
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
     {
@@ -34,11 +38,18 @@ internal static class HealthEndpoints
 
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        // A part on its way up reports Healthy (so the framework logs no error per probe) marked as starting: not ready.
+        var starting = report.Status != HealthStatus.Unhealthy && report.Entries.Values.Any(e => e.Data.ContainsKey(StartingKey));
+        if (starting)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+
         context.Response.ContentType = "application/json; charset=utf-8";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
-            ready = report.Status != HealthStatus.Unhealthy,
-            status = report.Status.ToString(),
+            ready = report.Status != HealthStatus.Unhealthy && !starting,
+            status = starting ? "Starting" : report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()),
         }));
     }
@@ -75,7 +86,9 @@ internal static class HealthEndpoints
                 options.Registrations.Add(new HealthCheckRegistration(check.Name, _ => new DelegateHealthCheck(() =>
                 {
                     var (ok, detail) = check.Check();
-                    return ok ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Unhealthy(detail);
+                    return ok ? HealthCheckResult.Healthy(detail)
+                        : check.IsStarting ? HealthCheckResult.Healthy(detail, Starting)
+                        : HealthCheckResult.Unhealthy(detail);
                 }), HealthStatus.Unhealthy, [ReadyTag]));
             }
         }

@@ -18,26 +18,63 @@ public sealed class AnswerLineTests
     }
 
     [Fact]
-    public async Task Waiters_are_told_their_place_and_served_in_arrival_order_whoever_came_first()
+    public async Task Waiters_reaching_the_line_out_of_order_are_told_true_places_in_arrival_order()
     {
-        var line = new AnswerLine(1);
+        var line = new AnswerLine(1, TimeSpan.FromMilliseconds(300));
         var first = await line.EnterAsync(T0, _ => Task.CompletedTask, CancellationToken.None);
         var places = new Dictionary<string, int>();
         var served = new List<string>();
 
-        // "late" reaches the line before "early", though its question arrived after: "early" goes ahead of it.
-        var late = Wait(line, "late", T0.AddSeconds(3), places, served);
-        await WaitUntil(() => line.Waiting == 1);
-        var early = Wait(line, "early", T0.AddSeconds(2), places, served);
-        await WaitUntil(() => line.Waiting == 2);
-        Assert.Equal(1, places["late"]);
-        Assert.Equal(1, places["early"]);
-        Assert.False(late.IsCompleted);
+        // Four questions reach the line in another order than they arrived (workers pick jobs up concurrently).
+        var waits = new List<Task>();
+        foreach (var (name, second) in new[] { ("c", 3), ("a", 1), ("d", 4), ("b", 2) })
+        {
+            waits.Add(Wait(line, name, T0.AddSeconds(second), places, served));
+        }
+
+        await WaitUntil(() => Count(places) == 4);
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 1, ["b"] = 2, ["c"] = 3, ["d"] = 4 }, Snapshot(places));
+
+        // One that arrived before all of them but reaches the line after they were told goes behind them: their
+        // places stay true.
+        waits.Add(Wait(line, "straggler", T0.AddSeconds(0.5), places, served));
+        await WaitUntil(() => Count(places) == 5);
+        Assert.Equal(5, Snapshot(places)["straggler"]);
 
         first.Dispose();
-        await Task.WhenAll(late, early);
-        Assert.Equal(["early", "late"], served);
+        await Task.WhenAll(waits);
+        Assert.Equal(["a", "b", "c", "d", "straggler"], served);
         Assert.Equal(0, line.Waiting);
+    }
+
+    [Fact]
+    public async Task A_waiter_whose_turn_comes_before_the_line_settles_is_not_told_at_all()
+    {
+        var line = new AnswerLine(1, TimeSpan.FromSeconds(5));
+        var first = await line.EnterAsync(T0, _ => Task.CompletedTask, CancellationToken.None);
+        var told = new List<int>();
+        var queued = line.EnterAsync(T0.AddSeconds(1), p => Record(told, p), CancellationToken.None);
+        await WaitUntil(() => line.Waiting == 1);
+
+        first.Dispose();
+        (await queued).Dispose();
+        Assert.Empty(told);
+    }
+
+    private static int Count(Dictionary<string, int> places)
+    {
+        lock (places)
+        {
+            return places.Count;
+        }
+    }
+
+    private static Dictionary<string, int> Snapshot(Dictionary<string, int> places)
+    {
+        lock (places)
+        {
+            return new Dictionary<string, int>(places);
+        }
     }
 
     [Fact]
@@ -74,7 +111,7 @@ public sealed class AnswerLineTests
         using var only = await line.EnterAsync(T0.AddSeconds(2), _ => Task.CompletedTask, CancellationToken.None);
         var told = new List<int>();
         var queued = line.EnterAsync(T0.AddSeconds(3), p => Record(told, p), CancellationToken.None);
-        await WaitUntil(() => line.Waiting == 1);
+        await WaitUntil(() => { lock (told) { return told.Count == 1; } });
         Assert.Equal([1], told);
         only.Dispose();
         (await queued).Dispose();
