@@ -3,6 +3,7 @@ using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Knowledge.Documents;
 using ChatBot.Core.Knowledge.Search;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -23,16 +24,20 @@ public sealed partial class KnowledgeBase : IDisposable
     private readonly IDisposable? _watch;
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private readonly Lexicon _lexicon;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private KnowledgeIndex _index;
     private long _version;
 
-    public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger, string? lexiconFile = null)
+    /// <param name="embedder">An embedding model (<c>Knowledge:EmbeddingModelPath</c>), or null: dense retrieval off.</param>
+    public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger, string? lexiconFile = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
     {
         _folder = Path.GetFullPath(folder);
         _glossary = glossary;
         _logger = logger;
+        _embedder = embedder;
         _lexicon = LoadLexicon(lexiconFile ?? Lexicon.DefaultFile, logger);
-        _index = Build(_folder, logger, out _, _lexicon);
+        _index = Build(_folder, logger, out _, _lexicon, embedder);
         if (Directory.Exists(_folder))
         {
             _files = new PhysicalFileProvider(_folder);
@@ -49,14 +54,23 @@ public sealed partial class KnowledgeBase : IDisposable
 
     public bool IsEmpty => Index.Chunks.Count == 0;
 
-    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed, GroundingThresholds? thresholds = null) =>
-        KnowledgeSearch.Find(Index, Glossary, question, top, allowed, thresholds);
+    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed, GroundingThresholds? thresholds = null)
+    {
+        var index = Index;
+        var vector = _embedder is not null && index.Vectors is not null ? Embed(_embedder, [question])[0] : null;
+        return KnowledgeSearch.Find(index, Glossary, question, top, allowed, thresholds, vector);
+    }
+
+    // The embedder is in-process and synchronous underneath: its task is complete when it returns.
+    private static float[][] Embed(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts) =>
+        embedder.GenerateAsync(texts).GetAwaiter().GetResult().Select(e => e.Vector.ToArray()).ToArray();
 
     /// <summary>
     /// Reads every document under <paramref name="folder"/> into a new index; unreadable files are listed, not fatal.
     /// A broken access file is: it throws (<see cref="AdminFileException"/>), so no index is built without its rules.
     /// </summary>
-    public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped, Lexicon? lexicon = null)
+    public static KnowledgeIndex Build(string folder, ILogger logger, out IReadOnlyList<(string File, string Reason)> skipped, Lexicon? lexicon = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
     {
         var started = Stopwatch.GetTimestamp();
         var access = Directory.Exists(folder) ? AccessFile.Load(folder) : AccessFile.None;
@@ -89,7 +103,15 @@ public sealed partial class KnowledgeBase : IDisposable
         }
 
         skipped = problems;
-        var index = new KnowledgeIndex(chunks, lexicon);
+        float[][]? vectors = null;
+        if (embedder is not null && chunks.Count > 0)
+        {
+            var embedding = Stopwatch.GetTimestamp();
+            vectors = Embed(embedder, chunks.Select(c => c.Section + "\n" + c.Text));
+            LogEmbedded(logger, chunks.Count, vectors[0].Length, Stopwatch.GetElapsedTime(embedding).TotalMilliseconds);
+        }
+
+        var index = new KnowledgeIndex(chunks, lexicon, vectors: vectors);
         LogBuilt(logger, files.Count - problems.Count, chunks.Count, problems.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return index;
     }
@@ -131,7 +153,7 @@ public sealed partial class KnowledgeBase : IDisposable
 
         try
         {
-            var fresh = Build(_folder, _logger, out _, _lexicon);
+            var fresh = Build(_folder, _logger, out _, _lexicon, _embedder);
             var old = Interlocked.Exchange(ref _index, fresh);
             Interlocked.Increment(ref _version);
             // Searches already running on the old index finish first; it is small and collected with them.
@@ -172,6 +194,9 @@ public sealed partial class KnowledgeBase : IDisposable
 
     [LoggerMessage(EventId = 1512, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} unreadable ({Problem}): typo and English matching are off (run scripts/lexicon again)")]
     private static partial void LogLexiconUnreadable(ILogger logger, string file, string problem);
+
+    [LoggerMessage(EventId = 1513, Level = LogLevel.Information, Message = "Knowledge passages embedded for dense retrieval: {Passages} of {Dimensions} dimensions in {ElapsedMs:F0} ms")]
+    private static partial void LogEmbedded(ILogger logger, int passages, int dimensions, double elapsedMs);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Error, Message = "Knowledge rebuild failed ({ErrorType}: {Problem}); the last good index stays in service")]
     private static partial void LogRebuildFailed(ILogger logger, string errorType, string problem);

@@ -19,6 +19,13 @@ public sealed class KnowledgeOptions
     /// </summary>
     public string LexiconFile { get; set; } = Search.Lexicon.DefaultFile;
 
+    /// <summary>
+    /// A GGUF embedding model (a multilingual BGE or E5 the admin supplies; none ships or can be downloaded here), or
+    /// empty: off. When set, passages are embedded in process through llama.cpp and a question's nearest passages join
+    /// BM25's by reciprocal rank fusion; the answer/refusal decision stays lexical. Unmeasured for quality here.
+    /// </summary>
+    public string EmbeddingModelPath { get; set; } = "";
+
     /// <summary>How many passages go into the prompt at most.</summary>
     public int TopK { get; set; } = 3;
 

@@ -13,6 +13,7 @@ using ChatBot.Core.Quotas;
 using ChatBot.Core.Replies;
 using ChatBot.Core.Screening;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -64,7 +65,8 @@ public static class MessagePipelineRegistration
                 File.Exists(knowledge.SynonymsFile)
                     ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>())
                     : null,
-                provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile);
+                provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile,
+                provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         });
         services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>()));
         services.AddSingleton<AskerDepartments>();

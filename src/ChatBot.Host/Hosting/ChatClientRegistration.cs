@@ -1,9 +1,11 @@
 using System.ClientModel;
 using ChatBot.Core.Configuration;
 using ChatBot.Core.Health;
+using ChatBot.Core.Knowledge;
 using ChatBot.Core.Pipeline;
 using ChatBot.Host.Observability;
 using ChatBot.Inference;
+using ChatBot.Inference.Engine;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
@@ -21,6 +23,14 @@ internal static class ChatClientRegistration
     {
         var options = builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions();
         builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        // Dense retrieval for policy search, when the admin supplies an embedding model: in process, on llama.cpp.
+        var knowledge = builder.Configuration.GetSection(KnowledgeOptions.Section).Get<KnowledgeOptions>() ?? new KnowledgeOptions();
+        if (!string.IsNullOrWhiteSpace(knowledge.EmbeddingModelPath))
+        {
+            var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+            builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ => LlamaEmbedder.Load(knowledge.EmbeddingModelPath, options.NativeLibraryPath, threads));
+        }
+
         switch (options.Provider)
         {
             case "Local":

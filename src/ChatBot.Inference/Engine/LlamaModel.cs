@@ -53,6 +53,9 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public long Parameters { get; }
 
+    /// <summary>The width of the model's embeddings.</summary>
+    public int EmbeddingSize => LlamaNative.llama_model_n_embd(Handle);
+
     /// <summary>Where the weights live, for the start-up log: in memory to be moved onto huge pages, or why not.</summary>
     public string WeightMemory { get; }
 
@@ -67,11 +70,15 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// Reads the weights into memory, to be moved onto transparent huge pages by <see cref="PromoteWeightsToHugePages"/>,
     /// instead of mapping the file: faster generation, but instances on one host no longer share the file's page cache.
     /// </param>
-    public static LlamaModel Load(string path, bool batchInvariant = false, bool hugePages = true)
+    /// <param name="setting">The setting that named the file, for the messages (an embedding model has its own).</param>
+    /// <param name="anyArchitecture">Accept whatever llama.cpp loads (embedding models are BERT-like, not chat models).</param>
+    public static LlamaModel Load(string path, bool batchInvariant = false, bool hugePages = true, string setting = "Inference:ModelPath", bool anyArchitecture = false)
     {
         if (!File.Exists(path))
         {
-            throw new InvalidOperationException($"Inference:ModelPath '{path}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file.");
+            throw new InvalidOperationException(setting == "Inference:ModelPath"
+                ? $"Inference:ModelPath '{path}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file."
+                : $"{setting} '{path}' does not exist: point the setting at a GGUF model, or leave it empty to turn the feature off.");
         }
 
         Span<byte> magic = stackalloc byte[4];
@@ -79,7 +86,7 @@ internal sealed unsafe class LlamaModel : IDisposable
         {
             if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("GGUF"u8))
             {
-                throw new InvalidOperationException($"Inference:ModelPath '{path}' is not a GGUF file (it does not start with the GGUF magic).");
+                throw new InvalidOperationException($"{setting} '{path}' is not a GGUF file (it does not start with the GGUF magic).");
             }
         }
 
@@ -95,15 +102,15 @@ internal sealed unsafe class LlamaModel : IDisposable
         var pointer = LlamaNative.llama_model_load_from_file(path, parameters);
         if (pointer == 0)
         {
-            throw new InvalidOperationException($"Inference:ModelPath '{path}' could not be loaded by llama.cpp: a corrupt file or an unsupported architecture (supported: {string.Join(", ", SupportedArchitectures)}).");
+            throw new InvalidOperationException($"{setting} '{path}' could not be loaded by llama.cpp: a corrupt file or an unsupported architecture{(anyArchitecture ? "" : $" (supported: {string.Join(", ", SupportedArchitectures)})")}.");
         }
 
         var handle = SafeLlamaModelHandle.From(pointer);
         var architecture = Meta(pointer, "general.architecture") ?? "";
-        if (!SupportedArchitectures.Contains(architecture))
+        if (!anyArchitecture && !SupportedArchitectures.Contains(architecture))
         {
             handle.Dispose();
-            throw new InvalidOperationException($"Inference:ModelPath '{path}' has architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}.");
+            throw new InvalidOperationException($"{setting} '{path}' has architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}.");
         }
 
         weights?.End();

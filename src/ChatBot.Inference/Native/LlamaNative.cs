@@ -40,6 +40,7 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(Llama)] public static partial int llama_model_desc(nint model, byte* buffer, nuint bufferSize);
     [LibraryImport(Llama)] public static partial ulong llama_model_size(nint model);
     [LibraryImport(Llama)] public static partial ulong llama_model_n_params(nint model);
+    [LibraryImport(Llama)] public static partial int llama_model_n_embd(nint model);
 
     // context and memory
     [LibraryImport(Llama)] public static partial llama_context_params llama_context_default_params();
@@ -80,6 +81,8 @@ internal static unsafe partial class LlamaNative
     [LibraryImport(Llama)] public static partial void llama_sampler_apply(nint sampler, llama_token_data_array* candidates);
     [LibraryImport(Llama)] public static partial void llama_sampler_accept(nint sampler, int token);
     [LibraryImport(Llama)] public static partial float* llama_get_logits_ith(nint context, int index);
+    [LibraryImport(Llama)] public static partial float* llama_get_embeddings_seq(nint context, int seqId);
+    [LibraryImport(Llama)] public static partial float* llama_get_embeddings_ith(nint context, int index);
     [LibraryImport(Llama)] public static partial void llama_sampler_free(nint sampler);
 
     // quantisation and GGUF writing, for the model forge

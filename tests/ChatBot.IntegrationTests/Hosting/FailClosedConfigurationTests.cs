@@ -97,6 +97,18 @@ public sealed class FailClosedConfigurationTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_missing_embedding_model_stops_start_up_naming_its_setting()
+    {
+        var missing = Path.Combine(_folder, "bge-m3.gguf");
+        using var bot = Start(new() { ["Knowledge:EmbeddingModelPath"] = missing });
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var output = string.Join("\n", bot.Output);
+        Assert.Contains($"Knowledge:EmbeddingModelPath '{missing}' does not exist", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Quotas:NoticeInterval", "ten minutes", "a time span as hh:mm:ss")]
     [InlineData("DingTalk:Mode", "Strem", "It must be one of: Http, Stream.")]

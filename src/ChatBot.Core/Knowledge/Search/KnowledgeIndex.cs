@@ -40,9 +40,11 @@ public sealed class KnowledgeIndex : IDisposable
     private readonly Dictionary<Chunk, int> _ordinals = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="analyzer">Another analyzer for the characters (the bench's peers); CJK bigrams by default.</param>
-    public KnowledgeIndex(IReadOnlyList<Chunk> chunks, Lexicon? lexicon = null, Analyzer? analyzer = null)
+    /// <param name="vectors">Each passage's unit-length embedding, in order, when an embedding model is configured.</param>
+    public KnowledgeIndex(IReadOnlyList<Chunk> chunks, Lexicon? lexicon = null, Analyzer? analyzer = null, IReadOnlyList<float[]>? vectors = null)
     {
         Chunks = chunks;
+        Vectors = vectors is { } v && v.Count == chunks.Count ? v : null;
         Lexicon = lexicon ?? Lexicon.Empty;
         RestrictsDepartments = chunks.Any(c => c.Access.RestrictsDepartments);
         _bigrams = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
@@ -76,6 +78,26 @@ public sealed class KnowledgeIndex : IDisposable
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
+
+    /// <summary>The passages' embeddings (<c>Knowledge:EmbeddingModelPath</c>), or null: dense retrieval is off.</summary>
+    public IReadOnlyList<float[]>? Vectors { get; }
+
+    /// <summary>The passages nearest a question's embedding (cosine of unit vectors), best first, that the asker may read.</summary>
+    public List<Chunk> Nearest(float[] question, int top, Func<Chunk, bool> allowed)
+    {
+        if (Vectors is null)
+        {
+            return [];
+        }
+
+        return Enumerable.Range(0, Chunks.Count)
+            .Where(i => allowed(Chunks[i]))
+            .Select(i => (Index: i, Cosine: System.Numerics.Tensors.TensorPrimitives.Dot<float>(Vectors[i], question)))
+            .OrderByDescending(x => x.Cosine)
+            .Take(top)
+            .Select(x => Chunks[x.Index])
+            .ToList();
+    }
 
     public Lexicon Lexicon { get; }
 

@@ -59,8 +59,9 @@ public static class KnowledgeSearch
 
     private const double EnglishUnknownWeight = 0.5;
 
+    /// <param name="questionVector">The question's embedding when dense retrieval is on: its nearest passages join BM25's by reciprocal rank fusion.</param>
     public static KnowledgeAnswer Find(KnowledgeIndex index, Glossary glossary, string question, int top, Func<Chunk, bool> allowed,
-        GroundingThresholds? thresholds = null)
+        GroundingThresholds? thresholds = null, float[]? questionVector = null)
     {
         thresholds ??= GroundingThresholds.Default;
         var expansions = glossary.Expand(question);
@@ -88,7 +89,7 @@ public static class KnowledgeSearch
             }
 
             var glossed = expansions.Any(e => Related(e.Form, term));
-            concepts.Add(new Concept(term, latin, alternatives, glossed ? 1 : Weight(term, latin, alternatives.Count)));
+            concepts.Add(new Concept(term, latin, alternatives, (glossed ? 1 : Weight(term, latin, alternatives.Count))));
         }
 
         if (concepts.Count == 0)
@@ -106,6 +107,11 @@ public static class KnowledgeSearch
         List<(string, float)> pieces = [(question, 1f), .. expansions.Select(e => (e.Term, 1f))];
         pieces.AddRange(concepts.SelectMany(c => c.Alternatives.Skip(1)).Select(a => (a.Term, (float)a.Weight * BridgeWeight)));
         var hits = index.Search(pieces, question, Math.Max(top, Candidates), allowed);
+        if (questionVector is not null && index.Vectors is not null)
+        {
+            hits = Fused(hits, index.Nearest(questionVector, Math.Max(top, Candidates), allowed), Math.Max(top, Candidates));
+        }
+
         var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, h.Chunk))).ToList();
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
         var decision = best >= thresholds.AnswerAt ? Grounding.Answered : best >= thresholds.UnsureAt ? Grounding.Unsure : Grounding.Refused;
@@ -148,6 +154,29 @@ public static class KnowledgeSearch
         }
 
         return support;
+    }
+
+    /// <summary>
+    /// Reciprocal rank fusion (k = 60, as Cormack et al. and most hybrid search use): each list votes 1/(60 + rank)
+    /// for a passage, so one that both find rises and either alone can bring one in. A passage only the embedding
+    /// found scores 0 from BM25.
+    /// </summary>
+    private static List<(Chunk Chunk, float Score)> Fused(IReadOnlyList<(Chunk Chunk, float Score)> lexical, List<Chunk> dense, int take)
+    {
+        const double K = 60;
+        var votes = new Dictionary<Chunk, (double Rrf, float Bm25)>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < lexical.Count; i++)
+        {
+            votes[lexical[i].Chunk] = (1 / (K + i + 1), lexical[i].Score);
+        }
+
+        for (var i = 0; i < dense.Count; i++)
+        {
+            var (rrf, bm25) = votes.GetValueOrDefault(dense[i]);
+            votes[dense[i]] = (rrf + (1 / (K + i + 1)), bm25);
+        }
+
+        return votes.OrderByDescending(v => v.Value.Rrf).Take(take).Select(v => (v.Key, v.Value.Bm25)).ToList();
     }
 
     // A glossary form speaks for a key term when one contains the other ("结婚" and "下个月结婚").
