@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Search;
+using ChatBot.Inference.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Host.Cli;
@@ -18,6 +19,9 @@ internal static class KnowledgeCommand
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // The question's embedding when --embeddings names a model (one verb per process, so one embedder).
+    private static Func<string, float[]?> Embed { get; set; } = _ => null;
+
     public static Command Create()
     {
         Option[] shared =
@@ -26,6 +30,7 @@ internal static class KnowledgeCommand
             CliVerbs.Value("top", "passages to retrieve (3)"),
             CliVerbs.Value("synonyms", "the glossary (Knowledge:SynonymsFile, config/knowledge-synonyms.txt); an empty file for none"),
             CliVerbs.Value("lexicon", "the dictionary (Knowledge:LexiconFile, data/cc-cedict.tsv.gz); a missing file for none"),
+            CliVerbs.Value("embeddings", "a GGUF embedding model: dense retrieval fused with BM25, as Knowledge:EmbeddingModelPath does"),
         ];
         Command search = new("search", "What the bot retrieves and cites for each question (on stdin, one per line, unless --question).")
         {
@@ -63,18 +68,23 @@ internal static class KnowledgeCommand
         var glossary = File.Exists(synonyms) ? Glossary.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
         KnowledgeIndex index;
         IReadOnlyList<(string File, string Reason)> skipped;
+        LlamaEmbedder? embedder = null;
         try
         {
+            embedder = options.GetValueOrDefault("embeddings") is { Length: > 0 } model ? LlamaEmbedder.Load(model, null, Environment.ProcessorCount) : null;
             index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped,
-                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, NullLogger.Instance));
+                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, NullLogger.Instance), embedder);
         }
-        catch (AdminFileException ex)
+        catch (Exception ex) when (ex is AdminFileException or InvalidOperationException)
         {
+            embedder?.Dispose();
             Console.Error.WriteLine($"knowledge: {ex.Message}");
             return 2;
         }
 
         using var _ = index;
+        using var __ = embedder;
+        Embed = embedder is null ? _ => null : embedder.Embed;
         foreach (var (file, reason) in skipped)
         {
             Console.Error.WriteLine($"knowledge: skipped {file}: {reason}");
@@ -103,7 +113,7 @@ internal static class KnowledgeCommand
         var questions = question is not null ? [question] : await ReadLinesAsync(Console.In);
         foreach (var q in questions)
         {
-            var answer = KnowledgeSearch.Find(index, glossary, q, top, allowed);
+            var answer = KnowledgeSearch.Find(index, glossary, q, top, allowed, questionVector: Embed(q));
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 question = q,
@@ -143,7 +153,7 @@ internal static class KnowledgeCommand
             var doc = Text(root, "doc");
             var section = Text(root, "section");
             var started = Stopwatch.GetTimestamp();
-            var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true);
+            var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true, questionVector: Embed(question));
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
                 h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.Heading.Contains(section!, StringComparison.Ordinal)) + 1;
