@@ -24,6 +24,7 @@ public sealed partial class AnswerJob
         AnswerKind.Inference => "answered",
         AnswerKind.OverQuota => "over_quota_notice",
         AnswerKind.OverBurst => "over_burst_notice",
+        AnswerKind.TooLong => "too_long_notice",
         _ => "refused_input_notice",
     };
 

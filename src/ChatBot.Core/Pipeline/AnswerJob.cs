@@ -101,6 +101,7 @@ public sealed partial class AnswerJob(
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
                     answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
+                AnswerKind.TooLong => string.Format(CultureInfo.InvariantCulture, answerOptions.CurrentValue.TooLongText, answerOptions.CurrentValue.MaxQuestionChars),
                 _ => screening.CurrentValue.RefusalText,
             };
 
@@ -120,18 +121,19 @@ public sealed partial class AnswerJob(
             // Rescheduled by the queue's pacing filter; not a failure, and the kept answer waits with the job.
             throw;
         }
-        catch (PlatformApiException ex) when (!ex.Transient)
+        catch (Exception ex) when (JobFailure.IsPermanent(ex))
         {
-            // Retrying cannot help (a wrong user id, a recipient outside the app's range, a rejected parameter): settle now.
-            LogPermanent(logger, message.Platform, hash, ex.Code);
-            metrics.Reply(message.Platform, "failed", ex.Code);
-            Audit(message, "failed", started, facts, ex.Code);
+            // Retrying cannot help (a wrong user id, a rejected parameter, a prompt over the model's context): settle now.
+            var code = JobFailure.Code(ex);
+            LogPermanent(logger, message.Platform, hash, code);
+            metrics.Reply(message.Platform, "failed", code);
+            Audit(message, "failed", started, facts, code);
             await SettleAsync(answer, hash);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var attempt = context?.GetJobParameter<int>("RetryCount") ?? 0;
-            var code = ex is PlatformApiException api ? api.Code : ex.GetType().Name;
+            var code = JobFailure.Code(ex);
             if (attempt < queueOptions.CurrentValue.Retries)
             {
                 LogWillRetry(logger, message.Platform, hash, ex.GetType().Name, attempt + 1);

@@ -18,6 +18,16 @@ public sealed class AnswerOptions
     /// place in line (1 = next). Empty: no notice.
     /// </summary>
     public string QueuedText { get; set; } = "前面还有人在提问，你排在第 {0} 位，轮到你时马上回答。Others are being answered; you are number {0} in line and will be answered in turn.";
+
+    /// <summary>
+    /// The longest question taken, in characters. The model reads 2,048 tokens a conversation by default, with the
+    /// system prompt, up to <c>Knowledge:PromptBudgetChars</c> of policy text and the answer in them; a longer question
+    /// is refused at intake with <see cref="TooLongText"/> — no model call, no quota — instead of failing in the engine.
+    /// </summary>
+    public int MaxQuestionChars { get; set; } = 1000;
+
+    /// <summary>The reply to a question over <see cref="MaxQuestionChars"/>; {0} is the limit in characters.</summary>
+    public string TooLongText { get; set; } = "问题太长了（超过 {0} 字），请精简后再问。Your question is over {0} characters; please shorten it and ask again.";
 }
 
 public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
@@ -33,6 +43,16 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (FormatText.Problem("Answers:QueuedText", options.QueuedText, 1, "the place in line") is { } problem)
         {
             errors.Add(problem);
+        }
+
+        if (options.MaxQuestionChars is < 10 or > 60_000)
+        {
+            errors.Add($"Answers:MaxQuestionChars must be between 10 and 60000 (intake takes bodies up to 64 KiB); got {options.MaxQuestionChars}.");
+        }
+
+        if (FormatText.Problem("Answers:TooLongText", options.TooLongText, 1000, "the limit in characters") is { } tooLong)
+        {
+            errors.Add(tooLong);
         }
 
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

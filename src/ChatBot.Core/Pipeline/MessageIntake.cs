@@ -28,6 +28,7 @@ public sealed partial class MessageIntake(
     IAnswerQueue queue,
     IOptionsMonitor<IntakeOptions> options,
     IOptionsMonitor<QuotaOptions> quotaOptions,
+    IOptionsMonitor<AnswerOptions> answerOptions,
     TimeProvider clock,
     ChatBotMetrics metrics,
     AuditTrail audit,
@@ -51,6 +52,12 @@ public sealed partial class MessageIntake(
             // The claim may have landed after all: the release is queued behind it on the same connection.
             GiveBackLater(attempt, charged: false);
             return Unavailable(attempt, "dedupe", ex);
+        }
+
+        // Longer than the model can take: said at once, no inference, no charge — it would fail the same on every try.
+        if (message.Text.Length > answerOptions.CurrentValue.MaxQuestionChars)
+        {
+            return await EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.TooLong, ClaimOwner: attempt.Owner), "too-long", cancellationToken);
         }
 
         // Refused input: a neutral refusal, no inference, and no quota charged (the user did not get an answer).

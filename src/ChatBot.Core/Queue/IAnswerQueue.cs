@@ -27,4 +27,7 @@ public enum AnswerKind
 
     /// <summary>Reply with the neutral refusal for screened input, no inference.</summary>
     RefusedInput,
+
+    /// <summary>Reply that the question is over the length the model can take (Answers:MaxQuestionChars), no inference.</summary>
+    TooLong,
 }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using ChatBot.Inference;
+using ChatBot.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.Pipeline;
+
+/// <summary>
+/// Failures that can never succeed are settled at once through the real host: an over-long question is answered
+/// with the too-long text at intake (no model, no charge), and a prompt the engine rejects is not retried.
+/// </summary>
+public sealed class HopelessQuestionTests : IDisposable
+{
+    private readonly RecordingReplySender _replies = new();
+    private readonly CountingChatClient.Counter _inferences = new();
+    private readonly ChatBotApp _app;
+
+    public HopelessQuestionTests()
+    {
+        _app = new ChatBotApp().WithServices(_replies.Register).With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<IChatClient>(provider =>
+                new CountingChatClient(provider.GetRequiredService<LocalInference>().Client, _inferences)));
+        // One question a day: a charge taken by the hopeless question would leave the next one over quota.
+        _app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+    }
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task A_20000_character_question_gets_the_too_long_text_within_2_s_with_no_model_call_and_no_charge()
+    {
+        var client = _app.Start();
+        var watch = Stopwatch.StartNew();
+        await client.PostAsync(PlatformCallbacks.App("long-1", new string('a', 20_000), user: "verbose"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 10);
+        var took = watch.Elapsed;
+
+        Assert.Equal("问题太长了（超过 1000 字），请精简后再问。Your question is over 1000 characters; please shorten it and ask again.", _replies.Sent[0].Text);
+        Assert.True(took < TimeSpan.FromSeconds(2), $"told after {took.TotalSeconds:F2} s");
+        Assert.Equal(0, _inferences.Value);
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.EventId is 1202 or 1203);
+
+        // Nothing was charged: the day's one question is still there.
+        await client.PostAsync(PlatformCallbacks.App("long-2", "你好", user: "verbose"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 2, 30);
+        Assert.DoesNotContain("今天的提问次数已用完", _replies.Sent[1].Text, StringComparison.Ordinal);
+        Assert.Equal(1, _inferences.Value);
+    }
+
+    [Fact]
+    public async Task A_prompt_the_engine_rejects_is_settled_after_one_attempt_and_refunded()
+    {
+        // Intake lets it through; the engine's 512-token sequences (1024 / 2) cannot hold it.
+        var client = _app.With("Answers:MaxQuestionChars", "5000").Start();
+        await client.PostAsync(PlatformCallbacks.App("ctx-1", string.Concat(Enumerable.Repeat("年假怎么算，病假怎么算？", 200)), user: "essayist"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+
+        Assert.StartsWith("抱歉，系统暂时无法回答", _replies.Sent[0].Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1208 && l.Line.Contains("ArgumentException", StringComparison.Ordinal));
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.EventId == 1202); // never "Hangfire retries it"
+        Assert.Equal(1, _inferences.Value);
+
+        // Refunded: the day's one question is still there.
+        await client.PostAsync(PlatformCallbacks.App("ctx-2", "你好", user: "essayist"));
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 2, 30);
+        Assert.DoesNotContain("今天的提问次数已用完", _replies.Sent[1].Text, StringComparison.Ordinal);
+    }
+}
