@@ -16,6 +16,31 @@ public sealed partial class AnswerJob
         await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
     }
 
+    /// <summary>
+    /// A question older than <c>Answers:MaxQueueAge</c> is not answered: its charge is refunded, and its asker is told
+    /// once per that interval however many of their questions expired (one notice after an outage, not twenty).
+    /// </summary>
+    private async Task ExpireAsync(SealedAnswer answer, string hash, TimeSpan waited, long started, AnswerFacts facts)
+    {
+        var message = answer.Message;
+        var options = answerOptions.CurrentValue;
+        LogExpired(logger, message.Platform, hash, waited.TotalMinutes, options.MaxQueueAge.TotalMinutes);
+        if (answer.Charged)
+        {
+            await quotas.RefundAsync(message, CancellationToken.None);
+        }
+
+        var noticeKey = $"notice:expired:{message.Platform}:{message.BotId}:{message.SenderId}";
+        if (await dedupe.TryClaimAsync(noticeKey, message.DedupeKey, options.MaxQueueAge, CancellationToken.None) == Dedupe.ClaimState.Claimed)
+        {
+            var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
+            await sender.SendAsync(message with { MessageId = message.MessageId + "#expired" }, options.ExpiredText, CancellationToken.None);
+        }
+
+        metrics.Reply(message.Platform, "expired");
+        Audit(message, "expired", started, facts, code: null);
+    }
+
     /// <summary>The system failed, not the user: the question is given back, and the user is told where a channel still works.</summary>
     private async Task SettleAsync(SealedAnswer answer, string hash)
     {

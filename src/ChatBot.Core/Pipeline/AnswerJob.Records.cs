@@ -73,6 +73,10 @@ public sealed partial class AnswerJob
         Message = "Knowledge for {Platform} msg={MessageHash}: policy={Policy} decision={Decision} passages={Passages} coverage={Coverage:F2} documents={Documents}")]
     private static partial void LogRetrieved(ILogger logger, Platform platform, string messageHash, bool policy, Knowledge.Search.Grounding decision, int passages, double coverage, string documents);
 
+    [LoggerMessage(EventId = 1215, Level = LogLevel.Warning,
+        Message = "Answer for {Platform} msg={MessageHash} dropped: it waited {WaitedMinutes:F1} min, over Answers:MaxQueueAge ({MaxMinutes:F1} min); quota refunded")]
+    private static partial void LogExpired(ILogger logger, Platform platform, string messageHash, double waitedMinutes, double maxMinutes);
+
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 }

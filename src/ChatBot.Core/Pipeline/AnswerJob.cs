@@ -91,8 +91,16 @@ public sealed partial class AnswerJob(
         }
 
         var started = Stopwatch.GetTimestamp();
-        metrics.QueueWait(DateTimeOffset.UtcNow - message.ReceivedAt);
+        var waited = DateTimeOffset.UtcNow - message.ReceivedAt;
+        metrics.QueueWait(waited);
         var facts = new AnswerFacts();
+        if (answer.Kind == AnswerKind.Inference && waited > answerOptions.CurrentValue.MaxQueueAge
+            && context?.GetJobParameter<string>(AnswerParameter) is not { Length: > 0 })
+        {
+            // After an outage an answer hours late helps no one: drop it, refund it, and say so once.
+            await ExpireAsync(answer, hash, waited, started, facts);
+            return;
+        }
         try
         {
             var text = answer.Kind switch

@@ -26,6 +26,14 @@ public sealed class AnswerOptions
     /// </summary>
     public int MaxQuestionChars { get; set; } = 1000;
 
+    /// <summary>
+    /// How long a question may wait for its answer. An older one (after an outage, a backlog) is not answered: its
+    /// charge is refunded and its asker told <see cref="ExpiredText"/>, once per this interval.
+    /// </summary>
+    public TimeSpan MaxQueueAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    public string ExpiredText { get; set; } = "抱歉，刚才系统繁忙，你之前的提问等待太久已取消（不计入次数），请重新提问。Sorry, the bot was busy and your earlier question waited too long; it was dropped (not counted), please ask again.";
+
     /// <summary>The reply to a question over <see cref="MaxQuestionChars"/>; {0} is the limit in characters.</summary>
     public string TooLongText { get; set; } = "问题太长了（超过 {0} 字），请精简后再问。Your question is over {0} characters; please shorten it and ask again.";
 }
@@ -48,6 +56,16 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (options.MaxQuestionChars is < 10 or > 60_000)
         {
             errors.Add($"Answers:MaxQuestionChars must be between 10 and 60000 (intake takes bodies up to 64 KiB); got {options.MaxQuestionChars}.");
+        }
+
+        if (options.MaxQueueAge <= TimeSpan.Zero)
+        {
+            errors.Add($"Answers:MaxQueueAge must be positive (hh:mm:ss); got '{options.MaxQueueAge}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ExpiredText))
+        {
+            errors.Add("Answers:ExpiredText must not be empty: it is what a user whose question waited too long is told.");
         }
 
         if (FormatText.Problem("Answers:TooLongText", options.TooLongText, 1000, "the limit in characters") is { } tooLong)

@@ -67,3 +67,33 @@ public sealed class HopelessQuestionTests : IDisposable
         Assert.DoesNotContain("今天的提问次数已用完", _replies.Sent[1].Text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A question older than Answers:MaxQueueAge is not answered: refunded, and its asker told once.</summary>
+public sealed class ExpiredQuestionTests
+{
+    [Fact]
+    public async Task Questions_older_than_the_maximum_age_are_refunded_and_their_asker_is_told_once()
+    {
+        var replies = new RecordingReplySender();
+        var inferences = new CountingChatClient.Counter();
+        // Every question is older than a millisecond by the time a worker takes it.
+        using var app = new ChatBotApp().WithServices(replies.Register).With("Inference:WarmUp", "false").With("Answers:MaxQueueAge", "00:00:00.001")
+            .WithServices(services => services.AddSingleton<IChatClient>(provider =>
+                new CountingChatClient(provider.GetRequiredService<LocalInference>().Client, inferences)));
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 5 }""");
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("old-1", "年假怎么算", user: "patient"));
+        await client.PostAsync(PlatformCallbacks.App("old-2", "病假怎么算", user: "patient"));
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 1215) == 2, 30);
+        await Task.Delay(500);
+
+        var notice = Assert.Single(replies.Sent);
+        Assert.StartsWith("抱歉，刚才系统繁忙，你之前的提问等待太久已取消", notice.Text, StringComparison.Ordinal);
+        Assert.Equal(0, inferences.Value);
+        var standing = await app.Services.GetRequiredService<ChatBot.Core.Quotas.QuotaGate>()
+            .StandingAsync(ChatBot.Core.Messages.Platform.WeCom, "patient", null, CancellationToken.None);
+        Assert.Equal(0, standing.Used);
+        await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Count(l => l.Contains("\"outcome\":\"expired\"", StringComparison.Ordinal)) == 2, 10);
+    }
+}
