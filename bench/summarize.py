@@ -84,7 +84,7 @@ if inference:
         ("resident memory (MB)", lambda r: r.get("rssMb")),
     ]
     peers = list(dict.fromkeys(r["peer"] for r in inference))
-    short = {p: p.replace(" (huge pages)", " THP").replace(" (own bindings)", "").replace(" (native build)", " native").replace("own bindings, raw loop", "own raw loop")
+    short = {p: p.replace(" (npm libraries)", " npm").replace(" (huge pages)", " THP").replace(" (own bindings)", "").replace(" (native build)", " native").replace("own bindings, raw loop", "own raw loop")
              .replace(", native build", " nat").replace("node-llama-cpp", "node") for p in peers}
     n = len({r.get("round", 0) for r in inference})
     print(f"\ninference, medians over {n} interleaved rounds (a round runs every peer once, each in its own process):")
@@ -107,13 +107,23 @@ if inference:
             print(f"  {label:58}: {' '.join(f'{x:.2f}' for x in ratios)}  median {med(ratios):.2f}x")
     print("paired ratios, round by round (ChatBot / peer; > 1 is faster for rates, < 1 is faster for times):")
     bot, native = "ChatBot (own bindings)", "ChatBot (native build)"
-    for engine, libraries in ((native, "on the native build, the reference's own kernels"), (bot, "on the npm libraries the bot ships with")):
-        print(f" the engine {libraries}:")
-        paired(engine, "llama-bench", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench")
-        paired(engine, "llama-bench", lambda r: r.get("pp"), "pp512 ChatBot / llama-bench")
-        paired(engine, "llama-server", warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
-        paired(engine, "llama-server", warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
-        paired(engine, "llama-server", lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
+    npm_tools = " (npm libraries)"
+    print(" LIKE FOR LIKE: the engine and the tools on the same libraries")
+    for engine, suffix, libraries in ((bot, npm_tools, "npm libraries (what the bot ships)"), (native, "", "native build")):
+        print(f"  on the {libraries}:")
+        paired(engine, "llama-bench" + suffix, lambda r: r.get("tg"), "tg128 ChatBot / llama-bench")
+        paired(engine, "llama-bench" + suffix, lambda r: r.get("pp"), "pp512 ChatBot / llama-bench")
+        paired(engine, "llama-server" + suffix, warm("aggregate"), "4 chats generating ChatBot / llama-server --parallel 4")
+        paired(engine, "llama-server" + suffix, warm("ttft"), "4 chats warm TTFT ChatBot / llama-server")
+        paired(engine, "llama-server" + suffix, lambda r: r["rounds"][0]["ttft"], "4 chats cold TTFT ChatBot / llama-server")
+        paired(engine, "llama-server" + suffix + " (huge pages)", warm("aggregate"), "4 chats generating ChatBot / llama-server given huge pages")
+    print(" ACROSS builds (a build effect, not an engine lead): the engine on the npm libraries / the tools on the native build")
+    paired(bot, "llama-bench", lambda r: r.get("tg"), "tg128 ChatBot (npm) / llama-bench (native)")
+    paired(bot, "llama-server", warm("aggregate"), "4 chats generating ChatBot (npm) / llama-server (native)")
+    print(" the build alone, same tool (native build / npm libraries):")
+    paired("llama-bench", "llama-bench" + npm_tools, lambda r: r.get("tg"), "tg128 llama-bench")
+    paired("llama-bench", "llama-bench" + npm_tools, lambda r: r.get("pp"), "pp512 llama-bench")
+    paired("llama-server", "llama-server" + npm_tools, warm("aggregate"), "4 chats generating llama-server")
     print(" the engine on the native build / the same tools given huge pages too (glibc.malloc.hugetlb=1, load mode none):")
     paired(native, "llama-bench (huge pages)", lambda r: r.get("tg"), "tg128 ChatBot / llama-bench (huge pages)")
     paired(native, "llama-server (huge pages)", warm("aggregate"), "4 chats generating ChatBot / llama-server (huge pages)")

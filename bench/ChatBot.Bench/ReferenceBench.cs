@@ -17,16 +17,19 @@ namespace ChatBot.Bench;
 /// </summary>
 internal static class ReferenceBench
 {
+    /// <param name="args">The tools' folder, the model, threads, and optionally the libraries' label: "npm" for the
+    /// tools on the npm libraries (scripts/native-build's &lt;folder&gt;-npm), so each engine figure has a peer on its own libraries.</param>
     public static async Task<int> RunAsync(string[] args)
     {
         var (bin, modelPath, threads) = (args[0], args[1], args[2]);
+        var libraries = args.Length > 3 && args[3] == "npm" ? " (npm libraries)" : "";
         var workload = Path.Combine(AppContext.BaseDirectory, "workload");
         var system = File.ReadAllText(Path.Combine(workload, "system-prompt.txt")).Trim();
         var users = File.ReadAllText(Path.Combine(workload, "user-prompts.txt")).Trim().Split('\n');
 
         foreach (var hugePages in new[] { false, true })
         {
-            var suffix = hugePages ? " (huge pages)" : "";
+            var suffix = libraries + (hugePages ? " (huge pages)" : "");
             var bench = await RunToEndAsync(Path.Combine(bin, "llama-bench"),
                 ["-m", modelPath, "-t", threads, "-p", "512", "-n", "128", "-r", "3", "-o", "json", .. (hugePages ? ["-lm", "none"] : Array.Empty<string>())], hugePages);
             var tests = JsonNode.Parse(bench)!.AsArray();

@@ -80,7 +80,7 @@ public static class MessagePipelineRegistration
             provider.GetRequiredService<ReplyRouteKinds>()));
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
-        services.AddSingleton(new AnswerLine(parallelism));
+        services.AddSingleton(provider => new AnswerLine(parallelism, perUser: Options<QuotaOptions>(provider).MaxInFlightPerUser));
         services.AddSingleton<QueueNotice>();
         services.AddHostedService<AdminFilesCheck>();
         if (redis)

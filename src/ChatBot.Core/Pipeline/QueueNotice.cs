@@ -33,7 +33,7 @@ public sealed partial class QueueNotice(AnswerLine line, IServiceProvider servic
         var told = false;
         try
         {
-            return await line.EnterAsync(message.ReceivedAt, place =>
+            return await line.EnterAsync(message.ReceivedAt, asker, place =>
             {
                 told = true;
                 var first = _waiting.AddOrUpdate(asker, 1, (_, n) => n + 1) == 1;

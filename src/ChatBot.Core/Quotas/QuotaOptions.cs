@@ -21,6 +21,12 @@ public sealed class QuotaOptions
     /// cannot crowd other users' answers out of the platform's rate limits.
     /// </summary>
     public TimeSpan NoticeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Answers one asker may have generating at once in an instance: their next question waits behind their own
+    /// earlier one while other askers' questions go first, so one person's burst cannot hold every sequence.
+    /// </summary>
+    public int MaxInFlightPerUser { get; set; } = 1;
 }
 
 public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
@@ -28,6 +34,11 @@ public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
     public ValidateOptionsResult Validate(string? name, QuotaOptions options)
     {
         List<string> errors = [];
+        if (options.MaxInFlightPerUser < 1)
+        {
+            errors.Add($"Quotas:MaxInFlightPerUser must be 1 or more (answers one asker may have generating at once); got {options.MaxInFlightPerUser}.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.PolicyFile))
         {
             errors.Add("Quotas:PolicyFile must name the quota policy (config/quotas.json by default).");
