@@ -17,21 +17,26 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     private readonly PhysicalFileProvider _files;
     private readonly IDisposable _subscription;
     private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly Action<AdminFileChange>? _changed;
     private T _current;
+    private string _text;
     private long _version;
 
     /// <param name="parse">Text and source name → value; throws with a message a person can act on.</param>
-    public HotReloadedFile(string path, Func<string, string, T> parse, ILogger logger)
+    /// <param name="changed">Told of every edit after start, taken or refused (the audit trail's <c>admin</c> line).</param>
+    public HotReloadedFile(string path, Func<string, string, T> parse, ILogger logger, Action<AdminFileChange>? changed = null)
     {
         _path = Path.GetFullPath(path);
         _parse = parse;
         _logger = logger;
+        _changed = changed;
         if (!File.Exists(_path))
         {
             throw new InvalidOperationException($"{path} does not exist; it is an admin file the bot needs (see config/ in the repository).");
         }
 
-        _current = parse(File.ReadAllText(_path), path);
+        _text = File.ReadAllText(_path);
+        _current = parse(_text, path);
         _files = new PhysicalFileProvider(Path.GetDirectoryName(_path)!);
         _subscription = ChangeToken.OnChange(() => _files.Watch(Path.GetFileName(_path)), () => _ = ReloadAsync());
     }
@@ -45,16 +50,26 @@ public sealed partial class HotReloadedFile<T> : IDisposable where T : class
     public async Task ReloadAsync()
     {
         await _reloading.WaitAsync();
+        string? text = null;
         try
         {
-            var value = _parse(await ReadSettledAsync(), _path);
+            text = await ReadSettledAsync();
+            if (text == _text)
+            {
+                return; // touched, not changed: nothing to reload or to audit
+            }
+
+            var value = _parse(text, _path);
             Volatile.Write(ref _current, value);
             Interlocked.Increment(ref _version);
             LogReloaded(_logger, _path);
+            _changed?.Invoke(AdminFileChange.Between(_path, _text, text, problem: null));
+            _text = text;
         }
         catch (Exception ex) when (ex is AdminFileException or IOException or UnauthorizedAccessException)
         {
             LogRejected(_logger, _path, ex.Message);
+            _changed?.Invoke(AdminFileChange.Between(_path, _text, text ?? "", ex.Message));
         }
         finally
         {

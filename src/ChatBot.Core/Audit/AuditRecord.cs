@@ -57,6 +57,35 @@ public sealed record AuditRecord
 
     public string? Actor { get; init; }
 
+    /// <summary>For an admin file's edit (<c>Action</c> <c>file-reload</c>): the file, its content hash before and after, and the rules it added, changed and removed.</summary>
+    public string? File { get; init; }
+
+    public string? HashBefore { get; init; }
+
+    public string? HashAfter { get; init; }
+
+    public int? RulesAdded { get; init; }
+
+    public int? RulesChanged { get; init; }
+
+    public int? RulesRemoved { get; init; }
+
+    /// <summary>An admin file's edit as its audit line: <c>applied</c>, or <c>refused</c> with the parser's reason as the code.</summary>
+    public static AuditRecord ForFileChange(AdminFiles.AdminFileChange change, DateTimeOffset time) => new()
+    {
+        Time = time,
+        Event = "admin",
+        Action = "file-reload",
+        Outcome = change.Refused ? "refused" : "applied",
+        File = change.File,
+        HashBefore = change.HashBefore,
+        HashAfter = change.HashAfter,
+        RulesAdded = change.Added,
+        RulesChanged = change.Changed,
+        RulesRemoved = change.Removed,
+        Code = change.Problem,
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>A message's event with what every such line carries: who, where, which message (hashed), what became of it.</summary>

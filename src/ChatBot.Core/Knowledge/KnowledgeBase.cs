@@ -25,17 +25,22 @@ public sealed partial class KnowledgeBase : IDisposable
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private readonly Lexicon _lexicon;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
+    private readonly Action<AdminFileChange>? _changed;
+    private string _accessText;
     private KnowledgeIndex _index;
     private long _version;
 
     /// <param name="embedder">An embedding model (<c>Knowledge:EmbeddingModelPath</c>), or null: dense retrieval off.</param>
+    /// <param name="changed">Told of every edit of the access rules (access.json) after start, taken or refused.</param>
     public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger, string? lexiconFile = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null, Action<AdminFileChange>? changed = null)
     {
         _folder = Path.GetFullPath(folder);
         _glossary = glossary;
         _logger = logger;
         _embedder = embedder;
+        _changed = changed;
+        _accessText = AccessText(_folder);
         _lexicon = LoadLexicon(lexiconFile ?? Lexicon.DefaultFile, logger);
         _index = Build(_folder, logger, out _, _lexicon, embedder);
         if (Directory.Exists(_folder))
@@ -116,6 +121,19 @@ public sealed partial class KnowledgeBase : IDisposable
         return index;
     }
 
+    private static string AccessText(string folder)
+    {
+        var path = Path.Combine(folder, AccessFile.FileName);
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>
     /// The dictionary behind typo and English matching (<see cref="Lexicon"/>). Without it search still works, on
     /// characters and the glossary alone, so a missing file is a warning that says how to get it, not a failure.
@@ -151,9 +169,16 @@ public sealed partial class KnowledgeBase : IDisposable
             return;
         }
 
+        var access = AccessText(_folder);
         try
         {
             var fresh = Build(_folder, _logger, out _, _lexicon, _embedder);
+            if (access != _accessText)
+            {
+                _changed?.Invoke(AdminFileChange.Between(Path.Combine(_folder, AccessFile.FileName), _accessText, access, problem: null));
+                _accessText = access;
+            }
+
             var old = Interlocked.Exchange(ref _index, fresh);
             Interlocked.Increment(ref _version);
             // Searches already running on the old index finish first; it is small and collected with them.
@@ -162,6 +187,10 @@ public sealed partial class KnowledgeBase : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogRebuildFailed(_logger, ex.GetType().Name, ex.Message);
+            if (ex is AdminFileException && access != _accessText)
+            {
+                _changed?.Invoke(AdminFileChange.Between(Path.Combine(_folder, AccessFile.FileName), _accessText, access, ex.Message));
+            }
         }
         finally
         {

@@ -55,20 +55,21 @@ public static class MessagePipelineRegistration
         services.AddSingleton<AuditTrail>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditTrail>());
         services.AddSingleton(provider => new HotReloadedFile<SensitiveWordList>(Options<ScreeningOptions>(provider).WordListFile, SensitiveWordList.Parse,
-            provider.GetRequiredService<ILogger<SensitiveWordList>>()));
+            provider.GetRequiredService<ILogger<SensitiveWordList>>(), Audited(provider)));
         services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(Options<QuotaOptions>(provider).PolicyFile, QuotaPolicy.Parse,
-            provider.GetRequiredService<ILogger<QuotaPolicy>>()));
+            provider.GetRequiredService<ILogger<QuotaPolicy>>(), Audited(provider)));
         services.AddSingleton(provider =>
         {
             var knowledge = Options<KnowledgeOptions>(provider);
             return new KnowledgeBase(knowledge.Folder,
                 File.Exists(knowledge.SynonymsFile)
-                    ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>())
+                    ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>(), Audited(provider))
                     : null,
                 provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile,
-                provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
+                provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>(), Audited(provider));
         });
-        services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>()));
+        services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>(),
+            Audited(provider)));
         services.AddSingleton<AskerDepartments>();
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
@@ -103,6 +104,14 @@ public static class MessagePipelineRegistration
         where T : class => provider.GetRequiredService<IOptions<T>>().Value;
 
     /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
+    /// <summary>Every edit of an admin file, taken or refused, as an <c>admin</c> audit line: when a limit changed is on record.</summary>
+    private static Action<AdminFileChange> Audited(IServiceProvider provider)
+    {
+        var audit = provider.GetRequiredService<AuditTrail>();
+        var clock = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+        return change => audit.Write(AuditRecord.ForFileChange(change, clock.GetUtcNow()));
+    }
+
     private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas, KnowledgeBase knowledge, SystemPrompt prompt) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)

@@ -13,11 +13,11 @@ public sealed partial class SystemPrompt : IDisposable
     public const string Fallback = "You are a helpful assistant for the employees of this company. Answer briefly and politely.";
     private readonly HotReloadedFile<string>? _file;
 
-    public SystemPrompt(string path, ILogger<SystemPrompt> logger)
+    public SystemPrompt(string path, ILogger<SystemPrompt> logger, Action<AdminFileChange>? changed = null)
     {
         if (File.Exists(path))
         {
-            _file = new HotReloadedFile<string>(path, Parse, logger);
+            _file = new HotReloadedFile<string>(path, Parse, logger, changed);
         }
         else
         {
