@@ -25,6 +25,7 @@ public sealed partial class AnswerJob
         AnswerKind.OverQuota => "over_quota_notice",
         AnswerKind.OverBurst => "over_burst_notice",
         AnswerKind.TooLong => "too_long_notice",
+        AnswerKind.OverGroupBudget => "over_group_budget_notice",
         _ => "refused_input_notice",
     };
 

@@ -109,6 +109,8 @@ public sealed partial class AnswerJob(
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
                     answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
+                AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText,
+                    answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
                 AnswerKind.TooLong => string.Format(CultureInfo.InvariantCulture, answerOptions.CurrentValue.TooLongText, answerOptions.CurrentValue.MaxQuestionChars),
                 _ => screening.CurrentValue.RefusalText,
             };

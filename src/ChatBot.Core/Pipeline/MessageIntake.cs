@@ -99,6 +99,7 @@ public sealed partial class MessageIntake(
     private async Task<IntakeOutcome> NoticeAsync(Attempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
     {
         var burst = decision.Verdict == QuotaVerdict.OverBurst;
+        var group = decision.Verdict == QuotaVerdict.OverGroup;
         var interval = quotaOptions.CurrentValue.NoticeInterval;
         if (burst && interval > TimeSpan.FromMinutes(1))
         {
@@ -106,7 +107,10 @@ public sealed partial class MessageIntake(
         }
 
         var message = attempt.Message;
-        var noticeKey = $"notice:{(burst ? "burst" : "quota")}:{message.Platform}:{message.BotId}:{message.SenderId}";
+        // A spent group budget is the group's news: one notice to the group per interval, not one per member.
+        var noticeKey = group
+            ? $"notice:group:{message.Platform}:{message.BotId}:{message.ChatId}"
+            : $"notice:{(burst ? "burst" : "quota")}:{message.Platform}:{message.BotId}:{message.SenderId}";
         bool due;
         try
         {
@@ -119,10 +123,10 @@ public sealed partial class MessageIntake(
             return Unavailable(attempt, "notice", ex);
         }
 
-        var what = burst ? "over-burst" : "over-quota";
+        var what = burst ? "over-burst" : group ? "over-group-budget" : "over-quota";
         if (due)
         {
-            var kind = burst ? AnswerKind.OverBurst : AnswerKind.OverQuota;
+            var kind = burst ? AnswerKind.OverBurst : group ? AnswerKind.OverGroupBudget : AnswerKind.OverQuota;
             var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
             if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
             {

@@ -28,6 +28,9 @@ public enum AnswerKind
     /// <summary>Reply with the neutral refusal for screened input, no inference.</summary>
     RefusedInput,
 
+    /// <summary>Reply to the group that its shared daily budget is spent (Quotas:GroupOverBudgetText), no inference.</summary>
+    OverGroupBudget,
+
     /// <summary>Reply that the question is over the length the model can take (Answers:MaxQuestionChars), no inference.</summary>
     TooLong,
 }

@@ -27,6 +27,9 @@ public enum QuotaVerdict
     Charged,
     OverDaily,
     OverBurst,
+
+    /// <summary>The group's shared daily budget is spent (the member's own limit allowed it).</summary>
+    OverGroup,
 }
 
 public readonly record struct QuotaCharge(QuotaVerdict Verdict, int Used);

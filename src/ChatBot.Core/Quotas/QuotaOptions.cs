@@ -15,6 +15,9 @@ public sealed class QuotaOptions
 
     public string OverBurstText { get; set; } = "提问太快了，请稍等一分钟再试。You are asking too fast; please wait a minute.";
 
+    /// <summary>Told to a group whose shared daily budget (quotas.json <c>groups</c>) is spent, once per <see cref="NoticeInterval"/>; {0} is when it resets.</summary>
+    public string GroupOverBudgetText { get; set; } = "本群今天的提问额度已用完，将于 {0} 重置。This group has used today's questions; the budget resets at {0}.";
+
     /// <summary>
     /// At most one over-quota notice per user in this time (over-burst: at most one a minute); further questions in
     /// it are acknowledged without a notice. A flood from one user then costs one send, not one per message, and
@@ -47,6 +50,11 @@ public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
         if (FormatText.Problem("Quotas:OverQuotaText", options.OverQuotaText, "2026-01-01 00:00", "the reset time") is { } problem)
         {
             errors.Add(problem);
+        }
+
+        if (FormatText.Problem("Quotas:GroupOverBudgetText", options.GroupOverBudgetText, "2026-01-01 00:00", "the reset time") is { } group)
+        {
+            errors.Add(group);
         }
 
         if (string.IsNullOrWhiteSpace(options.OverQuotaText) || string.IsNullOrWhiteSpace(options.OverBurstText))

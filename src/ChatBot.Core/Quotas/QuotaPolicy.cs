@@ -5,10 +5,12 @@ using ChatBot.Core.AdminFiles;
 namespace ChatBot.Core.Quotas;
 
 /// <summary>
-/// <c>config/quotas.json</c>, admin-edited and hot-reloaded. The most specific rule wins: admins are exempt, then a
-/// user's own limit, then the chat's, then the department's, then the default. A limit of 0 blocks.
+/// <c>config/quotas.json</c>, admin-edited and hot-reloaded. A user's daily limit comes from the most specific rule:
+/// admins are exempt, then the user's own limit, then the chat's (a per-user limit inside that chat), then their
+/// departments' (by id; in several, the most generous), then the default. A limit of 0 blocks. Beside it, a group
+/// budget (<see cref="Groups"/>) is a daily pool a whole group chat shares: both must allow a question.
 /// </summary>
-public sealed record QuotaPolicy
+public sealed partial record QuotaPolicy
 {
     public string TimeZone { get; init; } = "Asia/Shanghai";
 
@@ -23,6 +25,9 @@ public sealed record QuotaPolicy
 
     public Dictionary<string, int> Chats { get; init; } = [];
 
+    /// <summary>Group chat id → questions a day the whole group shares, beside each member's own limit.</summary>
+    public Dictionary<string, int> Groups { get; init; } = [];
+
     public HashSet<string> Admins { get; init; } = [];
 
     [JsonIgnore]
@@ -35,11 +40,18 @@ public sealed record QuotaPolicy
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    /// <summary>The limit for a sender in a chat; null for an exempt admin.</summary>
-    public int? LimitFor(string userId, string? department, string chatId) => RuleFor(userId, department, chatId).Limit;
+    /// <summary>Whether the sender's departments could decide their limit: a department rule exists, and nothing more specific applies.</summary>
+    public bool NeedsDepartments(string userId, string chatId) =>
+        Departments.Count > 0 && !Admins.Contains(userId) && !Users.ContainsKey(userId) && !Chats.ContainsKey(chatId);
 
-    /// <summary>The limit and the rule that sets it (admins, users, chats, departments, dailyLimit): most specific first.</summary>
-    public (int? Limit, string Rule) RuleFor(string userId, string? department, string chatId)
+    /// <summary>The limit for a sender in a chat; null for an exempt admin.</summary>
+    public int? LimitFor(string userId, IReadOnlyCollection<string>? departments, string chatId) => RuleFor(userId, departments, chatId).Limit;
+
+    /// <summary>
+    /// The limit and the rule that sets it (admins, users, chats, departments:ID, dailyLimit): most specific first.
+    /// <paramref name="departments"/> holds each id bare and platform-qualified ("5", "wecom:5"), as the directory gives them.
+    /// </summary>
+    public (int? Limit, string Rule) RuleFor(string userId, IReadOnlyCollection<string>? departments, string chatId)
     {
         if (Admins.Contains(userId))
         {
@@ -56,7 +68,9 @@ public sealed record QuotaPolicy
             return (chat, "chats");
         }
 
-        return department is not null && Departments.TryGetValue(department, out var dept) ? (dept, "departments") : (DailyLimit, "dailyLimit");
+        // In several departments with rules, the most generous applies.
+        var best = (departments ?? []).Where(Departments.ContainsKey).Select(d => (Limit: Departments[d], Id: d)).OrderByDescending(d => d.Limit).FirstOrDefault();
+        return best.Id is not null ? (best.Limit, "departments:" + best.Id) : (DailyLimit, "dailyLimit");
     }
 
     /// <exception cref="AdminFileException">What is wrong, with the key and the value.</exception>
@@ -98,7 +112,13 @@ public sealed record QuotaPolicy
             errors.Add($"burstPerMinute must be 0 or more; got {policy.BurstPerMinute}");
         }
 
-        foreach (var (section, rules) in new[] { ("users", policy.Users), ("departments", policy.Departments), ("chats", policy.Chats) })
+        foreach (var key in policy.Departments.Keys.Where(k => !DepartmentId().IsMatch(k)))
+        {
+            errors.Add($"departments.{key} is not a department id: write the id the admin console shows (WeCom 通讯录 → 部门 ID, DingTalk deptId), " +
+                "bare (5) or for one platform (wecom:5, dingtalk:300); names are not looked up");
+        }
+
+        foreach (var (section, rules) in new[] { ("users", policy.Users), ("departments", policy.Departments), ("chats", policy.Chats), ("groups", policy.Groups) })
         {
             foreach (var (key, limit) in rules.Where(r => r.Value < 0))
             {
@@ -111,6 +131,9 @@ public sealed record QuotaPolicy
             throw new AdminFileException($"{source}: {string.Join("; ", errors)}.");
         }
 
-        return policy with { Zone = zone };
+        return policy with { Zone = zone, Departments = new Dictionary<string, int>(policy.Departments, StringComparer.OrdinalIgnoreCase) };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^((wecom|dingtalk):)?\d+$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex DepartmentId();
 }

@@ -21,21 +21,27 @@ internal static class QuotaCommand
 {
     public static Command Create()
     {
-        Command show = new("show", "Used today, the limit, the rule that sets it, and when it resets.") { Platform(), User(), CliVerbs.Value("department", "the user's department, for a department rule") };
-        Command reset = new("reset", "Today's count back to zero (written to the audit trail).") { Platform(), User() };
+        Command show = new("show", "Used today, the limit, the rule that sets it, and when it resets; --chat: a group's budget.")
+        {
+            Platform(), User(), Chat(), CliVerbs.Value("department", "the user's department ids (5,wecom:7), for a department rule"),
+        };
+        Command reset = new("reset", "Today's count back to zero (written to the audit trail); --chat: a group's budget.") { Platform(), User(), Chat() };
         show.SetAction((result, _) => RunAsync("show", CliVerbs.Values(result)));
         reset.SetAction((result, _) => RunAsync("reset", CliVerbs.Values(result)));
         return new Command("quota", "A user's quota today, or a reset of it, on the shared Redis ledger (settings as the bot reads them: Redis:ConnectionString, Quotas:PolicyFile, Audit:*).") { show, reset };
 
         static Option<string> Platform() => CliVerbs.Value("platform", "wecom or dingtalk");
         static Option<string> User() => CliVerbs.Value("user", "the platform user id");
+        static Option<string> Chat() => CliVerbs.Value("chat", "a group chat id (quotas.json groups), instead of --user");
     }
 
     public static async Task<int> RunAsync(string verb, Dictionary<string, string> options)
     {
-        if (!Enum.TryParse<Platform>(options.GetValueOrDefault("platform"), ignoreCase: true, out var platform) || options.GetValueOrDefault("user") is not { Length: > 0 } user)
+        var chat = options.GetValueOrDefault("chat") is { Length: > 0 } c ? c : null;
+        var user = options.GetValueOrDefault("user") is { Length: > 0 } u ? u : null;
+        if (!Enum.TryParse<Platform>(options.GetValueOrDefault("platform"), ignoreCase: true, out var platform) || (user is null) == (chat is null))
         {
-            Console.Error.WriteLine("quota: --platform wecom|dingtalk and --user ID are required.");
+            Console.Error.WriteLine("quota: --platform wecom|dingtalk and one of --user ID or --chat ID are required.");
             return 2;
         }
 
@@ -70,6 +76,13 @@ internal static class QuotaCommand
         await using (redis)
         {
             var gate = new QuotaGate(policy, new RedisQuotaLedger(redis), TimeProvider.System, ChatBotMetrics.Standalone());
+            if (chat is not null)
+            {
+                return await GroupAsync(verb, gate, configuration, platform, chat);
+            }
+
+            ArgumentNullException.ThrowIfNull(user);
+
             if (verb == "reset")
             {
                 await gate.ResetAsync(platform, user, CancellationToken.None);
@@ -77,7 +90,8 @@ internal static class QuotaCommand
                 Console.WriteLine($"{platform} user {user}: today's count is back to 0 (audited).");
             }
 
-            var standing = await gate.StandingAsync(platform, user, options.GetValueOrDefault("department"), CancellationToken.None);
+            var departments = options.GetValueOrDefault("department")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var standing = await gate.StandingAsync(platform, user, departments, CancellationToken.None);
             Console.WriteLine($"platform  {platform}");
             Console.WriteLine($"user      {user}");
             Console.WriteLine($"used      {standing.Used}");
@@ -86,6 +100,25 @@ internal static class QuotaCommand
             Console.WriteLine($"resets    {standing.ResetsAt:yyyy-MM-dd HH:mm zzz}");
             return 0;
         }
+    }
+
+    private static async Task<int> GroupAsync(string verb, QuotaGate gate, IConfiguration configuration, Platform platform, string chat)
+    {
+        if (verb == "reset")
+        {
+            await gate.ResetGroupAsync(platform, chat, CancellationToken.None);
+            await AuditAsync(configuration, platform, user: null, chat);
+            Console.WriteLine($"{platform} group {chat}: today's budget count is back to 0 (audited).");
+        }
+
+        var standing = await gate.GroupStandingAsync(platform, chat, CancellationToken.None);
+        Console.WriteLine($"platform  {platform}");
+        Console.WriteLine($"group     {chat}");
+        Console.WriteLine($"used      {standing.Used}");
+        Console.WriteLine($"budget    {(standing.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none (no groups rule for this chat)")}");
+        Console.WriteLine($"left      {(standing.Limit is { } limit ? Math.Max(0, limit - standing.Used).ToString(CultureInfo.InvariantCulture) : "unlimited")}");
+        Console.WriteLine($"resets    {standing.ResetsAt:yyyy-MM-dd HH:mm zzz}");
+        return 0;
     }
 
     private static HotReloadedFile<QuotaPolicy>? OpenPolicy(string path)
@@ -101,16 +134,17 @@ internal static class QuotaCommand
         }
     }
 
-    private static async Task AuditAsync(IConfiguration configuration, Platform platform, string user)
+    private static async Task AuditAsync(IConfiguration configuration, Platform platform, string? user, string? chat = null)
     {
         var audit = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
         var record = new AuditRecord
         {
             Time = DateTimeOffset.UtcNow,
             Event = "admin",
-            Action = "quota-reset",
+            Action = chat is null ? "quota-reset" : "group-budget-reset",
             Platform = platform.ToString().ToLowerInvariant(),
             User = user,
+            Chat = chat,
             Actor = $"{Environment.UserName}@{Environment.MachineName}",
         };
         if (audit.Sink == AuditSinkKind.File)

@@ -114,7 +114,7 @@ public sealed class QuotaIntakeTests
         Assert.Contains("dailyLimit must be 0 or more; got -2", error.ToString(), StringComparison.Ordinal);
     }
 
-    private static string ValidKey() => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(EnvelopeKey[..32]));
+    internal static string ValidKey() => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(EnvelopeKey[..32]));
 
     internal static async Task WaitUntil(Func<bool> condition, int seconds = 20)
     {

@@ -19,7 +19,7 @@ public sealed class QuotaTests : IDisposable
     {
         File.WriteAllText(_file, """
             { "timeZone": "Asia/Shanghai", "dailyLimit": 3,
-              "users": { "vip": 5, "blocked": 0 }, "departments": { "hr": 4 }, "chats": { "busy": 1 }, "admins": [ "boss" ] }
+              "users": { "vip": 5, "blocked": 0 }, "departments": { "7": 4, "wecom:8": 6 }, "chats": { "busy": 1 }, "admins": [ "boss" ] }
             """);
         _policy = new HotReloadedFile<QuotaPolicy>(_file, QuotaPolicy.Parse, NullLogger.Instance);
         _gate = new QuotaGate(_policy, new MemoryQuotaLedger(), _clock, ChatBot.Core.Observability.ChatBotMetrics.Standalone());
@@ -48,14 +48,54 @@ public sealed class QuotaTests : IDisposable
 
     [Theory]
     [InlineData("someone", "dm", null, 3)]
-    [InlineData("vip", "busy", "hr", 5)]
-    [InlineData("someone", "busy", "hr", 1)]
-    [InlineData("someone", "dm", "hr", 4)]
+    [InlineData("vip", "busy", "7", 5)]
+    [InlineData("someone", "busy", "7", 1)]
+    [InlineData("someone", "dm", "7", 4)]
+    [InlineData("someone", "dm", "8", 6)]
     [InlineData("blocked", "dm", null, 0)]
     [InlineData("boss", "busy", null, 20)]
     public async Task The_most_specific_rule_wins(string user, string chat, string? department, int expected)
     {
         Assert.Equal(expected, await Allowed(Message(user, chat, department), 20));
+    }
+
+    [Fact]
+    public void In_several_departments_the_most_generous_rule_applies_and_a_name_is_refused_with_what_to_write()
+    {
+        var policy = QuotaPolicy.Parse("""{ "dailyLimit": 3, "departments": { "5": 10, "wecom:6": 30, "dingtalk:6": 2 } }""", "q.json");
+
+        Assert.Equal((30, "departments:wecom:6"), policy.RuleFor("u", ["5", "wecom:5", "6", "wecom:6"], "dm"));
+        Assert.Equal((10, "departments:5"), policy.RuleFor("u", ["5", "dingtalk:5", "6", "dingtalk:6"], "dm"));
+        Assert.Equal((3, "dailyLimit"), policy.RuleFor("u", null, "dm"));
+        var error = Assert.Throws<AdminFileException>(() => QuotaPolicy.Parse("""{ "departments": { "hr": 100 } }""", "q.json"));
+        Assert.Contains("departments.hr is not a department id", error.Message, StringComparison.Ordinal);
+        Assert.Contains("wecom:5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_group_budget_is_shared_and_both_it_and_the_members_own_limit_must_allow()
+    {
+        File.WriteAllText(_file, """{ "timeZone": "Asia/Shanghai", "dailyLimit": 2, "groups": { "team": 3 } }""");
+        await _policy.ReloadAsync();
+        InboundMessage InTeam(string user) => Message(user, "team") with { ChatKind = ChatKind.Group, MessageId = Guid.NewGuid().ToString() };
+
+        var first = InTeam("a");
+        var a1 = await _gate.ChargeAsync(first, CancellationToken.None);
+        var a2 = await _gate.ChargeAsync(InTeam("a"), CancellationToken.None);
+        var a3 = await _gate.ChargeAsync(InTeam("a"), CancellationToken.None); // a's own limit (2) refuses it
+        var b1 = await _gate.ChargeAsync(InTeam("b"), CancellationToken.None);
+        var b2 = await _gate.ChargeAsync(InTeam("b"), CancellationToken.None); // the group's 3 are spent
+
+        Assert.Equal([true, true, false, true, false], new[] { a1, a2, a3, b1, b2 }.Select(d => d.Allowed));
+        Assert.Equal(QuotaVerdict.OverDaily, a3.Verdict);
+        Assert.Equal(QuotaVerdict.OverGroup, b2.Verdict);
+        // b's refused question cost b nothing; a refunded question gives the group its place back.
+        Assert.Equal(1, (await _gate.StandingAsync(Platform.WeCom, "b", null, CancellationToken.None)).Used);
+        Assert.Equal(3, (await _gate.GroupStandingAsync(Platform.WeCom, "team", CancellationToken.None)).Used);
+        await _gate.RefundAsync(first, CancellationToken.None);
+        Assert.Equal(2, (await _gate.GroupStandingAsync(Platform.WeCom, "team", CancellationToken.None)).Used);
+        Assert.Equal(1, (await _gate.StandingAsync(Platform.WeCom, "a", null, CancellationToken.None)).Used);
+        Assert.True((await _gate.ChargeAsync(InTeam("b"), CancellationToken.None)).Allowed);
     }
 
     [Fact]
