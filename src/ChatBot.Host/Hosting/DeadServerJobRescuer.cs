@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Hangfire.Server;
 using StackExchange.Redis;
 
@@ -99,9 +98,7 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
                 }
 
                 var fields = db.HashGet(key, ["State", "CreatedAt"]);
-                if (!fields[0].IsNullOrEmpty || fields[1].IsNullOrEmpty
-                    || !DateTime.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created)
-                    || created >= before)
+                if (!fields[0].IsNullOrEmpty || fields[1].IsNullOrEmpty || Created(fields[1]!) is not { } created || created >= before)
                 {
                     continue;
                 }
@@ -118,6 +115,23 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// When Hangfire wrote the record, in either of its forms: Unix milliseconds (what it writes at
+    /// <c>CompatibilityLevel.Version_170</c> and later, as this bot runs it) or an ISO date (older records). Hangfire's
+    /// own reader decides, so the sweep reads what the storage really wrote.
+    /// </summary>
+    internal static DateTime? Created(string value)
+    {
+        try
+        {
+            return Hangfire.Common.JobHelper.DeserializeNullableDateTime(value)?.ToUniversalTime();
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Job record {JobId} was never queued (its enqueue was cut off); deleted")]

@@ -17,8 +17,7 @@ public sealed class DemoLongConnectionTests : IDisposable
     [Fact]
     public async Task Simulate_drives_dingtalk_stream_and_the_wecom_long_connection_end_to_end()
     {
-        var settings = BotProcess.SharedRedisSettings("", _folder);
-        settings.Remove("Redis:ConnectionString");
+        var settings = BotProcess.LocalSettings(_folder);
         settings["Demo:Enabled"] = "true";
         settings["Demo:KeyFile"] = Path.Combine(_folder, "demo-keys.json");
         settings["Demo:GatewayPort"] = BotProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -16,8 +16,7 @@ public sealed class DemoPolicyAnswerTests : IDisposable
     [Fact]
     public async Task Simulate_asks_a_policy_question_and_prints_the_cited_answer_from_the_sample()
     {
-        var settings = BotProcess.SharedRedisSettings("", _folder);
-        settings.Remove("Redis:ConnectionString");
+        var settings = BotProcess.LocalSettings(_folder);
         settings["Demo:Enabled"] = "true";
         settings["Demo:KeyFile"] = Path.Combine(_folder, "demo-keys.json");
         settings["Audit:Folder"] = Path.Combine(_folder, "audit");

@@ -23,8 +23,7 @@ public sealed partial class HugePagesStartupTests : IDisposable
     [InlineData(false)]
     public async Task The_weights_move_onto_huge_pages_once_start_up_is_over(bool warmUp)
     {
-        var settings = BotProcess.SharedRedisSettings("", _folder);
-        settings.Remove("Redis:ConnectionString");
+        var settings = BotProcess.LocalSettings(_folder);
         settings["Inference:ModelPath"] = TestModels.Wide;
         settings["Inference:WarmUp"] = warmUp ? "true" : "false";
         using var bot = BotProcess.Start(settings, _folder);

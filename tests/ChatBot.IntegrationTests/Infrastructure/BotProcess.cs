@@ -55,6 +55,14 @@ public sealed class BotProcess : IDisposable
         };
     }
 
+    /// <summary>The same for one instance on its own, in memory (no Redis): its own copy of config/ in <paramref name="configDirectory"/>.</summary>
+    public static Dictionary<string, string?> LocalSettings(string configDirectory)
+    {
+        var settings = SharedRedisSettings("", configDirectory);
+        settings.Remove("Redis:ConnectionString");
+        return settings;
+    }
+
     /// <summary>Runs a verb of the bot's executable (<c>knowledge search …</c>, <c>audit …</c>) to its end, as an admin would.</summary>
     public static Task<(string Output, string Error, int Exit)> RunVerbAsync(params string[] args) => RunVerbAsync(new Dictionary<string, string?>(), args);
 

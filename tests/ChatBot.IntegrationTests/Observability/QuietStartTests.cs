@@ -17,8 +17,7 @@ public sealed class QuietStartTests : IDisposable
     [Fact]
     public async Task A_start_polled_every_10_ms_logs_no_error_and_readyz_says_starting_until_the_model_is_loaded()
     {
-        var settings = BotProcess.SharedRedisSettings("", _folder);
-        settings.Remove("Redis:ConnectionString");
+        var settings = BotProcess.LocalSettings(_folder);
         settings["Inference:ModelPath"] = TestModels.Wide; // ~83 MB: a load that probes can see
         settings["Audit:Folder"] = Path.Combine(_folder, "audit");
         using var bot = BotProcess.Start(settings, _folder);

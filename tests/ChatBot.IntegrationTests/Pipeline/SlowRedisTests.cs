@@ -109,6 +109,31 @@ public sealed class SlowRedisTests
         Assert.Empty(replies.Sent);
     }
 
+    [Fact]
+    public async Task A_record_the_real_storage_left_from_a_cut_off_enqueue_is_deleted()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        using var app = new ChatBotApp().With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", EnvelopeKey);
+        app.Start();
+        // The client's first step of an enqueue, written by Hangfire's Redis storage itself: the job record, with
+        // CreatedAt in the storage's own format (Unix milliseconds) — then the enqueue is cut off before a state.
+        var storage = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hangfire.JobStorage>(app.Services);
+        string id;
+        using (var connection = storage.GetConnection())
+        {
+            id = connection.CreateExpiredJob(Hangfire.Common.Job.FromExpression(() => Console.WriteLine("never")), new Dictionary<string, string?>(),
+                DateTime.UtcNow - TimeSpan.FromMinutes(5), TimeSpan.FromDays(30));
+        }
+
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        var written = (string?)await mux.GetDatabase().HashGetAsync($"chatbot:hangfire:job:{id}", "CreatedAt");
+        Assert.Matches("^[0-9]+$", written!); // what every real orphan carries, and what the sweep used to skip
+
+        Hangfire_Rescuer(app).SweepOrphans(DateTime.UtcNow - ChatBot.Host.Hosting.DeadServerJobRescuer.OrphanAge);
+        await QuotaIntakeTests.WaitUntil(() => !mux.GetDatabase().KeyExists($"chatbot:hangfire:job:{id}"), 10);
+        Assert.Single(app.Logs.Lines, l => l.EventId == 1403 && l.Line.Contains(id, StringComparison.Ordinal));
+    }
+
     private static ChatBot.Host.Hosting.DeadServerJobRescuer Hangfire_Rescuer(ChatBotApp app) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Hangfire.Server.IBackgroundProcess>(app.Services)
             .OfType<ChatBot.Host.Hosting.DeadServerJobRescuer>().Single();
