@@ -88,14 +88,14 @@ if inference:
              .replace(", native build", " nat").replace("node-llama-cpp", "node") for p in peers}
     n = len({r.get("round", 0) for r in inference})
     print(f"\ninference, medians over {n} interleaved rounds (a round runs every peer once, each in its own process):")
-    print(f"{'':40}" + "".join(f"{short[p]:>17}" for p in peers))
+    print(f"{'':40}" + "".join(f"{short[p]:>21}" for p in peers))
     def value(peer, f):
         xs = [v for v in (f(r) for r in inference if r["peer"] == peer) if v is not None]
         return med(xs) if xs else None
     for name, f in figures:
         cells = [value(p, f) for p in peers]
         if any(c is not None for c in cells):
-            print(f"{name:40}" + "".join(f"{c:17.2f}" if c is not None else f"{'–':>17}" for c in cells))
+            print(f"{name:40}" + "".join(f"{c:21.2f}" if c is not None else f"{'–':>21}" for c in cells))
 
     def paired(a, b, f, label):
         by = {}

@@ -101,6 +101,7 @@ public sealed partial class AnswerJob(
             await ExpireAsync(answer, hash, waited, started, facts);
             return;
         }
+
         try
         {
             var text = answer.Kind switch

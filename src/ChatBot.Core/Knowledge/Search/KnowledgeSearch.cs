@@ -39,8 +39,8 @@ public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
 /// terms (<see cref="GlossBridge"/>) and how it sounds (<see cref="Sounds"/>), then decides from what the question's
 /// key terms find in the passages — not from the score, which common words inflate. Each key term is supported by
 /// a passage as far as the passage holds it: its characters (1), a glossary term for it (1), a document word that
-/// means it (by how closely), or its sound (a typo, <see cref="SoundSupport"/>). Coverage is the mean support; the
-/// best-covering passage comes first.
+/// means it (by how closely), or its sound (a typo, <see cref="SoundSupport"/>). Coverage is the support averaged
+/// over the key terms, each weighted by how much it counts (<see cref="Weight"/>); the best-covering passage comes first.
 /// </summary>
 public static class KnowledgeSearch
 {
@@ -89,7 +89,7 @@ public static class KnowledgeSearch
             }
 
             var glossed = expansions.Any(e => Related(e.Form, term));
-            concepts.Add(new Concept(term, latin, alternatives, (glossed ? 1 : Weight(term, latin, alternatives.Count))));
+            concepts.Add(new Concept(term, latin, alternatives, glossed ? 1 : Weight(term, latin, alternatives.Count)));
         }
 
         if (concepts.Count == 0)
@@ -116,7 +116,7 @@ public static class KnowledgeSearch
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
         var decision = best >= thresholds.AnswerAt ? Grounding.Answered : best >= thresholds.UnsureAt ? Grounding.Unsure : Grounding.Refused;
 
-        // The passage that covers the most comes first, then BM25 order; a near-equal cover keeps its BM25 place.
+        // The passages that cover the most come first, in BM25 order, then the rest in BM25 order.
         var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();
         var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
             : concepts.Where(c => Support(index, c, ordered[0].Chunk, ordered[0].Chunk.Section + "\n" + ordered[0].Chunk.Text) < 0.5).Select(c => c.Term).ToList();
