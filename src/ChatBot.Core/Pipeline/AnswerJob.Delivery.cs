@@ -18,7 +18,8 @@ public sealed partial class AnswerJob
 
     /// <summary>
     /// A question older than <c>Answers:MaxQueueAge</c> is not answered: its charge is refunded, and its asker is told
-    /// once per that interval however many of their questions expired (one notice after an outage, not twenty).
+    /// once per that age (at least <c>Quotas:NoticeInterval</c>) however many of their questions expired (one notice
+    /// after an outage, not twenty).
     /// </summary>
     private async Task ExpireAsync(SealedAnswer answer, string hash, TimeSpan waited, long started, AnswerFacts facts)
     {
@@ -30,8 +31,10 @@ public sealed partial class AnswerJob
             await quotas.RefundAsync(message, CancellationToken.None);
         }
 
+        // Once per asker for a whole backlog: at least the quota notices' interval, however short the age limit.
+        var interval = options.MaxQueueAge > quotaOptions.CurrentValue.NoticeInterval ? options.MaxQueueAge : quotaOptions.CurrentValue.NoticeInterval;
         var noticeKey = $"notice:expired:{message.Platform}:{message.BotId}:{message.SenderId}";
-        if (await dedupe.TryClaimAsync(noticeKey, message.DedupeKey, options.MaxQueueAge, CancellationToken.None) == Dedupe.ClaimState.Claimed)
+        if (await dedupe.TryClaimAsync(noticeKey, message.DedupeKey, interval, CancellationToken.None) == Dedupe.ClaimState.Claimed)
         {
             var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
             await sender.SendAsync(message with { MessageId = message.MessageId + "#expired" }, options.ExpiredText, CancellationToken.None);
