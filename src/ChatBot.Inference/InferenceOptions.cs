@@ -14,8 +14,9 @@ public sealed class InferenceOptions
     public string ModelPath { get; set; } = "models/qwen2.5-0.5b-instruct-q4_k_m.gguf";
 
     /// <summary>
-    /// The SHA-256 the admin expects of the model file (from where it was obtained); <c>doctor</c> compares it, so a
-    /// truncated copy or the wrong quantisation is found before users are. Empty: not compared.
+    /// The SHA-256 the admin expects of the model file (from where it was obtained). Start-up hashes the file before
+    /// loading it and stops (exit 2) on a mismatch, so a swapped or truncated model is never served; <c>doctor</c>
+    /// compares it too. Empty: not compared.
     /// </summary>
     public string ModelSha256 { get; set; } = "";
 

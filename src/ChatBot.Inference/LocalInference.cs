@@ -119,6 +119,7 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
                 : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs (or scripts/native-build to build them for this CPU).");
         var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
         LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Verify(Path.GetFullPath(settings.ModelPath), settings.ModelSha256.Trim());
         _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant, settings.HugePages);
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads, settings.AdmissionWindow,
@@ -128,6 +129,33 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         var client = new LlamaChatClient(_engine, () => options.CurrentValue);
         Volatile.Write(ref _client, client);
         return client;
+    }
+
+    /// <summary>
+    /// With <c>Inference:ModelSha256</c> set, the file is hashed before it is loaded, and a mismatch stops start-up
+    /// (exit 2) before the bot answers anything: a model swapped or truncated on disk is never served.
+    /// </summary>
+    private void Verify(string path, string expected)
+    {
+        if (expected.Length == 0 || !File.Exists(path))
+        {
+            return; // not pinned; a missing file is the loader's to name
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string actual;
+        using (var file = File.OpenRead(path))
+        {
+            actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file));
+        }
+
+        if (!actual.Equals(expected, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Inference:ModelSha256 does not match '{path}': its SHA-256 is {actual}, the setting says {expected.ToLowerInvariant()}. " +
+                "The file is not the model that was pinned (a truncated copy, another quantisation, or a swapped file): copy the model again, or correct the setting.");
+        }
+
+        LogVerified(loggers.CreateLogger<LocalInference>(), path, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     public void Dispose()
@@ -172,6 +200,9 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
             LogHugePagesFailed(logger, 0, model.SizeBytes >> 20, error.Message);
         }
     }
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Information, Message = "Model {Path}: SHA-256 matches Inference:ModelSha256 (hashed in {ElapsedMs:F0} ms)")]
+    private static partial void LogVerified(ILogger logger, string path, double elapsedMs);
 
     [LoggerMessage(EventId = 4199, Level = LogLevel.Information, Message = "Loading the model {Path}: /readyz answers 503 (Starting) until it is loaded")]
     private static partial void LogLoading(ILogger logger, string path);

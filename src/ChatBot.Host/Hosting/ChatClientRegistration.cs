@@ -73,6 +73,11 @@ internal static class ChatClientRegistration
                         errors.Add($"Inference:ModelPath '{options.ModelPath}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file.");
                     }
 
+                    if (options.ModelSha256.Trim() is { Length: > 0 } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigit)))
+                    {
+                        errors.Add($"Inference:ModelSha256 must be the file's SHA-256 as 64 hex digits (sha256sum prints it); got '{sha}'.");
+                    }
+
                     break;
                 case "OpenAI":
                     if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out _))

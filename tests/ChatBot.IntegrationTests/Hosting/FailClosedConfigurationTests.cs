@@ -98,6 +98,31 @@ public sealed class FailClosedConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_model_whose_hash_is_not_the_pinned_one_stops_start_up_before_it_is_ready_and_the_right_hash_starts()
+    {
+        var wrong = new string('0', 64);
+        using (var bot = Start(new() { ["Inference:ModelSha256"] = wrong }))
+        {
+            Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var output = string.Join("\n", bot.Output);
+            Assert.Contains($"Inference:ModelSha256 does not match '{TestModels.Tiny}'", output, StringComparison.Ordinal);
+            Assert.Contains($"the setting says {wrong}", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Local inference ready", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        }
+
+        string right;
+        using (var file = File.OpenRead(TestModels.Tiny))
+        {
+            right = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)); // upper case: compared without case
+        }
+
+        using var pinned = Start(new() { ["Inference:ModelSha256"] = right });
+        await pinned.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        await Pipeline.QuotaIntakeTests.WaitUntil(() => pinned.Output.Any(l => l.Contains("SHA-256 matches Inference:ModelSha256", StringComparison.Ordinal)), 30);
+    }
+
+    [Fact]
     public async Task A_missing_embedding_model_stops_start_up_naming_its_setting()
     {
         var missing = Path.Combine(_folder, "bge-m3.gguf");
