@@ -10,6 +10,9 @@ public sealed record Chunk(string Document, string Title, IReadOnlyList<string> 
 {
     public string Section => string.Join(" › ", Path);
 
+    /// <summary>What is searched, matched and embedded: the heading path, then the passage.</summary>
+    public string SearchText => Section + "\n" + Text;
+
     /// <summary>The innermost heading: what a citation names.</summary>
     public string Heading => Path.Count > 0 ? Path[^1] : Title;
 }

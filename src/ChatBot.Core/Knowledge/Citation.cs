@@ -15,10 +15,6 @@ public static class Citation
     public static string Line(Chunk chunk, bool english = false) =>
         english ? $"Source: {chunk.Section} ({chunk.Document})" : $"来源：{chunk.Section}（{chunk.Document}）";
 
-    /// <summary>The clause of the passage that holds most of the question's own words and what the glossary brings.</summary>
-    public static string Quote(Chunk chunk, string question, Glossary glossary) =>
-        Quote(chunk, KeyTerms.Of(question).Concat(glossary.Expand(question).Select(e => e.Term)).ToList());
-
     /// <summary>
     /// The clause (line or sentence; a table row under its header) of the passage that holds the most of the words
     /// that found it (<see cref="KnowledgeAnswer.Words"/>), longer words counting more: a section answers with one

@@ -112,7 +112,7 @@ public sealed partial class KnowledgeBase : IDisposable
         if (embedder is not null && chunks.Count > 0)
         {
             var embedding = Stopwatch.GetTimestamp();
-            vectors = Embed(embedder, chunks.Select(c => c.Section + "\n" + c.Text));
+            vectors = Embed(embedder, chunks.Select(c => c.SearchText));
             LogEmbedded(logger, chunks.Count, vectors[0].Length, Stopwatch.GetElapsedTime(embedding).TotalMilliseconds);
         }
 

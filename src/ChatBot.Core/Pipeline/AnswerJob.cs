@@ -104,14 +104,13 @@ public sealed partial class AnswerJob(
 
         try
         {
+            var resetsAt = answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture);
             var text = answer.Kind switch
             {
                 AnswerKind.Inference => await AnswerAsync(message, answer.Charged, hash, context, facts, cancellationToken),
-                AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText,
-                    answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
+                AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText, resetsAt),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
-                AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText,
-                    answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)),
+                AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText, resetsAt),
                 AnswerKind.TooLong => string.Format(CultureInfo.InvariantCulture, answerOptions.CurrentValue.TooLongText, answerOptions.CurrentValue.MaxQuestionChars),
                 _ => screening.CurrentValue.RefusalText,
             };

@@ -61,7 +61,7 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
         if (directory is null)
         {
             // No directory (the quota verb, a unit): only what the platform sent with the message.
-            return message.SenderDepartment is { Length: > 0 } sent ? [sent, $"{message.Platform.ToString().ToLowerInvariant()}:{sent}"] : null;
+            return message.SenderDepartment is { Length: > 0 } sent ? AskerDepartments.Forms(message.Platform, sent) : null;
         }
 
         // Not the request's token: a lookup the charge stops waiting for still finishes and fills the cache.

@@ -47,7 +47,7 @@ public sealed class LlamaEmbedderTests : IDisposable
         Assert.Null(lexical.Index.Vectors);
         // A passage word for word is its own nearest neighbour, whatever the weights.
         var target = dense.Index.Chunks[2];
-        Assert.Same(target, dense.Index.Nearest(_embedder.Embed(target.Section + "\n" + target.Text), 1, _ => true)[0]);
+        Assert.Same(target, dense.Index.Nearest(_embedder.Embed(target.SearchText), 1, _ => true)[0]);
         // Nothing of this question is in any passage: BM25 finds nothing, the embedding still brings candidates —
         // and the decision stays lexical, so it is refused all the same.
         var withDense = dense.Find("zzyzx qwv", 3, _ => true);

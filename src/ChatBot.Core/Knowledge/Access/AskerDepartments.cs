@@ -75,11 +75,10 @@ public sealed partial class AskerDepartments(IServiceProvider services, IOptions
         return departments;
     }
 
-    private static void Add(HashSet<string> known, Platform platform, string department)
-    {
-        known.Add(department);
-        known.Add($"{platform.ToString().ToLowerInvariant()}:{department}");
-    }
+    private static void Add(HashSet<string> known, Platform platform, string department) => known.UnionWith(Forms(platform, department));
+
+    /// <summary>A department id as rules may name it: bare ("5") and for its platform ("wecom:5").</summary>
+    public static string[] Forms(Platform platform, string department) => [department, $"{platform.ToString().ToLowerInvariant()}:{department}"];
 
     // A platform error says which code; other messages may carry a URL, and a URL carries the access token.
     private static string Describe(Exception ex) => ex is Replies.PlatformApiException api ? api.Code : ex is OperationCanceledException ? "timed out" : "no answer";

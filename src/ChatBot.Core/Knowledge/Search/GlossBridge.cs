@@ -21,8 +21,6 @@ public sealed partial class GlossBridge
     private readonly Dictionary<string, double> _idf = new(StringComparer.Ordinal);
     private readonly Lexicon _lexicon;
 
-    public static GlossBridge Empty { get; } = new(Lexicon.Empty, []);
-
     public GlossBridge(Lexicon lexicon, IEnumerable<string> texts)
     {
         _lexicon = lexicon;
@@ -62,9 +60,6 @@ public sealed partial class GlossBridge
             _senses[i] = _senses[i] with { Weight = _senses[i].Stems.Sum(Idf) };
         }
     }
-
-    /// <summary>The documents' words this dictionary knows.</summary>
-    public int Terms => _terms.Count;
 
     /// <summary>
     /// Document words whose sense the English stems express (most of the sense's weight present among them), with how

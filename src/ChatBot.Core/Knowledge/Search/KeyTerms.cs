@@ -40,14 +40,12 @@ public static partial class KeyTerms
         "why", "much", "many", "any", "some", "get", "have", "has", "please", "company", "employee", "employees", "policy", "rule", "rules",
     };
 
-    public static IReadOnlyList<string> Of(string question) => Of(question, null);
-
     /// <summary>
     /// The key terms; with <paramref name="isWord"/>, single characters the segmenter left side by side (病|价, 积|效,
     /// 裸|辞) are joined again where the join is a word after all — in the dictionary, in the documents, or sounding
     /// like the documents' — since a segmenter only splits a word it does not know, as a typo or slang is.
     /// </summary>
-    public static IReadOnlyList<string> Of(string question, Func<string, bool>? isWord)
+    public static IReadOnlyList<string> Of(string question, Func<string, bool>? isWord = null)
     {
         var terms = new List<string>();
         foreach (Match run in Runs().Matches(question))

@@ -55,7 +55,7 @@ public sealed class KnowledgeIndex : IDisposable
         {
             for (var i = 0; i < chunks.Count; i++)
             {
-                var sounds = Sounds.Bigrams(Lexicon, chunks[i].Section + "\n" + chunks[i].Text).ToList();
+                var sounds = Sounds.Bigrams(Lexicon, chunks[i].SearchText).ToList();
                 _sounds[i] = sounds.ToHashSet(StringComparer.Ordinal);
                 _allSounds.UnionWith(sounds);
                 _ordinals[chunks[i]] = i;
@@ -73,8 +73,8 @@ public sealed class KnowledgeIndex : IDisposable
 
         _reader = DirectoryReader.Open(_directory);
         _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity() };
-        _corpus = string.Join("\n", chunks.Select(c => c.Section + "\n" + c.Text));
-        Bridge = new GlossBridge(Lexicon, chunks.Select(c => c.Section + "\n" + c.Text));
+        _corpus = string.Join("\n", chunks.Select(c => c.SearchText));
+        Bridge = new GlossBridge(Lexicon, chunks.Select(c => c.SearchText));
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
@@ -169,8 +169,6 @@ public sealed class KnowledgeIndex : IDisposable
         return hits;
     }
 
-    /// <summary>The plain query the admin tools and benches use: the text alone, at weight 1, and its sound.</summary>
-    public IReadOnlyList<(Chunk Chunk, float Score)> Search(string query, int top, Func<Chunk, bool> allowed) => Search([(query, 1f)], query, top, allowed);
 
     public void Dispose()
     {

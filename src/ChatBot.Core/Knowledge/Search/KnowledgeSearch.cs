@@ -119,14 +119,13 @@ public static class KnowledgeSearch
         // The passages that cover the most come first, in BM25 order, then the rest in BM25 order.
         var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();
         var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
-            : concepts.Where(c => Support(index, c, ordered[0].Chunk, ordered[0].Chunk.Section + "\n" + ordered[0].Chunk.Text) < 0.5).Select(c => c.Term).ToList();
+            : concepts.Where(c => Support(index, c, ordered[0].Chunk) < 0.5).Select(c => c.Term).ToList();
         return new KnowledgeAnswer(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList());
     }
 
     private static double Coverage(KnowledgeIndex index, List<Concept> concepts, Chunk chunk)
     {
-        var text = chunk.Section + "\n" + chunk.Text;
-        return concepts.Sum(c => c.Weight * Support(index, c, chunk, text)) / concepts.Sum(c => c.Weight);
+        return concepts.Sum(c => c.Weight * Support(index, c, chunk)) / concepts.Sum(c => c.Weight);
     }
 
     /// <summary>
@@ -137,8 +136,9 @@ public static class KnowledgeSearch
     private static double Weight(string term, bool latin, int alternatives) =>
         latin ? (alternatives > 1 || term.Any(char.IsAsciiDigit) ? 1 : EnglishUnknownWeight) : term.Length == 1 ? SingleCharacterWeight : 1;
 
-    private static double Support(KnowledgeIndex index, Concept concept, Chunk chunk, string text)
+    private static double Support(KnowledgeIndex index, Concept concept, Chunk chunk)
     {
+        var text = chunk.SearchText;
         var support = 0.0;
         foreach (var (term, weight) in concept.Alternatives)
         {
