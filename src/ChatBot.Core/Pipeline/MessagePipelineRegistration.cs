@@ -56,8 +56,13 @@ public static class MessagePipelineRegistration
         services.AddHostedService(provider => provider.GetRequiredService<AuditTrail>());
         services.AddSingleton(provider => new HotReloadedFile<SensitiveWordList>(Options<ScreeningOptions>(provider).WordListFile, SensitiveWordList.Parse,
             provider.GetRequiredService<ILogger<SensitiveWordList>>(), Audited(provider)));
-        services.AddSingleton(provider => new HotReloadedFile<QuotaPolicy>(Options<QuotaOptions>(provider).PolicyFile, QuotaPolicy.Parse,
-            provider.GetRequiredService<ILogger<QuotaPolicy>>(), Audited(provider)));
+        services.AddSingleton<DepartmentNames>();
+        services.AddSingleton(provider =>
+        {
+            var names = provider.GetRequiredService<DepartmentNames>();
+            return new HotReloadedFile<QuotaPolicy>(Options<QuotaOptions>(provider).PolicyFile, (text, source) => names.Resolve(QuotaPolicy.Parse(text, source), source),
+                provider.GetRequiredService<ILogger<QuotaPolicy>>(), Audited(provider));
+        });
         services.AddSingleton(provider =>
         {
             var knowledge = Options<KnowledgeOptions>(provider);

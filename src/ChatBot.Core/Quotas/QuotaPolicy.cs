@@ -7,7 +7,8 @@ namespace ChatBot.Core.Quotas;
 /// <summary>
 /// <c>config/quotas.json</c>, admin-edited and hot-reloaded. A user's daily limit comes from the most specific rule:
 /// admins are exempt, then the user's own limit, then the chat's (a per-user limit inside that chat), then their
-/// departments' (by id; in several, the most generous), then the default. A limit of 0 blocks. Beside it, a group
+/// departments' (by id, or by a name the running bot resolves through the directory; in several, the most generous),
+/// then the default. A limit of 0 blocks. Beside it, a group
 /// budget (<see cref="Groups"/>) is a daily pool a whole group chat shares: both must allow a question.
 /// </summary>
 public sealed partial record QuotaPolicy
@@ -29,6 +30,13 @@ public sealed partial record QuotaPolicy
     public Dictionary<string, int> Groups { get; init; } = [];
 
     public HashSet<string> Admins { get; init; } = [];
+
+    /// <summary>Department id → the name the admin wrote, for rules given by name (resolved by <c>DepartmentNames</c>).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> DepartmentLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A department key that is a name ("人力资源部", "wecom:人力资源部") rather than an id ("5", "wecom:5").</summary>
+    public static bool IsDepartmentName(string key) => !DepartmentId().IsMatch(key);
 
     [JsonIgnore]
     public TimeZoneInfo Zone { get; private init; } = TimeZoneInfo.Utc;
@@ -70,7 +78,9 @@ public sealed partial record QuotaPolicy
 
         // In several departments with rules, the most generous applies.
         var best = (departments ?? []).Where(Departments.ContainsKey).Select(d => (Limit: Departments[d], Id: d)).OrderByDescending(d => d.Limit).FirstOrDefault();
-        return best.Id is not null ? (best.Limit, "departments:" + best.Id) : (DailyLimit, "dailyLimit");
+        return best.Id is null ? (DailyLimit, "dailyLimit")
+            : DepartmentLabels.TryGetValue(best.Id, out var name) ? (best.Limit, $"departments:{best.Id} ({name})")
+            : (best.Limit, "departments:" + best.Id);
     }
 
     /// <exception cref="AdminFileException">What is wrong, with the key and the value.</exception>
@@ -112,10 +122,9 @@ public sealed partial record QuotaPolicy
             errors.Add($"burstPerMinute must be 0 or more; got {policy.BurstPerMinute}");
         }
 
-        foreach (var key in policy.Departments.Keys.Where(k => !DepartmentId().IsMatch(k)))
+        foreach (var key in policy.Departments.Keys.Where(k => string.IsNullOrWhiteSpace(k) || k.EndsWith(':')))
         {
-            errors.Add($"departments.{key} is not a department id: write the id the admin console shows (WeCom 通讯录 → 部门 ID, DingTalk deptId), " +
-                "bare (5) or for one platform (wecom:5, dingtalk:300); names are not looked up");
+            errors.Add($"departments.\"{key}\" is empty: write a department id (5, wecom:5) or a department name the directory knows");
         }
 
         foreach (var (section, rules) in new[] { ("users", policy.Users), ("departments", policy.Departments), ("chats", policy.Chats), ("groups", policy.Groups) })

@@ -103,24 +103,72 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
     public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
     {
-        // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
-        using var document = await _token.CallAsync(TokenAsync, async token =>
+        using var document = await OapiAsync("user/get", new { userid = userId, language = "zh_CN" }, cancellationToken);
+        return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(d => d.ToString()).ToList()
+            : [];
+    }
+
+    /// <summary>
+    /// Every department under the root (id 1), walked breadth first through <c>topapi/v2/department/listsub</c>, which
+    /// gives one level per call. Bounded: a directory larger than <see cref="MaxDepartmentCalls"/> calls is refused
+    /// rather than walked for minutes.
+    /// </summary>
+    public async Task<IReadOnlyList<DepartmentEntry>?> ListAsync(CancellationToken cancellationToken)
+    {
+        if (!options.CurrentValue.Enabled)
         {
-            var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/user/get?access_token={Uri.EscapeDataString(token)}");
-            using var response = await http.PostAsJsonAsync(url, new { userid = userId, language = "zh_CN" }, cancellationToken);
+            return null;
+        }
+
+        var found = new List<DepartmentEntry>();
+        var pending = new Queue<long>([1]);
+        for (var calls = 0; pending.TryDequeue(out var parent); calls++)
+        {
+            if (calls == MaxDepartmentCalls)
+            {
+                throw new PlatformApiException("DingTalk", $"department/listsub: more than {MaxDepartmentCalls} departments with children", transient: false);
+            }
+
+            using var document = await OapiAsync("department/listsub", new { dept_id = parent, language = "zh_CN" }, cancellationToken);
+            if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var department in result.EnumerateArray())
+            {
+                var id = department.GetProperty("dept_id").GetInt64();
+                found.Add(new DepartmentEntry(id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    department.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null));
+                pending.Enqueue(id);
+            }
+        }
+
+        return found;
+    }
+
+    private const int MaxDepartmentCalls = 2_000;
+
+    /// <summary>One call to the older host's <c>topapi/v2/…</c>: token as a query parameter, errors as <c>errcode</c> in a 200.</summary>
+    private async Task<JsonDocument> OapiAsync(string what, object body, CancellationToken cancellationToken)
+    {
+        // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
+        var document = await _token.CallAsync(TokenAsync, async token =>
+        {
+            var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/{what}?access_token={Uri.EscapeDataString(token)}");
+            using var response = await http.PostAsJsonAsync(url, body, cancellationToken);
             response.EnsureSuccessStatusCode();
             return await ReadAsync(response, cancellationToken);
         }, d => Errcode(d) is 40014 or 42001, cancellationToken);
-        var root = document.RootElement;
         var errcode = Errcode(document);
         if (errcode == 0)
         {
-            return root.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(d => d.ToString()).ToList()
-                : [];
+            return document;
         }
 
-        throw new PlatformApiException("DingTalk", $"user/get errcode {errcode}", errcode == -1);
+        document.Dispose();
+        throw new PlatformApiException("DingTalk", $"{what} errcode {errcode}", errcode == -1);
     }
 
     private static int Errcode(JsonDocument document) =>

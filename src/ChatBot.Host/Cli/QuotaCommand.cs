@@ -94,6 +94,7 @@ internal static class QuotaCommand
             var standing = await gate.StandingAsync(platform, user, departments, CancellationToken.None);
             Console.WriteLine($"platform  {platform}");
             Console.WriteLine($"user      {user}");
+            Console.WriteLine($"departments {(departments is { Length: > 0 } ? string.Join(",", departments) : "none given (--department)")}");
             Console.WriteLine($"used      {standing.Used}");
             Console.WriteLine($"limit     {(standing.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none (admin)")}  (rule: {standing.Rule})");
             Console.WriteLine($"left      {(standing.Limit is { } limit ? Math.Max(0, limit - standing.Used).ToString(CultureInfo.InvariantCulture) : "unlimited")}");

@@ -85,6 +85,27 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
             : [];
     }
 
+    /// <summary>
+    /// Every department the app's visible range holds (<c>cgi-bin/department/list</c>). WeCom gives names only to apps with
+    /// the permission to read them; otherwise <c>name</c> is absent and the entry's name is null.
+    /// </summary>
+    public async Task<IReadOnlyList<DepartmentEntry>?> ListAsync(CancellationToken cancellationToken)
+    {
+        var app = options.CurrentValue.App;
+        if (string.IsNullOrWhiteSpace(app.Secret) || string.IsNullOrWhiteSpace(app.CorpId))
+        {
+            return null;
+        }
+
+        using var document = await WithTokenAsync("department/list", token =>
+            GetJsonAsync($"cgi-bin/department/list?access_token={Uri.EscapeDataString(token)}", cancellationToken), cancellationToken);
+        return document.RootElement.TryGetProperty("department", out var departments) && departments.ValueKind == JsonValueKind.Array
+            ? departments.EnumerateArray()
+                .Select(d => new DepartmentEntry(d.GetProperty("id").ToString(), d.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null))
+                .ToList()
+            : [];
+    }
+
     /// <summary>One call with the cached token (a revoked or expired one is replaced once). Errors are read from <c>errcode</c>.</summary>
     private async Task<JsonDocument> WithTokenAsync(string what, Func<string, Task<JsonDocument>> call, CancellationToken cancellationToken)
     {

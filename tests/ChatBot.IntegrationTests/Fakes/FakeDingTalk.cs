@@ -29,6 +29,9 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
     /// <summary>The directory: staff id → department ids. A user not listed gets 60121 (user not found).</summary>
     public ConcurrentDictionary<string, long[]> Departments { get; } = new();
 
+    /// <summary>The department tree (<c>topapi/v2/department/listsub</c>): id → (name, parent id); the root is 1.</summary>
+    public ConcurrentDictionary<long, (string Name, long Parent)> DepartmentTree { get; } = new();
+
     public string Webhook(string session) => new Uri(BaseUrl, $"/robot/sendBySession?session={session}").ToString();
 
     public void ExpireSession(string session) => _expiredSessions[session] = true;
@@ -64,6 +67,20 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
             return userid is not null && Departments.TryGetValue(userid, out var departments)
                 ? Results.Json(new { errcode = 0, errmsg = "ok", request_id = Guid.NewGuid().ToString("N"), result = new { userid, dept_id_list = departments } })
                 : Results.Json(new { errcode = 60121, errmsg = "找不到该用户" });
+        });
+
+        app.MapPost("/topapi/v2/department/listsub", async (HttpRequest request, string? access_token) =>
+        {
+            if (string.IsNullOrEmpty(access_token) || !_tokens.ContainsKey(access_token))
+            {
+                return Results.Json(new { errcode = 40014, errmsg = "不合法的access_token" });
+            }
+
+            using var json = JsonDocument.Parse(await BodyAsync(request));
+            var parent = json.RootElement.TryGetProperty("dept_id", out var id) ? id.GetInt64() : 1;
+            var children = DepartmentTree.Where(d => d.Value.Parent == parent).OrderBy(d => d.Key)
+                .Select(d => new { dept_id = d.Key, name = d.Value.Name, parent_id = parent, create_dept_group = false, auto_add_user = false });
+            return Results.Json(new { errcode = 0, errmsg = "ok", request_id = Guid.NewGuid().ToString("N"), result = children });
         });
 
         app.MapPost("/robot/sendBySession", async (HttpRequest request, string? session) =>

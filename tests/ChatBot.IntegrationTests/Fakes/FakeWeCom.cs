@@ -32,6 +32,16 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
 
     public int DirectoryLookups => _lookups;
 
+    /// <summary>The department list (<c>department/list</c>): id → name.</summary>
+    public ConcurrentDictionary<int, string> DepartmentNames { get; } = new();
+
+    /// <summary>As WeCom answers apps created since 2022 without the permission: ids without names.</summary>
+    public bool WithholdDepartmentNames { get; set; }
+
+    public int DepartmentListCalls => _listCalls;
+
+    private int _listCalls;
+
     private int _lookups;
 
     /// <summary>Revokes every token issued so far, as WeCom may do before expiry (40014 afterwards).</summary>
@@ -65,6 +75,19 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
             return userid is not null && Departments.TryGetValue(userid, out var departments)
                 ? Results.Json(new { errcode = 0, errmsg = "ok", userid, department = departments, main_department = departments.FirstOrDefault() })
                 : Results.Json(new { errcode = 60111, errmsg = "invalid userid" });
+        });
+
+        app.MapGet("/cgi-bin/department/list", (string? access_token) =>
+        {
+            Interlocked.Increment(ref _listCalls);
+            if (string.IsNullOrEmpty(access_token) || !_tokens.ContainsKey(access_token))
+            {
+                return Results.Json(new { errcode = string.IsNullOrEmpty(access_token) ? 41001 : 40014, errmsg = "invalid access_token" });
+            }
+
+            var departments = DepartmentNames.OrderBy(d => d.Key)
+                .Select(d => WithholdDepartmentNames ? (object)new { id = d.Key, parentid = 1, order = 1 } : new { id = d.Key, name = d.Value, parentid = 1, order = 1 });
+            return Results.Json(new { errcode = 0, errmsg = "ok", department = departments });
         });
 
         app.MapPost("/cgi-bin/message/send", async (HttpRequest request, string? access_token) =>

@@ -11,7 +11,7 @@ public sealed class QuotaVerbTests
     {
         var redis = RedisServer.IsolatedDatabase();
         using var app = new ChatBotApp().With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey).WithRecordingQueue();
-        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 2, "users": { "vip-user": 5 }, "admins": [ "boss" ] }""");
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 2, "users": { "vip-user": 5 }, "departments": { "wecom:5": 4 }, "admins": [ "boss" ] }""");
         var client = app.Start();
         await client.PostAsync(PlatformCallbacks.App("qv-1", "第一个问题", user: "quota-user"));
         await client.PostAsync(PlatformCallbacks.App("qv-2", "第二个问题", user: "quota-user"));
@@ -24,6 +24,7 @@ public sealed class QuotaVerbTests
 
         var (shown, _, showExit) = await BotProcess.RunVerbAsync(settings, "quota", "show", "--platform", "wecom", "--user", "quota-user");
         var (vip, _, _) = await BotProcess.RunVerbAsync(settings, "quota", "show", "--platform", "wecom", "--user", "vip-user");
+        var (hr, _, _) = await BotProcess.RunVerbAsync(settings, "quota", "show", "--platform", "wecom", "--user", "quota-user", "--department", "5,wecom:5");
         var (reset, _, resetExit) = await BotProcess.RunVerbAsync(settings, "quota", "reset", "--platform", "wecom", "--user", "quota-user");
         var (_, missing, missingExit) = await BotProcess.RunVerbAsync(new Dictionary<string, string?> { ["Redis:ConnectionString"] = "" }, "quota", "show", "--platform", "wecom", "--user", "x");
 
@@ -32,6 +33,8 @@ public sealed class QuotaVerbTests
         Assert.Matches(@"limit\s+2\s+\(rule: dailyLimit\)", shown);
         Assert.Matches(@"left\s+0\b", shown);
         Assert.Matches(@"limit\s+5\s+\(rule: users\)", vip);
+        Assert.Matches(@"departments 5,wecom:5", hr);
+        Assert.Matches(@"limit\s+4\s+\(rule: departments:wecom:5\)", hr);
         Assert.Equal(0, resetExit);
         Assert.Matches(@"used\s+0\b", reset);
         Assert.Contains(app.AuditLines, l => l.Contains("\"event\":\"admin\"", StringComparison.Ordinal) && l.Contains("\"action\":\"quota-reset\"", StringComparison.Ordinal)

@@ -3,13 +3,15 @@ using System.Net;
 using ChatBot.Core.Queue;
 using ChatBot.IntegrationTests.Fakes;
 using ChatBot.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.IntegrationTests.Pipeline;
 
 /// <summary>
 /// quotas.json as an admin writes it, through the real host and the platforms' fake directories: department rules by
 /// id on both platforms (the sender's departments looked up at intake), a directory that fails or stalls leaving the
-/// default limit and the ack inside the deadline, and a group's shared budget exact across two instances.
+/// default limit and the ack inside the deadline, rules by department name resolved through each platform's department
+/// list (or refused at load, saying to use the id), and a group's shared budget exact across two instances.
 /// </summary>
 public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
 {
@@ -21,6 +23,13 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
         _wecom.Departments["hr-li"] = [5];
         _wecom.Departments["ops-zhao"] = [7, 9];
         _dingtalk.Departments["staff300"] = [300];
+        _wecom.DepartmentNames[1] = "北岭总部";
+        _wecom.DepartmentNames[5] = "人力资源部";
+        _wecom.DepartmentNames[7] = "运维部";
+        _wecom.DepartmentNames[9] = "销售部";
+        _wecom.DepartmentNames[11] = "销售部";
+        _dingtalk.DepartmentTree[200] = ("运营中心", 1);
+        _dingtalk.DepartmentTree[300] = ("人力资源部", 200); // one level down: the walk must go below the root's children
         await _wecom.StartAsync();
         await _dingtalk.StartAsync();
     }
@@ -58,6 +67,69 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
         Assert.Equal(2, answered["staff300"]);  // dingtalk:300
         Assert.Equal(1, answered["newcomer"]);  // no department rule: the default
         Assert.Equal(3, _wecom.DirectoryLookups); // one lookup per asker, cached after
+    }
+
+    [Fact]
+    public async Task A_rule_by_department_name_applies_on_both_platforms_resolved_once_through_the_department_lists()
+    {
+        using var app = App();
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "departments": { "人力资源部": 3, "wecom:运维部": 2 } }""");
+        var client = app.Start();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await client.PostAsync(PlatformCallbacks.App($"dn-hr-{i}", "年假怎么算", user: "hr-li"));
+            await client.PostAsync(PlatformCallbacks.App($"dn-ops-{i}", "年假怎么算", user: "ops-zhao"));
+            await client.PostAsync(PlatformCallbacks.DingTalk($"dn-dt-{i}", "年假怎么算", user: "staff300"));
+        }
+
+        var answered = app.Queue!.Queued.Where(q => q.Kind == AnswerKind.Inference).GroupBy(q => q.Message.SenderId).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(3, answered["hr-li"]);    // 人力资源部 is wecom:5
+        Assert.Equal(2, answered["ops-zhao"]); // wecom:运维部 is wecom:7
+        Assert.Equal(3, answered["staff300"]); // 人力资源部 is also dingtalk:300, two levels down
+        Assert.Equal(1, _wecom.DepartmentListCalls); // read once at load, not per question
+        Assert.Contains(app.Logs.Lines, l => l.Line.Contains("department 人力资源部 is wecom:5", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.Lines, l => l.Line.Contains("department 人力资源部 is dingtalk:300", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{ "departments": { "财务部": 3 } }""", "departments.财务部: no department of that name in WeCom or DingTalk's directory")]
+    [InlineData("""{ "departments": { "wecom:销售部": 3 } }""", "departments.wecom:销售部: 2 departments have that name (wecom:9, wecom:11)")]
+    public void A_department_name_that_is_not_exactly_one_department_stops_start_up_saying_to_use_the_id(string policy, string expected)
+    {
+        using var app = App();
+        app.WriteQuotas(policy);
+        var error = Assert.ThrowsAny<Exception>(() => app.Start());
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("write the department id instead", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_department_name_is_refused_where_the_platform_withholds_names_from_the_app()
+    {
+        _wecom.WithholdDepartmentNames = true;
+        using var app = App();
+        app.WriteQuotas("""{ "departments": { "wecom:人力资源部": 3 } }""");
+        var error = Assert.ThrowsAny<Exception>(() => app.Start());
+        Assert.Contains("WeCom gives this app department ids but not names", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reload_that_names_an_unknown_department_is_refused_and_the_last_good_rules_stay()
+    {
+        using var app = App();
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "departments": { "人力资源部": 3 } }""");
+        var client = app.Start();
+        var policy = app.Services.GetRequiredService<ChatBot.Core.AdminFiles.HotReloadedFile<ChatBot.Core.Quotas.QuotaPolicy>>();
+
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "departments": { "人力资源部": 3, "法务部": 9 } }""");
+        await policy.ReloadAsync();
+
+        Assert.Contains(app.Logs.Lines, l => l.Line.Contains("departments.法务部: no department of that name", StringComparison.Ordinal));
+        Assert.Equal(3, policy.Current.Departments["wecom:5"]);
+        Assert.False(policy.Current.Departments.ContainsKey("法务部"));
+        Assert.Equal(2, _wecom.DepartmentListCalls); // the unknown name made it read the list again, once
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("dn-after", "年假怎么算", user: "hr-li"))).StatusCode);
     }
 
     [Fact]

@@ -60,16 +60,21 @@ public sealed class QuotaTests : IDisposable
     }
 
     [Fact]
-    public void In_several_departments_the_most_generous_rule_applies_and_a_name_is_refused_with_what_to_write()
+    public void In_several_departments_the_most_generous_rule_applies_and_a_name_is_left_for_the_directory_to_resolve()
     {
         var policy = QuotaPolicy.Parse("""{ "dailyLimit": 3, "departments": { "5": 10, "wecom:6": 30, "dingtalk:6": 2 } }""", "q.json");
 
         Assert.Equal((30, "departments:wecom:6"), policy.RuleFor("u", ["5", "wecom:5", "6", "wecom:6"], "dm"));
         Assert.Equal((10, "departments:5"), policy.RuleFor("u", ["5", "dingtalk:5", "6", "dingtalk:6"], "dm"));
         Assert.Equal((3, "dailyLimit"), policy.RuleFor("u", null, "dm"));
-        var error = Assert.Throws<AdminFileException>(() => QuotaPolicy.Parse("""{ "departments": { "hr": 100 } }""", "q.json"));
-        Assert.Contains("departments.hr is not a department id", error.Message, StringComparison.Ordinal);
-        Assert.Contains("wecom:5", error.Message, StringComparison.Ordinal);
+        // A name parses, and matches no id until the running bot resolves it (DepartmentAndGroupQuotaTests); an empty key does not.
+        var named = QuotaPolicy.Parse("""{ "dailyLimit": 3, "departments": { "人力资源部": 100, "wecom:5": 7 } }""", "q.json");
+        Assert.True(QuotaPolicy.IsDepartmentName("人力资源部"));
+        Assert.True(QuotaPolicy.IsDepartmentName("wecom:人力资源部"));
+        Assert.False(QuotaPolicy.IsDepartmentName("dingtalk:300"));
+        Assert.Equal((7, "departments:wecom:5"), named.RuleFor("u", ["5", "wecom:5"], "dm"));
+        var error = Assert.Throws<AdminFileException>(() => QuotaPolicy.Parse("""{ "departments": { "wecom:": 100 } }""", "q.json"));
+        Assert.Contains("departments.\"wecom:\" is empty", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -170,6 +170,8 @@ public sealed class DocumentAccessTests : IDisposable
 
         public int Calls => _calls;
 
+        public Task<IReadOnlyList<DepartmentEntry>?> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException("document access never lists departments");
+
         public Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
