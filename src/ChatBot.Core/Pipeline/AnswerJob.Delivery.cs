@@ -44,6 +44,27 @@ public sealed partial class AnswerJob
         Audit(message, "expired", started, facts, code: null);
     }
 
+    /// <summary>A send whose outcome is unknown: recorded as such, refunded, and settled so no retry or rescue sends again.</summary>
+    private async Task SettleUnknownAsync(SealedAnswer answer, string hash, DeliveryUnknownException unknown, long started, AnswerFacts facts)
+    {
+        var message = answer.Message;
+        LogDeliveryUnknown(logger, message.Platform, hash, unknown.Channel, unknown.FollowedUp);
+        metrics.Reply(message.Platform, "unknown", unknown.Channel);
+        Audit(message, "unknown", started, facts, unknown.FollowedUp ? "followed_up" : "no_follow_up");
+        await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
+        if (answer.Charged)
+        {
+            try
+            {
+                await quotas.RefundAsync(message, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogRefundFailed(logger, message.Platform, hash, ex.GetType().Name);
+            }
+        }
+    }
+
     /// <summary>The system failed, not the user: the question is given back, and the user is told where a channel still works.</summary>
     private async Task SettleAsync(SealedAnswer answer, string hash)
     {

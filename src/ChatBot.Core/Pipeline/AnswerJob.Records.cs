@@ -78,6 +78,10 @@ public sealed partial class AnswerJob
         Message = "Answer for {Platform} msg={MessageHash} dropped: it waited {WaitedMinutes:F1} min, over Answers:MaxQueueAge ({MaxMinutes:F1} min); quota refunded")]
     private static partial void LogExpired(ILogger logger, Platform platform, string messageHash, double waitedMinutes, double maxMinutes);
 
+    [LoggerMessage(EventId = 1216, Level = LogLevel.Error,
+        Message = "Answer for {Platform} msg={MessageHash} may not have arrived: its {Channel} send's outcome is unknown and may not be repeated; asker told: {FollowedUp}; quota refunded")]
+    private static partial void LogDeliveryUnknown(ILogger logger, Platform platform, string messageHash, string channel, bool followedUp);
+
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 }

@@ -131,6 +131,12 @@ public sealed partial class AnswerJob(
             // Rescheduled by the queue's pacing filter; not a failure, and the kept answer waits with the job.
             throw;
         }
+        catch (DeliveryUnknownException ex)
+        {
+            // Never "answered": the answer may be missing, a retry could only skip what may have arrived, and the asker
+            // was told (where the platform has a second channel) to ask again — which the refund makes free.
+            await SettleUnknownAsync(answer, hash, ex, started, facts);
+        }
         catch (Exception ex) when (JobFailure.IsPermanent(ex))
         {
             // Retrying cannot help (a wrong user id, a rejected parameter, a prompt over the model's context): settle now.

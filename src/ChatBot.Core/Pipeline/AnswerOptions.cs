@@ -34,6 +34,12 @@ public sealed class AnswerOptions
 
     public string ExpiredText { get; set; } = "抱歉，刚才系统繁忙，你之前的提问等待太久已取消（不计入次数），请重新提问。Sorry, the bot was busy and your earlier question waited too long; it was dropped (not counted), please ask again.";
 
+    /// <summary>
+    /// The follow-up after a send whose outcome is unknown on a channel that cannot be sent twice (DingTalk): the answer
+    /// may or may not have arrived, so the asker is told how to get it, through another channel where there is one.
+    /// </summary>
+    public string DeliveryUnknownText { get; set; } = "上面的回答可能没有完整送达。如果没有看到完整回答，请重新提问（本次不计入次数）。The answer above may not have arrived in full; if you did not see all of it, please ask again (this one is not counted).";
+
     /// <summary>The reply to a question over <see cref="MaxQuestionChars"/>; {0} is the limit in characters.</summary>
     public string TooLongText { get; set; } = "问题太长了（超过 {0} 字），请精简后再问。Your question is over {0} characters; please shorten it and ask again.";
 }
@@ -66,6 +72,11 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (string.IsNullOrWhiteSpace(options.ExpiredText))
         {
             errors.Add("Answers:ExpiredText must not be empty: it is what a user whose question waited too long is told.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DeliveryUnknownText))
+        {
+            errors.Add("Answers:DeliveryUnknownText must not be empty: it is what a user is told when an answer may not have arrived.");
         }
 
         if (FormatText.Problem("Answers:TooLongText", options.TooLongText, 1000, "the limit in characters") is { } tooLong)

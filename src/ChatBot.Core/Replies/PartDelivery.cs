@@ -25,6 +25,7 @@ public enum ResendPolicy
 public static class PartDelivery
 {
     /// <returns>False when the part was skipped because an earlier attempt's outcome is unknown and it may not be resent.</returns>
+    /// <exception cref="Exception">The send's own failure: <see cref="ProvesNotDelivered"/> tells whether its outcome is unknown.</exception>
     public static async Task<bool> SendAsync(IDeliveryLedger ledger, string partKey, ResendPolicy policy, Func<CancellationToken, Task> send,
         CancellationToken cancellationToken)
     {
@@ -56,7 +57,8 @@ public static class PartDelivery
     {
         PlatformApiException or BrokenCircuitException or PacingException => true,
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } => true,
-        HttpRequestException { StatusCode: { } status } => (int)status is >= 400 and < 500 && status != HttpStatusCode.RequestTimeout,
+        // A redirect (never followed) or a 4xx: the server did not take the request; a 408 or a 5xx may have.
+        HttpRequestException { StatusCode: { } status } => (int)status is >= 300 and < 500 && status != HttpStatusCode.RequestTimeout,
         _ => false,
     };
 }
@@ -69,4 +71,17 @@ public sealed class PacingException(TimeSpan retryAfter)
     : Exception($"The conversation's send rate is used up; try again in {retryAfter.TotalSeconds:F0} s.")
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// A reply whose delivery is unknown and may not be tried again (<see cref="ResendPolicy.AtMostOnce"/>): the job records
+/// it as <c>unknown</c>, never as answered, and does not retry it. <see cref="FollowedUp"/> says whether the asker was
+/// told through another channel that the answer may be missing.
+/// </summary>
+public sealed class DeliveryUnknownException(string platform, string channel, bool followedUp)
+    : Exception($"{platform} {channel}: the send's outcome is unknown and it may not be repeated{(followedUp ? "; the asker was told" : "")}")
+{
+    public string Channel { get; } = channel;
+
+    public bool FollowedUp { get; } = followedUp;
 }

@@ -35,9 +35,14 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
             ? new { msgtype = "text", text = new { content } }
             : new { msgtype = "text", text = new { content = $"@{atUserId} {content}" }, at = new { atUserIds = new[] { atUserId }, isAtAll = false } };
         using var response = await http.PostAsJsonAsync(webhook, body, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        var errcode = document.RootElement.TryGetProperty("errcode", out var code) ? code.GetInt32() : 0;
+        // DingTalk's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
+        var errcode = ErrcodeIn(await response.Content.ReadAsStringAsync(cancellationToken));
+        if (errcode is null)
+        {
+            response.EnsureSuccessStatusCode();
+            errcode = 0;
+        }
+
         return errcode switch
         {
             0 => true,
@@ -169,6 +174,21 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
 
         document.Dispose();
         throw new PlatformApiException("DingTalk", $"{what} errcode {errcode}", errcode == -1);
+    }
+
+    /// <summary>The <c>errcode</c> of a JSON error body; null when the body is not one (empty, HTML from a proxy, cut off).</summary>
+    internal static int? ErrcodeIn(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errcode", out var code)
+                && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static int Errcode(JsonDocument document) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using ChatBot.Core.Messages;
+using ChatBot.Core.Pipeline;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,11 +10,14 @@ namespace ChatBot.DingTalk.Api;
 /// <summary>
 /// Replies through the <c>sessionWebhook</c> while it lives (in groups, @-ing the asker), otherwise — or when it
 /// answers 300001 — through the OpenAPI group or 1:1 send. 20 messages a minute per conversation (dingtalk.md §3).
+/// DingTalk drops no repeats, so a part whose send may have arrived is never sent again: the asker gets a short
+/// follow-up instead and the job records the answer as <c>unknown</c> (<see cref="DeliveryUnknownException"/>).
 /// </summary>
 internal sealed partial class DingTalkReplySender(
     DingTalkApiClient api,
     IOptionsMonitor<DingTalkOptions> options,
     IDeliveryLedger delivery,
+    IOptionsMonitor<AnswerOptions> answers,
     TimeProvider clock,
     ILogger<DingTalkReplySender> logger)
     : ReplySender<DingTalkRoute>
@@ -28,29 +32,81 @@ internal sealed partial class DingTalkReplySender(
         var group = message.ChatKind == ChatKind.Group;
         var parts = Parts(text);
         var webhook = UsableWebhook(route);
+        var unknown = 0;
         for (var i = 0; i < parts.Count; i++)
         {
             // DingTalk has no duplicate check: a part whose send may have arrived is never sent again.
             var part = parts[i];
-            var sent = await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.AtMostOnce, async ct =>
+            try
             {
-                _perConversation.Acquire(route.ConversationId);
-                if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct))
+                if (!await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.AtMostOnce, async ct =>
+                    {
+                        _perConversation.Acquire(route.ConversationId);
+                        if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct))
+                        {
+                            webhook = null;
+                            await SendThroughOpenApiAsync(route, group, part, ct);
+                        }
+                    }, cancellationToken))
                 {
-                    webhook = null;
-                    await SendThroughOpenApiAsync(route, group, part, ct);
+                    LogNotResent(logger, i);
+                    unknown++;
+                }
+            }
+            catch (Exception ex) when (!PartDelivery.ProvesNotDelivered(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // A timeout, a connection lost after writing, a 5xx without DingTalk's error body: it may have arrived.
+                // A retry could only skip it, so the rest of the answer goes on and the asker is told below.
+                LogUnknown(logger, i, ex.GetType().Name);
+                unknown++;
+            }
+        }
+
+        if (unknown > 0)
+        {
+            throw new DeliveryUnknownException("DingTalk", webhook is null ? "OpenAPI" : "sessionWebhook", await FollowUpAsync(message, route, group, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// After an unknown send, one short message saying the answer may be incomplete — through the OpenAPI (another
+    /// channel than the webhook), or the webhook where the OpenAPI cannot address the asker. At most once too.
+    /// </summary>
+    /// <returns>Whether the follow-up was sent.</returns>
+    private async Task<bool> FollowUpAsync(InboundMessage message, DingTalkRoute route, bool group, CancellationToken cancellationToken)
+    {
+        var text = answers.CurrentValue.DeliveryUnknownText;
+        try
+        {
+            return await PartDelivery.SendAsync(delivery, message.DedupeKey + "#unknown-follow-up", ResendPolicy.AtMostOnce, async ct =>
+            {
+                if (group || !string.IsNullOrEmpty(route.SenderStaffId))
+                {
+                    await SendThroughOpenApiAsync(route, group, text, ct);
+                }
+                else if (UsableWebhook(route) is not { } webhook || !await api.SendToWebhookAsync(webhook, text, null, ct))
+                {
+                    throw new PlatformApiException("DingTalk", "no channel left for the follow-up", transient: false);
                 }
             }, cancellationToken);
-            if (!sent)
-            {
-                LogNotResent(logger, i);
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogFollowUpFailed(logger, ex is PlatformApiException api ? api.Code : ex.GetType().Name);
+            return false;
         }
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning,
         Message = "Part {Part} of an answer ended with an unknown outcome earlier; DingTalk cannot drop repeats, so it is not sent again")]
     private static partial void LogNotResent(ILogger logger, int part);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning,
+        Message = "Part {Part} of an answer may or may not have reached DingTalk ({ErrorType}); it is not sent again, and the asker is told")]
+    private static partial void LogUnknown(ILogger logger, int part, string errorType);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "The follow-up after an unknown send could not be sent ({Problem})")]
+    private static partial void LogFollowUpFailed(ILogger logger, string problem);
 
     /// <summary>
     /// The limit is on msgParam, a JSON string, where quotes, backslashes and newlines take two bytes (control

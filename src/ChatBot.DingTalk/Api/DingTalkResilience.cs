@@ -20,7 +20,8 @@ internal static class DingTalkResilience
     internal static async ValueTask<bool> ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
     {
         var idempotent = request?.RequestUri?.AbsolutePath is { } path
-            && (path.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) || path.EndsWith("/topapi/v2/user/get", StringComparison.Ordinal));
+            && (path.EndsWith("/oauth2/accessToken", StringComparison.Ordinal) || path.EndsWith("/topapi/v2/user/get", StringComparison.Ordinal)
+                || path.EndsWith("/topapi/v2/department/listsub", StringComparison.Ordinal));
         switch (outcome)
         {
             case { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } }:

@@ -127,16 +127,27 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
     public async Task RespondAsync(Uri responseUrl, string markdown, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync(responseUrl, new { msgtype = "markdown", markdown = new { content = markdown } }, cancellationToken);
-        response.EnsureSuccessStatusCode();
+        // WeCom's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (text.Length > 0)
+        int? errcode = null;
+        try
         {
             using var document = JsonDocument.Parse(text);
-            if (document.RootElement.TryGetProperty("errcode", out var code) && code.GetInt32() != 0)
-            {
-                throw new PlatformApiException("WeCom", $"aibot response errcode {code.GetInt32()}", IsTransient(code.GetInt32()));
-            }
+            errcode = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errcode", out var code)
+                && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : null;
         }
+        catch (JsonException)
+        {
+            // Empty (WeCom's usual success) or not WeCom's: the status decides.
+        }
+
+        if (errcode is null or 0)
+        {
+            response.EnsureSuccessStatusCode();
+            return;
+        }
+
+        throw new PlatformApiException("WeCom", $"aibot response errcode {errcode}", IsTransient(errcode.Value));
     }
 
     private async Task<JsonDocument> GetJsonAsync(string path, CancellationToken cancellationToken)

@@ -80,10 +80,22 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
         }
 
         // One call per URL: after an unknown outcome the URL may be spent and the answer shown, so it is not called again.
-        if (!await PartDelivery.SendAsync(delivery, message.DedupeKey + "#response_url", ResendPolicy.AtMostOnce,
-                ct => api.RespondAsync(new Uri(route.ResponseUrl), content, ct), cancellationToken))
+        // The AI bot has no other channel to say so: the job records the answer as unknown, never as answered.
+        bool sent;
+        try
+        {
+            sent = await PartDelivery.SendAsync(delivery, message.DedupeKey + "#response_url", ResendPolicy.AtMostOnce,
+                ct => api.RespondAsync(new Uri(route.ResponseUrl), content, ct), cancellationToken);
+        }
+        catch (Exception ex) when (!PartDelivery.ProvesNotDelivered(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new DeliveryUnknownException("WeCom", "response_url", followedUp: false);
+        }
+
+        if (!sent)
         {
             LogNotResent(logger);
+            throw new DeliveryUnknownException("WeCom", "response_url", followedUp: false);
         }
     }
 

@@ -87,34 +87,97 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         Assert.True(_wecom.DuplicatesDropped >= 1, "the resend carried the same text, so WeCom's duplicate check dropped it");
     }
 
-    [Fact]
-    public async Task A_dingtalk_webhook_send_with_an_unknown_outcome_is_not_sent_again()
-    {
-        _dingtalk.Inject(Fault.DeliveredThenDropped);
-        await _client.PostAsync(DingTalk("d-unknown", "hello", group: "cidGroupU"));
+    private const string FollowUp = "上面的回答可能没有完整送达";
 
-        await QuotaIntakeTests.WaitUntil(() => LogCount(3101) == 1, 60);
-        await Task.Delay(2000);
-        Assert.Single(_dingtalk.WebhookMessages);
-        Assert.Empty(_dingtalk.GroupMessages);
+    private IEnumerable<string> AuditOutcomes(string msgId) => _app.AuditLines
+        .Where(l => l.Contains("\"event\":\"answer\"", StringComparison.Ordinal) && l.Contains(ChatBot.Core.Privacy.LogId.Hash(msgId), StringComparison.Ordinal))
+        .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("outcome").GetString()!);
+
+    public static TheoryData<string, bool> UnknownWebhookFaults => new()
+    {
+        { "delivered-then-dropped", true },
+        { "timeout", true },
+        { "500-without-body", true },
+        { "503-with-dingtalk-error-body", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnknownWebhookFaults))]
+    public async Task A_dingtalk_webhook_send_whose_outcome_is_unknown_is_never_answered_and_the_asker_is_told_through_the_openapi(string fault, bool unknown)
+    {
+        _dingtalk.Inject(fault switch
+        {
+            "delivered-then-dropped" => Fault.DeliveredThenDropped,
+            "timeout" => Fault.Delay(9_000), // over the 8 s a send attempt may take
+            "500-without-body" => Fault.Http(500),
+            _ => new Fault(FaultKind.Status, 503, """{"errcode":-1,"errmsg":"系统繁忙"}"""),
+        });
+        var id = "d-unknown-" + fault;
+        await _client.PostAsync(DingTalk(id, "hello", group: "cidGroupU"));
+
+        await QuotaIntakeTests.WaitUntil(() => AuditOutcomes(id).Any(), 60);
+        await Task.Delay(1500);
         Assert.Equal(1, _inferences.Value);
+        if (unknown)
+        {
+            // Not sent twice, never recorded as answered, and the asker told on the OpenAPI.
+            Assert.Equal(["unknown"], AuditOutcomes(id));
+            Assert.Equal(1, LogCount(1216));
+            Assert.Single(_dingtalk.GroupMessages, m => m.Content.StartsWith(FollowUp, StringComparison.Ordinal));
+            // DingTalk took the part where it answered late or the connection died after writing; not where it failed.
+            Assert.Equal(fault == "500-without-body" ? 0 : 1, _dingtalk.WebhookMessages.Count);
+        }
+        else
+        {
+            // DingTalk's own error body says it refused the send (-1, busy): not delivered, so the retry sends the answer.
+            Assert.Equal(["answered"], AuditOutcomes(id));
+            Assert.Single(_dingtalk.WebhookMessages);
+            Assert.Empty(_dingtalk.GroupMessages);
+            Assert.Equal(0, LogCount(1216));
+        }
     }
 
     [Fact]
-    public async Task A_one_shot_response_url_is_called_once_even_when_its_answer_is_lost()
+    public async Task A_dingtalk_direct_openapi_send_whose_outcome_is_unknown_is_followed_up_once()
     {
-        var responses = 0;
-        _wecom.Inject(Fault.DeliveredThenDropped);
-        var callback = SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "ai-lost", "zhangsan", "你好", null, DateTimeOffset.UtcNow,
-            _wecom.ResponseUrl("rc-ai-lost"));
+        // No usable webhook (not on the allow-list): the answer goes through batchSend, whose connection dies after DingTalk took it.
+        _dingtalk.Inject(Fault.Delay(0), Fault.DeliveredThenDropped);
+        await _client.PostAsync(SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, "dd-unknown", "staff-u", "hello", null, DateTimeOffset.UtcNow,
+            "https://not-allowed.example/robot/sendBySession?session=x", robotCode: ChatBotApp.DingTalkClientId));
+
+        await QuotaIntakeTests.WaitUntil(() => AuditOutcomes("dd-unknown").Any(), 60);
+        await Task.Delay(1500);
+        Assert.Equal(["unknown"], AuditOutcomes("dd-unknown"));
+        Assert.Equal(2, _dingtalk.DirectMessages.Count(m => m.User == "staff-u")); // the answer (taken, reply lost), then the follow-up
+        Assert.StartsWith(FollowUp, _dingtalk.DirectMessages.Last().Content, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("delivered-then-dropped", true, 1)]
+    [InlineData("500-without-body", true, 0)]
+    [InlineData("500-with-wecom-error-body", false, 1)]
+    public async Task A_one_shot_response_url_is_called_once_and_an_unknown_outcome_is_recorded_as_unknown(string fault, bool unknown, int shown)
+    {
+        _wecom.Inject(fault switch
+        {
+            "delivered-then-dropped" => Fault.DeliveredThenDropped,
+            "500-without-body" => Fault.Http(500),
+            _ => new Fault(FaultKind.Status, 500, """{"errcode":40008,"errmsg":"invalid message type"}"""),
+        });
+        var id = "ai-lost-" + fault;
+        var callback = SimulatedCallback.WeComAiBot(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, id, "zhangsan", "你好", null, DateTimeOffset.UtcNow,
+            _wecom.ResponseUrl("rc-" + id));
         await _client.PostAsync(callback);
 
-        await QuotaIntakeTests.WaitUntil(() => LogCount(2201) == 1, 60);
-        await Task.Delay(2000);
-        responses = _wecom.AiBotResponses.Count;
-        Assert.Equal(1, responses);
+        await QuotaIntakeTests.WaitUntil(() => AuditOutcomes(id).Any(), 60);
+        await Task.Delay(1500);
         Assert.Equal(1, _inferences.Value);
-        Assert.Equal(0, LogCount(1208));
+        // After an unknown outcome the URL is not called again. WeCom's own error body says it refused the call: a
+        // permanent error, settled at once, and the URL it did not spend carries the failure text.
+        Assert.Equal(shown, _wecom.AiBotResponses.Count);
+        Assert.Equal(unknown ? 0 : 1, _wecom.AiBotResponses.Count(r => r.Markdown.StartsWith("抱歉，系统暂时无法回答", StringComparison.Ordinal)));
+        Assert.Equal([unknown ? "unknown" : "failed"], AuditOutcomes(id));
+        Assert.Equal(unknown ? 1 : 0, LogCount(1216));
     }
 
     [Theory]
