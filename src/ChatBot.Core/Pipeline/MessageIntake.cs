@@ -34,10 +34,14 @@ public sealed partial class MessageIntake(
     AuditTrail audit,
     ILogger<MessageIntake> logger)
 {
-    public async Task<IntakeOutcome> AcceptAsync(InboundMessage message, CancellationToken cancellationToken)
+    /// <param name="startedAt">
+    /// When the platform's request began (<see cref="TimeProvider.GetTimestamp"/>), where the adapter spent part of the
+    /// deadline before intake (DingTalk's header binding): <see cref="IntakeOptions.Deadline"/> counts from there.
+    /// </param>
+    public async Task<IntakeOutcome> AcceptAsync(InboundMessage message, CancellationToken cancellationToken, long? startedAt = null)
     {
         var settings = options.CurrentValue;
-        var attempt = new Attempt(message, NewOwner(), clock.GetTimestamp(), settings.Deadline);
+        var attempt = new Attempt(message, NewOwner(), startedAt ?? clock.GetTimestamp(), settings.Deadline);
         try
         {
             var claim = await Within(attempt, dedupe.TryClaimAsync(message.DedupeKey, attempt.Owner, settings.PendingClaimTtl, cancellationToken).AsTask(), cancellationToken);
@@ -183,9 +187,11 @@ public sealed partial class MessageIntake(
         ReleaseOutcome released;
         try
         {
-            // A little past the deadline is allowed here: knowing the answer saves the platform a retry.
+            // Capped by what is left of the deadline: past it the platform has stopped waiting, and a 503 in time
+            // (the release still lands, queued behind the enqueue) beats a 200 it never reads.
+            var left = attempt.Deadline - clock.GetElapsedTime(attempt.Started);
             released = await dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask()
-                .WaitAsync(TimeSpan.FromSeconds(1), clock, cancellationToken);
+                .WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
         }
         catch (Exception ex) when (IsSystemFailure(ex))
         {

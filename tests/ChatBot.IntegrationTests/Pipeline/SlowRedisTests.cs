@@ -38,6 +38,31 @@ public sealed class SlowRedisTests
     }
 
     [Fact]
+    public async Task A_dingtalk_callback_under_a_slow_redis_is_told_to_retry_inside_its_deadline_header_binding_included()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var proxy = new RedisProxy(RedisServer.Shared.Endpoint);
+        using var app = new ChatBotApp().WithRecordingQueue()
+            .With("Redis:ConnectionString", redis.Replace(RedisServer.Shared.Endpoint, proxy.Endpoint, StringComparison.Ordinal))
+            .With("Queue:EnvelopeKey", EnvelopeKey);
+        var client = app.Start();
+
+        // Each Redis answer takes 2 s: the header binding alone uses most of the 2.5-s deadline, and intake gets the rest.
+        proxy.ResponseDelay = TimeSpan.FromSeconds(2);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.PostAsync(PlatformCallbacks.DingTalk("slow-dt-1", "年假怎么算", user: "patient-dt"));
+        var took = watch.Elapsed;
+        proxy.ResponseDelay = TimeSpan.Zero;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(took < TimeSpan.FromSeconds(2.9), $"answered after {took.TotalSeconds:F2} s; DingTalk waits about 3 s");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        // DingTalk's retry (signed anew) is taken in once Redis answers again.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.DingTalk("slow-dt-1", "年假怎么算", user: "patient-dt"))).StatusCode);
+        Assert.Equal(AnswerKind.Inference, Assert.Single(app.Queue!.Queued).Kind);
+    }
+
+    [Fact]
     public async Task A_retry_at_another_instance_while_the_first_still_decides_is_told_to_retry_and_answered_once()
     {
         var redis = RedisServer.IsolatedDatabase();
