@@ -6,16 +6,20 @@ namespace ChatBot.Core.Configuration;
 public static class FormatText
 {
     /// <returns>The problem, naming the key and the value, or null when <paramref name="format"/> formats.</returns>
-    public static string? Problem(string key, string format, object sample, string placeholder)
+    public static string? Problem(string key, string format, object sample, string placeholder) => Problem(key, format, [sample], placeholder);
+
+    /// <param name="samples">One value per placeholder the text may use ({0}, {1}, …).</param>
+    public static string? Problem(string key, string format, object[] samples, string placeholder)
     {
         try
         {
-            _ = string.Format(CultureInfo.InvariantCulture, format, sample);
+            _ = string.Format(CultureInfo.InvariantCulture, format, samples);
             return null;
         }
         catch (FormatException)
         {
-            return $"{key} '{format}' is not a valid format: use {{0}} for {placeholder}, and double any other braces.";
+            var slots = string.Join(", ", Enumerable.Range(0, samples.Length).Select(i => $"{{{i}}}"));
+            return $"{key} '{format}' is not a valid format: use {slots} for {placeholder}, and double any other braces.";
         }
     }
 }

@@ -29,6 +29,12 @@ public sealed class ConversationMemory(TimeProvider clock)
         }
     }
 
+    /// <summary>The conversation a message belongs to: one per asker and bot (direct chats only are remembered).</summary>
+    public static string KeyOf(Messages.InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";
+
+    /// <summary>Forgets a conversation now (<c>/clear</c>).</summary>
+    public void Forget(string key) => _conversations.TryRemove(key, out _);
+
     public void Remember(string key, string question, string answer)
     {
         var now = clock.GetUtcNow();

@@ -21,6 +21,12 @@ public sealed record InboundMessage(
     ReplyRoute Route,
     DateTimeOffset ReceivedAt)
 {
+    /// <summary>
+    /// What a message that carries no text is (image, file, video, sticker, voice without recognised text): answered
+    /// with one short reply saying the bot reads text. Null for text (and for voice the platform transcribed).
+    /// </summary>
+    public string? Media { get; init; }
+
     /// <summary>A key that is unique across platforms and bots, for dedupe and delivery records.</summary>
     public string DedupeKey => $"{Platform}:{BotId}:{MessageId}";
 }

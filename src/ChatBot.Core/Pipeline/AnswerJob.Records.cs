@@ -26,6 +26,10 @@ public sealed partial class AnswerJob
         AnswerKind.OverBurst => "over_burst_notice",
         AnswerKind.TooLong => "too_long_notice",
         AnswerKind.OverGroupBudget => "over_group_budget_notice",
+        AnswerKind.Help => "help_command",
+        AnswerKind.QuotaStatus => "quota_command",
+        AnswerKind.Clear => "clear_command",
+        AnswerKind.TextOnly => "text_only_notice",
         _ => "refused_input_notice",
     };
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ChatBot.Core.Audit;
+using ChatBot.Core.Commands;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
@@ -46,6 +47,7 @@ public sealed partial class AnswerJob(
     QuotaGate quotas,
     IDeliveryLedger delivery,
     ConversationMemory memory,
+    CommandReplies commands,
     IServiceProvider services,
     ChatBotMetrics metrics,
     AuditTrail audit,
@@ -112,6 +114,7 @@ public sealed partial class AnswerJob(
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
                 AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText, resetsAt),
                 AnswerKind.TooLong => string.Format(CultureInfo.InvariantCulture, answerOptions.CurrentValue.TooLongText, answerOptions.CurrentValue.MaxQuestionChars),
+                AnswerKind.Help or AnswerKind.QuotaStatus or AnswerKind.Clear or AnswerKind.TextOnly => await commands.ReplyAsync(answer.Kind, message, cancellationToken),
                 _ => screening.CurrentValue.RefusalText,
             };
 
@@ -307,5 +310,5 @@ public sealed partial class AnswerJob(
         return screen.Released;
     }
 
-    private static string ConversationKey(InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";
+    private static string ConversationKey(InboundMessage message) => ConversationMemory.KeyOf(message);
 }

@@ -40,6 +40,35 @@ public sealed class AnswerOptions
     /// </summary>
     public string DeliveryUnknownText { get; set; } = "上面的回答可能没有完整送达。如果没有看到完整回答，请重新提问（本次不计入次数）。The answer above may not have arrived in full; if you did not see all of it, please ask again (this one is not counted).";
 
+    /// <summary>The <c>/help</c> (帮助) reply: what the bot does, how it treats messages, that answers are AI-generated.</summary>
+    public string HelpText { get; set; } =
+        "我是公司的智能助手：可以回答制度、流程等问题（私聊时依据公司文件并注明出处），群里 @我 即可提问。消息只在公司自己的服务器上处理，不会保存；回答由 AI 生成，仅供参考，以正式制度为准。" +
+        "命令：/额度 查看今天还能问几次，/清除 忘掉之前的对话，/帮助 显示本说明。Powered by Qwen.\n" +
+        "I answer questions on company policy (in a DM from the company's own documents, with the source) — @-mention me in a group. " +
+        "Messages are processed on the company's own servers and never stored; answers are AI-generated and for reference only. " +
+        "Commands: /quota (questions left today), /clear (forget our conversation), /help. Powered by Qwen.";
+
+    /// <summary>
+    /// The first hello, sent when someone opens the WeCom AI bot's DM (<c>enter_chat</c>, once a day per user, inside
+    /// its 5-s window): what the bot does, that messages stay on the company's servers and are not stored, that answers
+    /// are AI-generated. Empty: no welcome.
+    /// </summary>
+    public string WelcomeText { get; set; } =
+        "你好！我是公司的智能助手，可以回答制度、流程等问题，发 /帮助 查看用法。消息只在公司自己的服务器上处理，不会保存；回答由 AI 生成，仅供参考。" +
+        "Hello! I answer questions on company policy; send /help to see how. Messages are processed on the company's own servers and never stored; answers are AI-generated and for reference only.";
+
+    /// <summary>The <c>/quota</c> (额度) reply: {0} questions left today, {1} the daily limit, {2} when the count resets (local time).</summary>
+    public string QuotaStatusText { get; set; } = "今天还可以提问 {0} 次（每天 {1} 次），{2} 重置。You have {0} of {1} questions left today; the count resets at {2}.";
+
+    /// <summary>The <c>/quota</c> reply for an asker with no limit (a quota admin).</summary>
+    public string QuotaUnlimitedText { get; set; } = "你的提问次数不受限制。Your questions are not limited.";
+
+    /// <summary>The <c>/clear</c> (清除) reply, after the conversation's memory was deleted.</summary>
+    public string ClearedText { get; set; } = "好的，之前的对话已清除。Done: I have forgotten our conversation.";
+
+    /// <summary>The reply to an image, file, video, sticker or voice without recognised text (once per asker per 10 minutes).</summary>
+    public string TextOnlyText { get; set; } = "我目前只能读文字消息，请把问题用文字发给我。I can only read text for now; please type your question.";
+
     /// <summary>The reply to a question over <see cref="MaxQuestionChars"/>; {0} is the limit in characters.</summary>
     public string TooLongText { get; set; } = "问题太长了（超过 {0} 字），请精简后再问。Your question is over {0} characters; please shorten it and ask again.";
 }
@@ -72,6 +101,19 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (string.IsNullOrWhiteSpace(options.ExpiredText))
         {
             errors.Add("Answers:ExpiredText must not be empty: it is what a user whose question waited too long is told.");
+        }
+
+        foreach (var (key, text) in new[] { ("HelpText", options.HelpText), ("ClearedText", options.ClearedText), ("TextOnlyText", options.TextOnlyText), ("QuotaUnlimitedText", options.QuotaUnlimitedText) })
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                errors.Add($"Answers:{key} must not be empty: it is a reply users are sent.");
+            }
+        }
+
+        if (FormatText.Problem("Answers:QuotaStatusText", options.QuotaStatusText, [3, 50, "2026-01-01 00:00"], "questions left, the daily limit and the reset time") is { } quota)
+        {
+            errors.Add(quota);
         }
 
         if (string.IsNullOrWhiteSpace(options.DeliveryUnknownText))

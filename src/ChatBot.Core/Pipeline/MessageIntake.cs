@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Audit;
+using ChatBot.Core.Commands;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -58,6 +59,17 @@ public sealed partial class MessageIntake(
             return Unavailable(attempt, "dedupe", ex);
         }
 
+        if (message.Media is not null)
+        {
+            return await TextOnlyAsync(attempt, cancellationToken);
+        }
+
+        // /help, /quota, /clear: answered from the bot's own state, never the model, never charged.
+        if (ChatCommands.Parse(message.Text) is { } command)
+        {
+            return await EnqueueAsync(attempt, new SealedAnswer(message, command, ClaimOwner: attempt.Owner), "command", cancellationToken);
+        }
+
         // Longer than the model can take: said at once, no inference, no charge — it would fail the same on every try.
         if (message.Text.Length > answerOptions.CurrentValue.MaxQuestionChars)
         {
@@ -97,51 +109,6 @@ public sealed partial class MessageIntake(
 
         var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner);
         return await EnqueueAsync(attempt, answer, "accepted", cancellationToken);
-    }
-
-    /// <summary>Over quota or too fast: one notice per user per interval; the rest are taken in quietly.</summary>
-    private async Task<IntakeOutcome> NoticeAsync(Attempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
-    {
-        var burst = decision.Verdict == QuotaVerdict.OverBurst;
-        var group = decision.Verdict == QuotaVerdict.OverGroup;
-        var interval = quotaOptions.CurrentValue.NoticeInterval;
-        if (burst && interval > TimeSpan.FromMinutes(1))
-        {
-            interval = TimeSpan.FromMinutes(1);
-        }
-
-        var message = attempt.Message;
-        // A spent group budget is the group's news: one notice to the group per interval, not one per member.
-        var noticeKey = group
-            ? $"notice:group:{message.Platform}:{message.BotId}:{message.ChatId}"
-            : $"notice:{(burst ? "burst" : "quota")}:{message.Platform}:{message.BotId}:{message.SenderId}";
-        bool due;
-        try
-        {
-            due = interval <= TimeSpan.Zero
-                || await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
-        }
-        catch (Exception ex) when (IsSystemFailure(ex))
-        {
-            GiveBackLater(attempt, charged: false);
-            return Unavailable(attempt, "notice", ex);
-        }
-
-        var what = burst ? "over-burst" : group ? "over-group-budget" : "over-quota";
-        if (due)
-        {
-            var kind = burst ? AnswerKind.OverBurst : group ? AnswerKind.OverGroupBudget : AnswerKind.OverQuota;
-            var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
-            if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
-            {
-                // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
-                _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
-            }
-
-            return outcome;
-        }
-
-        return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
     }
 
     private async Task<IntakeOutcome> EnqueueAsync(Attempt attempt, SealedAnswer answer, string what, CancellationToken cancellationToken)

@@ -78,6 +78,7 @@ public static class MessagePipelineRegistration
         services.AddSingleton<AskerDepartments>();
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
+        services.AddSingleton<ChatBot.Core.Commands.CommandReplies>();
         services.AddSingleton<ConversationMemory>();
 
         // Validated by QueueOptionsValidator with every other setting; a bad key never gets this far.

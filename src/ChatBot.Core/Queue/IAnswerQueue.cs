@@ -33,4 +33,16 @@ public enum AnswerKind
 
     /// <summary>Reply that the question is over the length the model can take (Answers:MaxQuestionChars), no inference.</summary>
     TooLong,
+
+    /// <summary>The <c>/help</c> command: what the bot does and how it treats messages (Answers:HelpText).</summary>
+    Help,
+
+    /// <summary>The <c>/quota</c> command: questions left today and when the count resets, from the ledger.</summary>
+    QuotaStatus,
+
+    /// <summary>The <c>/clear</c> command: the asker's conversation memory deleted, then Answers:ClearedText.</summary>
+    Clear,
+
+    /// <summary>An image, file, video or sticker: one reply saying the bot reads text (Answers:TextOnlyText).</summary>
+    TextOnly,
 }

@@ -96,6 +96,19 @@ public sealed class QuotaGate(HotReloadedFile<QuotaPolicy> policy, IQuotaLedger 
         return new QuotaStanding(await ledger.UsedAsync(UserKey(platform, userId), day, cancellationToken), limit, rule, day.ResetsAt);
     }
 
+    /// <summary>Where the sender of a message stands today under the rule their next question meets (their chat's included).</summary>
+    public async Task<QuotaStanding> StandingAsync(InboundMessage message, IReadOnlyCollection<string>? departments, CancellationToken cancellationToken)
+    {
+        var current = policy.Current;
+        var day = QuotaDay.At(clock.GetUtcNow(), current.Zone);
+        var (limit, rule) = current.RuleFor(message.SenderId, departments, message.ChatId);
+        return new QuotaStanding(await ledger.UsedAsync(UserKey(message), day, cancellationToken), limit, rule, day.ResetsAt);
+    }
+
+    /// <summary>The sender's departments when a department rule could decide their limit (asked as a charge asks); otherwise null.</summary>
+    public async Task<IReadOnlyCollection<string>?> DepartmentsIfNeededAsync(InboundMessage message, AskerDepartments lookup) =>
+        policy.Current.NeedsDepartments(message.SenderId, message.ChatId) ? await lookup.ResolveAsync(message, CancellationToken.None) : null;
+
     /// <summary>Where a group's budget stands today: used, the budget (null: the group has none), when it resets.</summary>
     public async Task<QuotaStanding> GroupStandingAsync(Platform platform, string chatId, CancellationToken cancellationToken)
     {

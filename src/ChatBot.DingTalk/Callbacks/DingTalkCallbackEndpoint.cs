@@ -72,13 +72,13 @@ internal sealed partial class DingTalkCallbackEndpoint(
             return bound;
         }
 
-        if (message.Text is not { Length: > 0 } text || string.IsNullOrEmpty(message.SenderId))
+        if (!message.Answerable)
         {
             LogAcknowledged(logger, message.MsgType);
             return Results.Content(Empty, "application/json");
         }
 
-        var inbound = message.ToInbound(text, _options.EffectiveRobotCode, clock.GetUtcNow());
+        var inbound = message.ToInbound(_options.EffectiveRobotCode, clock.GetUtcNow());
         var outcome = await intake.AcceptAsync(inbound, context.RequestAborted, started);
         return outcome.AsksForRetry()
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)

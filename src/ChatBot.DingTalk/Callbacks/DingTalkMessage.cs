@@ -19,9 +19,16 @@ internal sealed record DingTalkMessage(
     string? SessionWebhook,
     DateTimeOffset? SessionWebhookExpiresAt)
 {
+    /// <summary>What a message with no text to read is (picture, video, file, audio DingTalk did not transcribe); null otherwise.</summary>
+    public string? Media => Text is { Length: > 0 } || MsgType is not ("picture" or "video" or "file" or "audio") ? null : MsgType;
+
+    /// <summary>Whether intake has something to answer: text, or media it says it cannot read.</summary>
+    public bool Answerable => (Text is { Length: > 0 } || Media is not null) && !string.IsNullOrEmpty(SenderId);
+
     /// <summary>The message for intake, the same whether it came by HTTP callback or over the Stream socket.</summary>
-    public InboundMessage ToInbound(string text, string effectiveRobotCode, DateTimeOffset receivedAt)
+    public InboundMessage ToInbound(string effectiveRobotCode, DateTimeOffset receivedAt)
     {
+        var text = Text ?? "";
         var robotCode = string.IsNullOrEmpty(RobotCode) ? effectiveRobotCode : RobotCode;
         return new InboundMessage(
             Platform.DingTalk,
@@ -33,7 +40,7 @@ internal sealed record DingTalkMessage(
             text,
             MsgId,
             new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId),
-            receivedAt);
+            receivedAt) { Media = Media };
     }
 
     public static DingTalkMessage? Parse(ReadOnlySpan<byte> json)
@@ -84,6 +91,14 @@ internal sealed record DingTalkMessage(
         {
             // The bot's own mention is already stripped, leaving a leading space (dingtalk.md §1).
             return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content")?.Trim() : null;
+        }
+
+        if (msgType == "audio")
+        {
+            // DingTalk's own speech recognition (dingtalk.md §1): answered as the text it heard.
+            return root.TryGetProperty("content", out var audio) && audio.ValueKind == JsonValueKind.Object && String(audio, "recognition") is { Length: > 0 } heard
+                ? heard.Trim()
+                : null;
         }
 
         if (msgType != "richText" || !root.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Object

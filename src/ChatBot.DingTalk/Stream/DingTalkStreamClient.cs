@@ -111,12 +111,12 @@ internal sealed partial class DingTalkStreamClient(
             return true;
         }
 
-        if (message.Text is not { Length: > 0 } text || string.IsNullOrEmpty(message.SenderId))
+        if (!message.Answerable)
         {
             return true;
         }
 
-        var outcome = await intake.AcceptAsync(message.ToInbound(text, settings.EffectiveRobotCode, clock.GetUtcNow()), cancellationToken);
+        var outcome = await intake.AcceptAsync(message.ToInbound(settings.EffectiveRobotCode, clock.GetUtcNow()), cancellationToken);
         return !outcome.AsksForRetry();
     }
 

@@ -30,10 +30,12 @@ internal sealed class WeComAiBotEndpoint
     private readonly IStreamStore _streams;
     private readonly ILogger<WeComAiBotEndpoint> _logger;
     private readonly ChatBotMetrics _metrics;
+    private readonly IOptionsMonitor<AnswerOptions> _answers;
 
     public WeComAiBotEndpoint(IOptions<WeComOptions> options, MessageIntake intake, IOptionsMonitor<IntakeOptions> intakeOptions,
-        TimeProvider clock, IStreamStore streams, ChatBotMetrics metrics, ILogger<WeComAiBotEndpoint> logger)
+        IOptionsMonitor<AnswerOptions> answers, TimeProvider clock, IStreamStore streams, ChatBotMetrics metrics, ILogger<WeComAiBotEndpoint> logger)
     {
+        _answers = answers;
         _metrics = metrics;
         _streams = streams;
         _options = options.Value.AiBot;
@@ -66,6 +68,13 @@ internal sealed class WeComAiBotEndpoint
             return await RefreshAsync(refreshed, nonce, context.RequestAborted);
         }
 
+        if (message.EntersChat && _answers.CurrentValue.WelcomeText is { Length: > 0 } welcome)
+        {
+            // The only reply enter_chat takes is the passive one, text, inside the callback's 5 s (wecom.md §2).
+            WeComLog.Acknowledged(_logger, Channel, message.MsgType, message.EventType);
+            return EncryptedReply(new { msgtype = "text", text = new { content = welcome } }, nonce);
+        }
+
         if (ToInbound(message) is not { } inbound)
         {
             WeComLog.Acknowledged(_logger, Channel, message.MsgType, message.EventType);
@@ -95,9 +104,12 @@ internal sealed class WeComAiBotEndpoint
         return StreamReply(streamId, state?.Content ?? "", state?.Finished ?? false, nonce);
     }
 
-    private IResult StreamReply(string streamId, string content, bool finish, string nonce)
+    private IResult StreamReply(string streamId, string content, bool finish, string nonce) =>
+        EncryptedReply(new { msgtype = "stream", stream = new { id = streamId, finish, content } }, nonce);
+
+    private IResult EncryptedReply(object reply, string nonce)
     {
-        var plaintext = JsonSerializer.Serialize(new { msgtype = "stream", stream = new { id = streamId, finish, content } }, ReplyJson);
+        var plaintext = JsonSerializer.Serialize(reply, ReplyJson);
         var encrypt = _verifier.Crypto.Encrypt(plaintext);
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
         var signature = _verifier.Crypto.Sign(timestamp.ToString(CultureInfo.InvariantCulture), nonce, encrypt);
@@ -107,8 +119,8 @@ internal sealed class WeComAiBotEndpoint
 
     // A callback needs its response_url: it is the fallback when no refresh picks the stream up.
     private InboundMessage? ToInbound(WeComAiBotMessage message) =>
-        message is { Text: { } text, UserId.Length: > 0, ResponseUrl.Length: > 0 }
-            ? message.ToInbound(text, message.AiBotId, _options.MentionName, viaLongConnection: false, _clock.GetUtcNow())
+        message is { Answerable: true, ResponseUrl.Length: > 0 }
+            ? message.ToInbound(message.AiBotId, _options.MentionName, viaLongConnection: false, _clock.GetUtcNow())
             : null;
 
     private static string? ReadEncrypt(byte[] body)

@@ -5,8 +5,8 @@ using ChatBot.Core.Messages;
 namespace ChatBot.WeCom.Callbacks;
 
 /// <summary>
-/// The decrypted AI-bot callback (wecom.md §2): text, mixed and quote carry text; stream refreshes,
-/// events and media are acknowledged and not queued.
+/// The decrypted AI-bot callback (wecom.md §2): text, mixed and voice (as WeCom transcribed it) carry text; images,
+/// files and video are media the bot says it cannot read; stream refreshes and events are handled by the endpoint.
 /// </summary>
 internal sealed record WeComAiBotMessage(
     string MsgId,
@@ -25,9 +25,19 @@ internal sealed record WeComAiBotMessage(
 
     /// <summary>The message for intake, the same whether it came by callback or over the long connection.</summary>
     /// <param name="botId">The bot as the message names it, or the configured one when it does not.</param>
-    public InboundMessage ToInbound(string text, string botId, string mentionName, bool viaLongConnection, DateTimeOffset receivedAt)
+    /// <summary>What a message with no text to read is (image, file, video, voice without text); null otherwise.</summary>
+    public string? Media => Text is not null || MsgType is not ("image" or "file" or "video" or "voice") ? null : MsgType;
+
+    /// <summary>Whether intake has something to answer: text, or media it says it cannot read, from a known user.</summary>
+    public bool Answerable => (Text is not null || Media is not null) && !string.IsNullOrEmpty(UserId);
+
+    /// <summary>The first entry into the bot's DM of the day (wecom.md §2): answered with the welcome, within 5 s.</summary>
+    public bool EntersChat => MsgType == "event" && EventType == "enter_chat";
+
+    public InboundMessage ToInbound(string botId, string mentionName, bool viaLongConnection, DateTimeOffset receivedAt)
     {
         var group = ChatKind == ChatKind.Group;
+        var text = Text ?? "";
         return new InboundMessage(
             Platform.WeCom,
             botId,
@@ -38,7 +48,7 @@ internal sealed record WeComAiBotMessage(
             MentionText.Strip(text, mentionName, group),
             MsgId,
             new WeComAiBotRoute(ResponseUrl ?? "", group ? ChatId : null, AnswerStreamId, viaLongConnection),
-            receivedAt);
+            receivedAt) { Media = Media };
     }
 
     /// <returns>The message, or null when the JSON is not an AI-bot callback.</returns>
@@ -119,6 +129,11 @@ internal sealed record WeComAiBotMessage(
         {
             case "text":
                 return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content") : null;
+            case "voice":
+                // WeCom's own transcription (wecom.md §2: "voice (as text)"): answered as the text it heard.
+                return root.TryGetProperty("voice", out var voice) && voice.ValueKind == JsonValueKind.Object && String(voice, "content") is { Length: > 0 } heard
+                    ? heard
+                    : null;
             case "mixed":
                 // 图文混排: keep the text items in order; images are not read by a text model.
                 if (!root.TryGetProperty("mixed", out var mixed) || mixed.ValueKind != JsonValueKind.Object

@@ -56,7 +56,7 @@ internal sealed class WeComAppEndpoint
             return WeComOpened.Refuse(CallbackRejection.MalformedBody, Channel, _logger, _metrics);
         }
 
-        if (message.MsgType != "text" || string.IsNullOrEmpty(message.MsgId) || message.Content is null)
+        if ((message.Text is null && message.Media is null) || string.IsNullOrEmpty(message.MsgId))
         {
             WeComLog.Acknowledged(_logger, Channel, message.MsgType, message.Event);
             return Results.Ok();
@@ -69,10 +69,10 @@ internal sealed class WeComAppEndpoint
             message.FromUserName,
             message.FromUserName,
             SenderDepartment: null,
-            message.Content.Trim(),
+            message.Text ?? "",
             message.MsgId,
             new WeComAppRoute(_options.AgentId, message.FromUserName),
-            _clock.GetUtcNow());
+            _clock.GetUtcNow()) { Media = message.Media };
         var outcome = await _intake.AcceptAsync(inbound, context.RequestAborted);
         return outcome.AsksForRetry() ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok();
     }

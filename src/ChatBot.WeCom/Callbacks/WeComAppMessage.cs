@@ -57,6 +57,15 @@ internal static class WeComXml
 /// <summary>A decrypted self-built-app message (wecom.md §3). Apps receive DMs only.</summary>
 internal sealed record WeComAppMessage(string ToUserName, string FromUserName, string MsgType, string? Content, string? MsgId, string? CreateTime, string? Event)
 {
+    /// <summary>
+    /// The text to answer: a text message's content, or a voice message's <c>Recognition</c> (present where the app has
+    /// speech recognition turned on).
+    /// </summary>
+    public string? Text => MsgType is "text" or "voice" && Content is { } content && content.Trim() is { Length: > 0 } trimmed ? trimmed : null;
+
+    /// <summary>What a message with no text to read is (image, voice without recognition, video, file); null otherwise.</summary>
+    public string? Media => Text is not null || MsgType is not ("image" or "voice" or "video" or "file") ? null : MsgType;
+
     public static WeComAppMessage? Parse(Dictionary<string, string> fields)
     {
         if (!fields.TryGetValue("FromUserName", out var from) || !fields.TryGetValue("MsgType", out var type)
@@ -69,7 +78,7 @@ internal sealed record WeComAppMessage(string ToUserName, string FromUserName, s
             fields.GetValueOrDefault("ToUserName") ?? "",
             from,
             type,
-            fields.GetValueOrDefault("Content"),
+            type == "voice" ? fields.GetValueOrDefault("Recognition") : fields.GetValueOrDefault("Content"),
             fields.GetValueOrDefault("MsgId"),
             fields.GetValueOrDefault("CreateTime"),
             fields.GetValueOrDefault("Event"));

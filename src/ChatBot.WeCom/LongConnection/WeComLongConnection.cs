@@ -25,6 +25,7 @@ namespace ChatBot.WeCom.LongConnection;
 /// </summary>
 internal sealed partial class WeComLongConnection(
     IOptionsMonitor<WeComOptions> options,
+    IOptionsMonitor<AnswerOptions> answers,
     MessageIntake intake,
     IStreamStore streams,
     IServiceProvider services,
@@ -155,7 +156,7 @@ internal sealed partial class WeComLongConnection(
                 {
                     using (frame)
                     {
-                        await HandleAsync(frame.RootElement, pending, session);
+                        await HandleAsync(frame.RootElement, socket, pending, session);
                     }
                 }
             }
@@ -171,7 +172,7 @@ internal sealed partial class WeComLongConnection(
         }
     }
 
-    private async Task HandleAsync(JsonElement frame, IPendingStreams pending, CancellationTokenSource session)
+    private async Task HandleAsync(JsonElement frame, LongConnectionSocket socket, IPendingStreams pending, CancellationTokenSource session)
     {
         var cmd = frame.GetProperty("cmd").GetString();
         var reqId = frame.TryGetProperty("headers", out var headers) && headers.TryGetProperty("req_id", out var id) ? id.GetString() : null;
@@ -191,13 +192,22 @@ internal sealed partial class WeComLongConnection(
             return;
         }
 
-        if (cmd != "aibot_msg_callback" || reqId is null || WeComAiBotMessage.Parse(body.GetRawText()) is not { Text: { } text } message || string.IsNullOrEmpty(message.UserId))
+        if (cmd == "aibot_event_callback" && reqId is not null && WeComAiBotMessage.Parse(body.GetRawText()) is { EntersChat: true }
+            && answers.CurrentValue.WelcomeText is { Length: > 0 } welcome)
+        {
+            // Only for enter_chat, on the event's own req_id, within 5 s (stream-modes.md §2.3); not awaited here, so
+            // a slow ack does not hold the frames behind it.
+            _ = WelcomeAsync(socket, reqId, welcome, session.Token);
+            return;
+        }
+
+        if (cmd != "aibot_msg_callback" || reqId is null || WeComAiBotMessage.Parse(body.GetRawText()) is not { Answerable: true } message)
         {
             return;
         }
 
         var bot = options.CurrentValue.AiBot;
-        var inbound = message.ToInbound(text, message.AiBotId.Length > 0 ? message.AiBotId : bot.BotId, bot.MentionName, viaLongConnection: true, clock.GetUtcNow());
+        var inbound = message.ToInbound(message.AiBotId.Length > 0 ? message.AiBotId : bot.BotId, bot.MentionName, viaLongConnection: true, clock.GetUtcNow());
         // Owed before intake decides: a job finishing first still finds its stream registered.
         await pending.AddAsync(new PendingStream(message.AnswerStreamId, reqId, inbound.ChatId, inbound.ChatKind == ChatKind.Group, inbound.ReceivedAt));
         var outcome = await intake.AcceptAsync(inbound, session.Token);
@@ -208,6 +218,26 @@ internal sealed partial class WeComLongConnection(
             LogNotTaken(logger, outcome.ToString());
         }
     }
+
+    private async Task WelcomeAsync(LongConnectionSocket socket, string reqId, string welcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var errcode = await socket.CommandAsync("aibot_respond_welcome_msg", reqId, new { msgtype = "text", text = new { content = welcome } },
+                TimeSpan.FromSeconds(5), cancellationToken);
+            if (errcode != 0)
+            {
+                LogWelcomeFailed(logger, $"errcode {errcode}");
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+        {
+            LogWelcomeFailed(logger, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 2306, Level = LogLevel.Warning, Message = "WeCom long connection: the welcome for enter_chat was not taken ({Problem})")]
+    private static partial void LogWelcomeFailed(ILogger logger, string problem);
 
     private async Task HeartbeatAsync(LongConnectionSocket socket, TimeSpan interval, CancellationTokenSource session)
     {

@@ -88,16 +88,29 @@ public sealed class DingTalkCallbackTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"msgId":"p1","msgtype":"picture","content":{"downloadCode":"x"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
-    [InlineData("""{"msgId":"a1","msgtype":"audio","content":{"recognition":"语音"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
     [InlineData("""{"msgId":"q1","errorCode":20001,"errorMessage":"quota","conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
-    public async Task Acknowledges_non_text_messages_without_queueing(string body)
+    [InlineData("""{"msgId":"k1","msgtype":"unknownMsgType","conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
+    public async Task Acknowledges_what_it_cannot_answer_without_queueing(string body)
     {
         var response = await _client.PostAsync(SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"msgtype":"empty"}""", await response.Content.ReadAsStringAsync());
         Assert.Empty(_app.Queue!.Queued);
+    }
+
+    [Theory]
+    [InlineData("""{"msgId":"p1","msgtype":"picture","content":{"downloadCode":"x"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""", "TextOnly", "")]
+    [InlineData("""{"msgId":"a1","msgtype":"audio","content":{"recognition":"语音"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""", "Inference", "语音")]
+    [InlineData("""{"msgId":"a2","msgtype":"audio","content":{"downloadCode":"x"},"conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""", "TextOnly", "")]
+    public async Task Voice_is_answered_as_its_recognised_text_and_media_with_the_text_only_reply(string body, string kind, string text)
+    {
+        var response = await _client.PostAsync(SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var queued = Assert.Single(_app.Queue!.Queued);
+        Assert.Equal(kind, queued.Kind.ToString());
+        Assert.Equal(text, queued.Message.Text);
     }
 
     public static TheoryData<string, Func<SimulatedCallback, SimulatedCallback>, int, string> BadInputs() => new()

@@ -96,15 +96,25 @@ public sealed class WeComCallbackTests : IDisposable
 
     [Theory]
     [InlineData("""{"msgid":"e1","aibotid":"b","chattype":"single","from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}""")]
-    [InlineData("""{"msgid":"i1","aibotid":"b","chattype":"single","from":{"userid":"u"},"response_url":"https://qyapi.weixin.qq.com/x","msgtype":"image","image":{"url":"https://x"}}""")]
+    [InlineData("""{"msgid":"f1","aibotid":"b","chattype":"single","from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"feedback_event"}}""")]
     [InlineData("""{"msgid":"s1","aibotid":"b","chattype":"single","from":{"userid":"u"},"msgtype":"stream","stream":{"id":"STREAMID"}}""")]
-    [InlineData("""{"msgid":"v1","aibotid":"b","chattype":"single","from":{"userid":"u"},"response_url":"https://qyapi.weixin.qq.com/x","msgtype":"file","file":{"url":"https://x"}}""")]
-    public async Task Acknowledges_ai_bot_events_and_media_without_queueing(string inner)
+    public async Task Acknowledges_ai_bot_events_and_refreshes_without_queueing(string inner)
     {
         var response = await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, inner, DateTimeOffset.UtcNow));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(_app.Queue!.Queued);
+    }
+
+    [Theory]
+    [InlineData("""{"msgid":"i1","aibotid":"b","chattype":"single","from":{"userid":"u1"},"response_url":"https://qyapi.weixin.qq.com/x","msgtype":"image","image":{"url":"https://x"}}""")]
+    [InlineData("""{"msgid":"v1","aibotid":"b","chattype":"single","from":{"userid":"u2"},"response_url":"https://qyapi.weixin.qq.com/x","msgtype":"file","file":{"url":"https://x"}}""")]
+    public async Task Ai_bot_media_is_answered_with_the_text_only_reply(string inner)
+    {
+        var response = await _client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, inner, DateTimeOffset.UtcNow));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ChatBot.Core.Queue.AnswerKind.TextOnly, Assert.Single(_app.Queue!.Queued).Kind);
     }
 
     [Fact]

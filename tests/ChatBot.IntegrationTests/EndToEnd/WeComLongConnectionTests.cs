@@ -68,6 +68,22 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enter_chat_on_the_long_connection_is_welcomed_on_its_own_req_id_within_5_seconds()
+    {
+        App().Start();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Connected, 20);
+
+        await _wecom.PushEnterChatAsync("newcomer");
+
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.Welcomes.IsEmpty, 10);
+        var (user, content, after) = Assert.Single(_wecom.Welcomes);
+        Assert.Equal("newcomer", user);
+        Assert.Contains("不会保存", content, StringComparison.Ordinal);
+        Assert.True(after < TimeSpan.FromSeconds(5));
+        Assert.Empty(_wecom.Refusals);
+    }
+
+    [Fact]
     public async Task A_socket_killed_mid_answer_reconnects_and_the_answer_arrives_once()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

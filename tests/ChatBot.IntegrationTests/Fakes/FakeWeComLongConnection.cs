@@ -76,6 +76,29 @@ public sealed partial class FakeWeComLongConnection(string botId, string secret)
         return reqId;
     }
 
+    /// <summary>The user opened the bot's DM (enter_chat): the bot may answer it once, with aibot_respond_welcome_msg, within 5 s.</summary>
+    public async Task PushEnterChatAsync(string userId)
+    {
+        var connection = _current is { Subscribed: true } current ? current : throw new InvalidOperationException("no subscribed connection");
+        var reqId = $"aibot_event_callback_{Guid.NewGuid():N}"[..40];
+        _events[reqId] = (connection.Id, userId, DateTimeOffset.UtcNow);
+        await connection.SendAsync(new JsonObject
+        {
+            ["cmd"] = "aibot_event_callback",
+            ["headers"] = new JsonObject { ["req_id"] = reqId },
+            ["body"] = new JsonObject
+            {
+                ["msgid"] = "ev" + Guid.NewGuid().ToString("N")[..12], ["aibotid"] = botId, ["chattype"] = "single", ["create_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                ["from"] = new JsonObject { ["userid"] = userId }, ["msgtype"] = "event", ["event"] = new JsonObject { ["eventtype"] = "enter_chat" },
+            },
+        });
+    }
+
+    /// <summary>Welcomes taken: the user, the text, and how long after the event it came.</summary>
+    public ConcurrentQueue<(string UserId, string Content, TimeSpan After)> Welcomes { get; } = new();
+
+    private readonly ConcurrentDictionary<string, (int ConnectionId, string UserId, DateTimeOffset At)> _events = new();
+
     /// <summary>Drops the connection without a close frame, as a network failure does.</summary>
     public void Kill()
     {
@@ -204,6 +227,20 @@ public sealed partial class FakeWeComLongConnection(string botId, string secret)
                 return 0;
             case "aibot_respond_msg":
                 return Refused(RespondTo(connection, reqId, body!));
+            case "aibot_respond_welcome_msg":
+                // Only on an enter_chat event's own req_id, once, within 5 s, as text (stream-modes.md §2.3).
+                if (!_events.TryRemove(reqId, out var entered) || entered.ConnectionId != connection.Id)
+                {
+                    return Refused(846605);
+                }
+
+                if (DateTimeOffset.UtcNow - entered.At > TimeSpan.FromSeconds(5) || body?["msgtype"]?.GetValue<string>() != "text")
+                {
+                    return Refused(40058);
+                }
+
+                Welcomes.Enqueue((entered.UserId, body["text"]!["content"]!.GetValue<string>(), DateTimeOffset.UtcNow - entered.At));
+                return 0;
             case "aibot_send_msg":
                 var chatId = body!["chatid"]!.GetValue<string>();
                 if (!_knownChats.ContainsKey(chatId))

@@ -1,0 +1,90 @@
+using ChatBot.Core.Dedupe;
+using ChatBot.Core.Queue;
+using ChatBot.Core.Quotas;
+
+namespace ChatBot.Core.Pipeline;
+
+/// <summary>The notices intake sends instead of an answer: over quota, over burst, a spent group budget, text only.</summary>
+public sealed partial class MessageIntake
+{
+    /// <summary>Over quota or too fast: one notice per user per interval; the rest are taken in quietly.</summary>
+    private async Task<IntakeOutcome> NoticeAsync(Attempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
+    {
+        var burst = decision.Verdict == QuotaVerdict.OverBurst;
+        var group = decision.Verdict == QuotaVerdict.OverGroup;
+        var interval = quotaOptions.CurrentValue.NoticeInterval;
+        if (burst && interval > TimeSpan.FromMinutes(1))
+        {
+            interval = TimeSpan.FromMinutes(1);
+        }
+
+        var message = attempt.Message;
+        // A spent group budget is the group's news: one notice to the group per interval, not one per member.
+        var noticeKey = group
+            ? $"notice:group:{message.Platform}:{message.BotId}:{message.ChatId}"
+            : $"notice:{(burst ? "burst" : "quota")}:{message.Platform}:{message.BotId}:{message.SenderId}";
+        bool due;
+        try
+        {
+            due = interval <= TimeSpan.Zero
+                || await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+        }
+        catch (Exception ex) when (IsSystemFailure(ex))
+        {
+            GiveBackLater(attempt, charged: false);
+            return Unavailable(attempt, "notice", ex);
+        }
+
+        var what = burst ? "over-burst" : group ? "over-group-budget" : "over-quota";
+        if (due)
+        {
+            var kind = burst ? AnswerKind.OverBurst : group ? AnswerKind.OverGroupBudget : AnswerKind.OverQuota;
+            var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+            if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
+            {
+                // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
+                _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
+            }
+
+            return outcome;
+        }
+
+        return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
+    }
+
+    /// <summary>
+    /// An image, file, video or sticker: one reply per asker per <see cref="TextOnlyInterval"/> saying the bot reads
+    /// text — an album of twenty photos gets one — and nothing charged.
+    /// </summary>
+    private async Task<IntakeOutcome> TextOnlyAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        var message = attempt.Message;
+        var noticeKey = $"notice:media:{message.Platform}:{message.BotId}:{message.SenderId}";
+        bool due;
+        try
+        {
+            due = await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, TextOnlyInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+        }
+        catch (Exception ex) when (IsSystemFailure(ex))
+        {
+            GiveBackLater(attempt, charged: false);
+            return Unavailable(attempt, "notice", ex);
+        }
+
+        if (!due)
+        {
+            return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, "text-only-quiet", cancellationToken);
+        }
+
+        var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.TextOnly, ClaimOwner: attempt.Owner), "text-only", cancellationToken);
+        if (outcome == IntakeOutcome.Unavailable)
+        {
+            _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>How often one asker is told the bot reads only text.</summary>
+    public static readonly TimeSpan TextOnlyInterval = TimeSpan.FromMinutes(10);
+}

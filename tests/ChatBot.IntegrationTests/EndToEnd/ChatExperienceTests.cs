@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatBot.Core.Conversations;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Queue;
+using ChatBot.Host.Cli;
+using ChatBot.IntegrationTests.Fakes;
+using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
+using ChatBot.WeCom.Crypto;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// What an employee meets in the chat, through the real host: voice answered from the platform's recognised text on
+/// every channel, media told once that the bot reads text, commands answered from the bot's own state without the model
+/// or a charge, and the first hello on WeCom's enter_chat.
+/// </summary>
+public sealed class ChatExperienceTests : IAsyncLifetime
+{
+    private readonly FakeWeCom _wecom = new(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+
+    public Task InitializeAsync() => _wecom.StartAsync();
+
+    public async Task DisposeAsync() => await _wecom.DisposeAsync();
+
+    private static SimulatedCallback DingTalkOf(string msgId, string user, Action<JsonObject> shape)
+    {
+        var body = JsonNode.Parse(SimulatedCallback.DingTalkBody(msgId, user, "", null, DateTimeOffset.UtcNow, robotCode: ChatBotApp.DingTalkClientId))!.AsObject();
+        body.Remove("text");
+        shape(body);
+        return SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, JsonSerializer.SerializeToUtf8Bytes(body), DateTimeOffset.UtcNow);
+    }
+
+    private static SimulatedCallback AiBotOf(string msgId, string user, string msgType, object? part) =>
+        SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["msgid"] = msgId, ["aibotid"] = "aibotdemo", ["chattype"] = "single", ["from"] = new { userid = user },
+            ["response_url"] = "https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=x", ["msgtype"] = msgType, [msgType] = part,
+        }), DateTimeOffset.UtcNow);
+
+    private static SimulatedCallback AppOf(string msgId, string user, string msgType, string fields) =>
+        SimulatedCallback.WeComAppRaw(ChatBotApp.AppToken, ChatBotApp.AppKey, ChatBotApp.CorpId, ChatBotApp.AgentId,
+            $"<xml><ToUserName><![CDATA[{ChatBotApp.CorpId}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName><CreateTime>"
+            + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)
+            + $"</CreateTime><MsgType><![CDATA[{msgType}]]></MsgType>{fields}<MsgId>{msgId}</MsgId><AgentID>{ChatBotApp.AgentId}</AgentID></xml>",
+            DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task Voice_is_answered_from_its_recognised_text_and_media_gets_one_text_only_reply_per_asker_uncharged()
+    {
+        using var app = new ChatBotApp().WithRecordingQueue();
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        var client = app.Start();
+
+        await client.PostAsync(DingTalkOf("dt-voice", "dt-user", b => { b["msgtype"] = "audio"; b["content"] = new JsonObject { ["duration"] = 3000, ["downloadCode"] = "dc", ["recognition"] = "年假有几天" }; }));
+        await client.PostAsync(DingTalkOf("dt-pic-1", "dt-pic", b => { b["msgtype"] = "picture"; b["content"] = new JsonObject { ["downloadCode"] = "dc1" }; }));
+        await client.PostAsync(DingTalkOf("dt-pic-2", "dt-pic", b => { b["msgtype"] = "picture"; b["content"] = new JsonObject { ["downloadCode"] = "dc2" }; }));
+        await client.PostAsync(AiBotOf("ai-voice", "ai-user", "voice", new { content = "产假怎么请" }));
+        await client.PostAsync(AiBotOf("ai-image", "ai-img", "image", new { url = "https://example.invalid/x" }));
+        await client.PostAsync(AppOf("9001", "app-user", "voice", "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[婚假几天]]></Recognition>"));
+        await client.PostAsync(AppOf("9002", "app-img", "image", "<PicUrl><![CDATA[https://example.invalid/p]]></PicUrl><MediaId><![CDATA[m2]]></MediaId>"));
+        // The picture sender's one question of the day is still there: media costs nothing.
+        await client.PostAsync(PlatformCallbacks.DingTalk("dt-pic-q", "年假怎么算", user: "dt-pic"));
+
+        var queued = app.Queue!.Queued;
+        Assert.Equal("年假有几天", Assert.Single(queued, q => q.Message.MessageId == "dt-voice").Message.Text);
+        Assert.Equal("产假怎么请", Assert.Single(queued, q => q.Message.MessageId == "ai-voice").Message.Text);
+        Assert.Equal("婚假几天", Assert.Single(queued, q => q.Message.MessageId == "9001").Message.Text);
+        Assert.All(queued.Where(q => q.Message.MessageId is "dt-voice" or "ai-voice" or "9001"), q => Assert.Equal(AnswerKind.Inference, q.Kind));
+        Assert.Equal(["dt-pic-1", "ai-image", "9002"], queued.Where(q => q.Kind == AnswerKind.TextOnly).Select(q => q.Message.MessageId));
+        Assert.Equal(AnswerKind.Inference, Assert.Single(queued, q => q.Message.MessageId == "dt-pic-q").Kind);
+    }
+
+    [Fact]
+    public async Task Commands_in_chinese_and_english_are_recognised_on_every_channel_and_cost_nothing()
+    {
+        using var app = new ChatBotApp().WithRecordingQueue();
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1 }""");
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.AiBot("c-1", "/help", user: "cmd"));
+        await client.PostAsync(PlatformCallbacks.AiBot("c-2", "额度", user: "cmd", group: "wrGroup1"));
+        await client.PostAsync(PlatformCallbacks.App("7301", "／清除", user: "cmd"));
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-4", "/QUOTA", user: "cmd"));
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-5", "help me with my leave", user: "cmd"));
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-6", "年假怎么算", user: "cmd"));
+
+        Assert.Equal(
+            [AnswerKind.Help, AnswerKind.QuotaStatus, AnswerKind.Clear, AnswerKind.QuotaStatus, AnswerKind.Inference, AnswerKind.OverQuota],
+            app.Queue!.Queued.Select(q => q.Kind));
+    }
+
+    [Fact]
+    public async Task Quota_shows_what_the_ledger_says_and_clear_deletes_the_conversation_through_the_real_job()
+    {
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("Inference:WarmUp", "false");
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 3 }""");
+        var client = app.Start();
+        var memory = app.Services.GetRequiredService<ConversationMemory>();
+        var key = ConversationMemory.KeyOf(new InboundMessage(Platform.WeCom, $"{ChatBotApp.CorpId}:{ChatBotApp.AgentId}", ChatKind.Direct, "emp", "emp", null, "",
+            "x", new ChatBot.WeCom.WeComAppRoute(ChatBotApp.AgentId, "emp"), DateTimeOffset.UtcNow));
+
+        await client.PostAsync(PlatformCallbacks.App("7401", "你好，介绍一下你自己", user: "emp"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 60);
+        Assert.Equal(2, memory.Recall(key).Count);
+
+        await client.PostAsync(PlatformCallbacks.App("7402", "/额度", user: "emp"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+        Assert.StartsWith("今天还可以提问 2 次（每天 3 次）", _wecom.AppMessages.Last().Content, StringComparison.Ordinal);
+
+        await client.PostAsync(PlatformCallbacks.App("7403", "/clear", user: "emp"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 3, 30);
+        Assert.StartsWith("好的，之前的对话已清除", _wecom.AppMessages.Last().Content, StringComparison.Ordinal);
+        Assert.Empty(memory.Recall(key));
+
+        // Neither command was charged: two questions are still left.
+        await client.PostAsync(PlatformCallbacks.App("7404", "quota", user: "emp")); // no slash: a question, charged
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 4, 60);
+        await client.PostAsync(PlatformCallbacks.App("7405", "/quota", user: "emp"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 5, 30);
+        Assert.StartsWith("今天还可以提问 1 次", _wecom.AppMessages.Last().Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enter_chat_is_answered_with_the_welcome_in_the_callbacks_own_reply()
+    {
+        using var app = new ChatBotApp().WithRecordingQueue();
+        var client = app.Start();
+        var inner = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["msgid"] = "ev-1", ["aibotid"] = "aibotdemo", ["chattype"] = "single", ["from"] = new { userid = "newcomer" }, ["create_time"] = 1700000000,
+            ["msgtype"] = "event", ["event"] = new { eventtype = "enter_chat" },
+        });
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.PostAsync(SimulatedCallback.WeComAiBotRaw(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, inner, DateTimeOffset.UtcNow));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"answered after {watch.Elapsed.TotalSeconds:F1} s; WeCom waits 5 s");
+
+        using var envelope = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var crypto = new WeComCallbackCrypto(ChatBotApp.AiBotToken, ChatBotApp.AiBotKey, "");
+        using var reply = JsonDocument.Parse(crypto.Decrypt(envelope.RootElement.GetProperty("encrypt").GetString()!).Message!);
+        Assert.Equal("text", reply.RootElement.GetProperty("msgtype").GetString());
+        var welcome = reply.RootElement.GetProperty("text").GetProperty("content").GetString()!;
+        Assert.Contains("不会保存", welcome, StringComparison.Ordinal);
+        Assert.Contains("AI 生成", welcome, StringComparison.Ordinal);
+        Assert.Empty(app.Queue!.Queued); // nothing queued, nothing charged
+    }
+}
