@@ -307,7 +307,17 @@ public sealed partial class AnswerJob(
             LogOutputScreened(logger, message.Platform, hash, screen.Hits, string.Join(",", screen.Categories), options.OutputAction);
         }
 
-        return screen.Released;
+        if (message.Route.RendersMarkdown)
+        {
+            return screen.Released;
+        }
+
+        // A plain-text channel gets the Markdown as clean text, screened again: taking the markup out can join what
+        // it had split ("敏**感**词").
+        var plain = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
+        plain.Feed(MarkdownText.ToPlain(screen.Released));
+        plain.Finish();
+        return plain.Released;
     }
 
     private static string ConversationKey(InboundMessage message) => ConversationMemory.KeyOf(message);

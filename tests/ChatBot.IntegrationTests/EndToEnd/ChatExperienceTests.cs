@@ -127,6 +127,30 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_markdown_answer_reaches_plain_text_channels_as_clean_text()
+    {
+        await using var dingtalk = new FakeDingTalk(ChatBotApp.DingTalkClientId, ChatBotApp.DingTalkSecret);
+        await dingtalk.StartAsync();
+        const string Markdown = "## 婚假\n\n**婚假**为 *10 天*。\n\n| 假期 | 天数 |\n|---|---|\n| 婚假 | 10 天 |\n\n- 在 OA 申请";
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString())
+            .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient(Markdown)));
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("7501", "你好", user: "md-app"));
+        await client.PostAsync(SimulatedCallback.DingTalk(ChatBotApp.DingTalkSecret, "md-dt", "md-dt", "你好", null, DateTimeOffset.UtcNow,
+            dingtalk.Webhook("s-md"), robotCode: ChatBotApp.DingTalkClientId));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1 && dingtalk.WebhookMessages.Count == 1, 30);
+
+        const string Plain = "婚假\n婚假为 10 天。\n假期：婚假；天数：10 天\n• 在 OA 申请";
+        Assert.StartsWith(Plain, Assert.Single(_wecom.AppMessages).Content, StringComparison.Ordinal);
+        Assert.StartsWith(Plain, Assert.Single(dingtalk.WebhookMessages).Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Enter_chat_is_answered_with_the_welcome_in_the_callbacks_own_reply()
     {
         using var app = new ChatBotApp().WithRecordingQueue();
