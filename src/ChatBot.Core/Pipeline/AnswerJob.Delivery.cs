@@ -91,4 +91,65 @@ public sealed partial class AnswerJob
             LogNotifyFailed(logger, message.Platform, hash, notifyError is PlatformApiException api ? api.Code : notifyError.GetType().Name);
         }
     }
+
+    /// <summary>
+    /// A sign of life where the channel cannot stream (the WeCom app, DingTalk without a card): when the model has not
+    /// begun its answer after <c>Answers:ThinkingNoticeAfter</c>, one short message in a direct chat (a group would read
+    /// it as noise). Sent like any part — through the delivery ledger and the conversation's send rate — and never
+    /// allowed to fail the answer.
+    /// </summary>
+    private ThinkingNotice StartThinking(InboundMessage message, bool streams)
+    {
+        var options = answerOptions.CurrentValue;
+        if (streams || message.ChatKind != ChatKind.Direct || options.ThinkingNoticeAfter <= TimeSpan.Zero || options.ThinkingText is not { Length: > 0 } text)
+        {
+            return new ThinkingNotice(TimeSpan.Zero, () => Task.CompletedTask);
+        }
+
+        return new ThinkingNotice(options.ThinkingNoticeAfter, async () =>
+        {
+            try
+            {
+                var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
+                await sender.SendAsync(message with { MessageId = message.MessageId + "#thinking" }, text, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogNotifyFailed(logger, message.Platform, LogId.Hash(message.MessageId), ex is PlatformApiException api ? api.Code : ex.GetType().Name);
+            }
+        });
+    }
+
+    /// <summary>Sends once after a delay unless cancelled first (the answer began).</summary>
+    private sealed class ThinkingNotice : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly Task _sending;
+
+        public ThinkingNotice(TimeSpan after, Func<Task> send) =>
+            _sending = after > TimeSpan.Zero ? SendAsync(after, send, _cancel.Token) : Task.CompletedTask;
+
+        public void Cancel() => _cancel.Cancel();
+
+        private static async Task SendAsync(TimeSpan after, Func<Task> send, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Task.Delay(after, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the answer began in time: no notice
+            }
+
+            await send();
+        }
+
+        // A notice already on its way is let finish, so it is not cut off half-sent; the CTS has no timer to free.
+        public async ValueTask DisposeAsync()
+        {
+            await _cancel.CancelAsync();
+            await _sending;
+        }
+    }
 }

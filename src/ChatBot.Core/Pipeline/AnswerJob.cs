@@ -262,6 +262,7 @@ public sealed partial class AnswerJob(
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
         var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
         using var turn = await line.WaitForTurnAsync(message, streaming, cancellationToken);
+        await using var thinking = StartThinking(message, streaming is not null);
         var lastUpdate = 0L;
         var (begun, firstToken, pieces) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
         long? modelTokens = null;
@@ -277,6 +278,7 @@ public sealed partial class AnswerJob(
 
             if (pieces++ == 0)
             {
+                thinking.Cancel();
                 firstToken = Stopwatch.GetElapsedTime(begun);
             }
 
@@ -293,6 +295,7 @@ public sealed partial class AnswerJob(
             }
         }
 
+        thinking.Cancel();
         screen.Finish();
         var tokens = (int)(modelTokens ?? pieces);
         metrics.Generated(tokens, firstToken, Stopwatch.GetElapsedTime(begun));

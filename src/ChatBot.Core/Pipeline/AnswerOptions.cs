@@ -57,6 +57,14 @@ public sealed class AnswerOptions
         "你好！我是公司的智能助手，可以回答制度、流程等问题，发 /帮助 查看用法。消息只在公司自己的服务器上处理，不会保存；回答由 AI 生成，仅供参考。" +
         "Hello! I answer questions on company policy; send /help to see how. Messages are processed on the company's own servers and never stored; answers are AI-generated and for reference only.";
 
+    /// <summary>
+    /// Where the channel cannot stream (the WeCom app, DingTalk), a direct chat whose answer has not begun this long
+    /// after its turn came gets <see cref="ThinkingText"/> once. Zero: never.
+    /// </summary>
+    public TimeSpan ThinkingNoticeAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    public string ThinkingText { get; set; } = "正在思考…Thinking…";
+
     /// <summary>The <c>/quota</c> (额度) reply: {0} questions left today, {1} the daily limit, {2} when the count resets (local time).</summary>
     public string QuotaStatusText { get; set; } = "今天还可以提问 {0} 次（每天 {1} 次），{2} 重置。You have {0} of {1} questions left today; the count resets at {2}.";
 

@@ -151,6 +151,23 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_first_word_on_the_wecom_app_gets_one_thinking_notice_then_the_answer_and_a_fast_one_none()
+    {
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("Answers:ThinkingNoticeAfter", "00:00:01")
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("年假 5 天。", TimeSpan.FromSeconds(2.5))));
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("7601", "年假几天", user: "slow-thinker"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+        await Task.Delay(500);
+
+        Assert.Equal(["正在思考…Thinking…", "年假 5 天。"], _wecom.AppMessages.Select(m => m.Content));
+    }
+
+    [Fact]
     public async Task Enter_chat_is_answered_with_the_welcome_in_the_callbacks_own_reply()
     {
         using var app = new ChatBotApp().WithRecordingQueue();

@@ -4,7 +4,8 @@ using Microsoft.Extensions.AI;
 namespace ChatBot.IntegrationTests.Infrastructure;
 
 /// <summary>The model's seam, answering with a given text in small pieces: for what the bot does with an answer's shape.</summary>
-public sealed class ScriptedChatClient(string answer) : IChatClient
+/// <param name="firstWordAfter">How long the model "thinks" before its first piece.</param>
+public sealed class ScriptedChatClient(string answer, TimeSpan firstWordAfter = default) : IChatClient
 {
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
@@ -12,6 +13,7 @@ public sealed class ScriptedChatClient(string answer) : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await Task.Delay(firstWordAfter, cancellationToken);
         for (var i = 0; i < answer.Length; i += 3)
         {
             await Task.Yield();
