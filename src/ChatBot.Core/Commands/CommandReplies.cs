@@ -20,7 +20,7 @@ public sealed class CommandReplies(QuotaGate quotas, AskerDepartments department
             case AnswerKind.Help:
                 return texts.HelpText;
             case AnswerKind.Clear:
-                memory.Forget(ConversationMemory.KeyOf(message));
+                await memory.ForgetAsync(message, cancellationToken);
                 return texts.ClearedText;
             case AnswerKind.TextOnly:
                 return texts.TextOnlyText;

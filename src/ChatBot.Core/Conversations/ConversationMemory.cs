@@ -1,88 +1,72 @@
-using System.Collections.Concurrent;
+using System.Text.Json;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Queue;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Conversations;
 
 /// <summary>
-/// The last few turns of each direct chat, so follow-up questions work. Process memory only — never Redis —
-/// with a time-to-live and a bound on conversations; a restart forgets, by design.
+/// The last few turns of a conversation, so follow-up questions work: sealed like a queued message (AES-GCM) in the
+/// shared store, so the worker that takes the follow-up has them whichever instance answered before, and deleted after
+/// <c>Conversations:Ttl</c> or at <c>/clear</c>. Direct chats by default; groups per asker when configured.
 /// </summary>
-public sealed class ConversationMemory(TimeProvider clock)
+public sealed class ConversationMemory(IConversationStore store, EnvelopeSealer sealer, IOptionsMonitor<ConversationOptions> options)
 {
-    private const int MaxConversations = 5_000;
-    private readonly ConcurrentDictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
+    /// <summary>The conversation a message belongs to: one per asker and bot, and per group where groups remember.</summary>
+    public static string KeyOf(InboundMessage message) => message.ChatKind == ChatKind.Group
+        ? $"{message.Platform}:{message.BotId}:{message.ChatId}:{message.SenderId}"
+        : $"{message.Platform}:{message.BotId}:{message.SenderId}";
 
-    public int Turns { get; init; } = 3;
-
-    public TimeSpan TimeToLive { get; init; } = TimeSpan.FromMinutes(30);
-
-    public IReadOnlyList<ChatMessage> Recall(string key)
+    /// <summary>Whether this message's conversation is remembered (turns on, its channel not off, a DM or groups allowed).</summary>
+    public bool Applies(InboundMessage message)
     {
-        if (!_conversations.TryGetValue(key, out var conversation))
+        var settings = options.CurrentValue;
+        return settings.Turns > 0 && (message.ChatKind == ChatKind.Direct || settings.InGroups)
+            && !settings.DisabledChannels.Contains(message.Route.SenderKey, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public async Task<IReadOnlyList<ChatMessage>> RecallAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (!Applies(message) || await store.GetAsync(KeyOf(message), cancellationToken) is not { } kept)
         {
             return [];
         }
 
-        lock (conversation)
+        try
         {
-            return clock.GetUtcNow() - conversation.LastUsed > TimeToLive ? [] : [.. conversation.Messages];
+            var turns = JsonSerializer.Deserialize<List<Turn>>(sealer.OpenBytes(kept)) ?? [];
+            return turns.SelectMany(t => new[] { new ChatMessage(ChatRole.User, t.Q), new ChatMessage(ChatRole.Assistant, t.A) }).ToList();
+        }
+        catch (Exception ex) when (ex is EnvelopeException or JsonException)
+        {
+            // Sealed under another key (a rotated EnvelopeKey): a conversation starts afresh, nothing worse.
+            return [];
         }
     }
 
-    /// <summary>The conversation a message belongs to: one per asker and bot (direct chats only are remembered).</summary>
-    public static string KeyOf(Messages.InboundMessage message) => $"{message.Platform}:{message.BotId}:{message.SenderId}";
-
-    /// <summary>Forgets a conversation now (<c>/clear</c>).</summary>
-    public void Forget(string key) => _conversations.TryRemove(key, out _);
-
-    public void Remember(string key, string question, string answer)
+    public async Task RememberAsync(InboundMessage message, string answer, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        if (_conversations.Count >= MaxConversations)
+        if (!Applies(message))
         {
-            Evict(now);
+            return;
         }
 
-        var conversation = _conversations.GetOrAdd(key, _ => new Conversation());
-        lock (conversation)
+        var settings = options.CurrentValue;
+        var earlier = await RecallAsync(message, cancellationToken);
+        var turns = new List<Turn>();
+        for (var i = 0; i + 1 < earlier.Count; i += 2)
         {
-            if (now - conversation.LastUsed > TimeToLive)
-            {
-                conversation.Messages.Clear();
-            }
-
-            conversation.Messages.Add(new ChatMessage(ChatRole.User, question));
-            conversation.Messages.Add(new ChatMessage(ChatRole.Assistant, answer));
-            while (conversation.Messages.Count > Turns * 2)
-            {
-                conversation.Messages.RemoveAt(0);
-            }
-
-            conversation.LastUsed = now;
+            turns.Add(new Turn(earlier[i].Text, earlier[i + 1].Text));
         }
+
+        turns.Add(new Turn(message.Text, answer));
+        var kept = turns.TakeLast(settings.Turns).ToList();
+        await store.SetAsync(KeyOf(message), sealer.SealBytes(JsonSerializer.SerializeToUtf8Bytes(kept)), settings.Ttl, cancellationToken);
     }
 
-    private void Evict(DateTimeOffset now)
-    {
-        foreach (var (key, conversation) in _conversations)
-        {
-            if (now - conversation.LastUsed > TimeToLive)
-            {
-                _conversations.TryRemove(key, out _);
-            }
-        }
+    /// <summary>Deletes the conversation now (<c>/clear</c>).</summary>
+    public Task ForgetAsync(InboundMessage message, CancellationToken cancellationToken) => store.DeleteAsync(KeyOf(message), cancellationToken);
 
-        // Still full: the least recently used go first.
-        foreach (var (key, _) in _conversations.OrderBy(c => c.Value.LastUsed).Take(_conversations.Count - MaxConversations + 1))
-        {
-            _conversations.TryRemove(key, out _);
-        }
-    }
-
-    private sealed class Conversation
-    {
-        public List<ChatMessage> Messages { get; } = [];
-
-        public DateTimeOffset LastUsed { get; set; }
-    }
+    private sealed record Turn(string Q, string A);
 }

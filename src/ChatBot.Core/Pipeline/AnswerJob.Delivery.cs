@@ -44,6 +44,32 @@ public sealed partial class AnswerJob
         Audit(message, "expired", started, facts, code: null);
     }
 
+    // Memory helps a follow-up; it never costs an answer: a store that fails is logged and the answer goes on without it.
+    private async Task<IReadOnlyList<Microsoft.Extensions.AI.ChatMessage>> RecallAsync(InboundMessage message, string hash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await memory.RecallAsync(message, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        {
+            LogMemoryFailed(logger, message.Platform, hash, ex.GetType().Name);
+            return [];
+        }
+    }
+
+    private async Task RememberAsync(InboundMessage message, string answer, string hash)
+    {
+        try
+        {
+            await memory.RememberAsync(message, answer, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogMemoryFailed(logger, message.Platform, hash, ex.GetType().Name);
+        }
+    }
+
     /// <summary>A send whose outcome is unknown: recorded as such, refunded, and settled so no retry or rescue sends again.</summary>
     private async Task SettleUnknownAsync(SealedAnswer answer, string hash, DeliveryUnknownException unknown, long started, AnswerFacts facts)
     {

@@ -86,6 +86,9 @@ public sealed partial class AnswerJob
         Message = "Answer for {Platform} msg={MessageHash} may not have arrived: its {Channel} send's outcome is unknown and may not be repeated; asker told: {FollowedUp}; quota refunded")]
     private static partial void LogDeliveryUnknown(ILogger logger, Platform platform, string messageHash, string channel, bool followedUp);
 
+    [LoggerMessage(EventId = 1217, Level = LogLevel.Warning, Message = "Conversation memory for {Platform} msg={MessageHash} unavailable ({ErrorType}); answered without it")]
+    private static partial void LogMemoryFailed(ILogger logger, Platform platform, string messageHash, string errorType);
+
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 }

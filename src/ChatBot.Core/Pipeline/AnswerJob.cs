@@ -119,9 +119,9 @@ public sealed partial class AnswerJob(
             };
 
             await SendAsync(message, text, cancellationToken);
-            if (answer.Kind == AnswerKind.Inference && message.ChatKind == ChatKind.Direct)
+            if (answer.Kind == AnswerKind.Inference)
             {
-                memory.Remember(ConversationKey(message), message.Text, text);
+                await RememberAsync(message, text, hash);
             }
 
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -252,10 +252,7 @@ public sealed partial class AnswerJob(
             prompt.Add(grounding);
         }
 
-        if (message.ChatKind == ChatKind.Direct)
-        {
-            prompt.AddRange(memory.Recall(ConversationKey(message)));
-        }
+        prompt.AddRange(await RecallAsync(message, hash, cancellationToken));
 
         prompt.Add(new ChatMessage(ChatRole.User, message.Text));
         var options = screening.CurrentValue;
@@ -323,5 +320,4 @@ public sealed partial class AnswerJob(
         return plain.Released;
     }
 
-    private static string ConversationKey(InboundMessage message) => ConversationMemory.KeyOf(message);
 }

@@ -79,6 +79,8 @@ public static class MessagePipelineRegistration
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
         services.AddSingleton<ChatBot.Core.Commands.CommandReplies>();
+        services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConversationOptions>, ConversationOptionsValidator>();
         services.AddSingleton<ConversationMemory>();
 
         // Validated by QueueOptionsValidator with every other setting; a bad key never gets this far.
@@ -95,12 +97,14 @@ public static class MessagePipelineRegistration
             services.AddSingleton<IDedupeStore, RedisDedupeStore>();
             services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
+            services.AddSingleton<IConversationStore, RedisConversationStore>();
         }
         else
         {
             services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
             services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
+            services.AddSingleton<IConversationStore, MemoryConversationStore>();
         }
 
         return services;

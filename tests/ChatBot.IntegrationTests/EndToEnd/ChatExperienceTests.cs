@@ -102,12 +102,12 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 3 }""");
         var client = app.Start();
         var memory = app.Services.GetRequiredService<ConversationMemory>();
-        var key = ConversationMemory.KeyOf(new InboundMessage(Platform.WeCom, $"{ChatBotApp.CorpId}:{ChatBotApp.AgentId}", ChatKind.Direct, "emp", "emp", null, "",
-            "x", new ChatBot.WeCom.WeComAppRoute(ChatBotApp.AgentId, "emp"), DateTimeOffset.UtcNow));
+        var probe = new InboundMessage(Platform.WeCom, $"{ChatBotApp.CorpId}:{ChatBotApp.AgentId}", ChatKind.Direct, "emp", "emp", null, "",
+            "x", new ChatBot.WeCom.WeComAppRoute(ChatBotApp.AgentId, "emp"), DateTimeOffset.UtcNow);
 
         await client.PostAsync(PlatformCallbacks.App("7401", "你好，介绍一下你自己", user: "emp"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 60);
-        Assert.Equal(2, memory.Recall(key).Count);
+        Assert.Equal(2, (await memory.RecallAsync(probe, CancellationToken.None)).Count);
 
         await client.PostAsync(PlatformCallbacks.App("7402", "/额度", user: "emp"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
@@ -116,7 +116,7 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await client.PostAsync(PlatformCallbacks.App("7403", "/clear", user: "emp"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 3, 30);
         Assert.StartsWith("好的，之前的对话已清除", _wecom.AppMessages.Last().Content, StringComparison.Ordinal);
-        Assert.Empty(memory.Recall(key));
+        Assert.Empty(await memory.RecallAsync(probe, CancellationToken.None));
 
         // Neither command was charged: two questions are still left.
         await client.PostAsync(PlatformCallbacks.App("7404", "quota", user: "emp")); // no slash: a question, charged
@@ -165,6 +165,43 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await Task.Delay(500);
 
         Assert.Equal(["正在思考…Thinking…", "年假 5 天。"], _wecom.AppMessages.Select(m => m.Content));
+    }
+
+    [Fact]
+    public async Task A_follow_up_on_another_instance_has_the_earlier_turn_sealed_in_redis_and_clear_deletes_it()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        var marker = "MEMO" + Guid.NewGuid().ToString("N")[..10];
+        ChatBotApp Instance(ScriptedChatClient model) => new ChatBotApp()
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString()).With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(model));
+
+        var first = new ScriptedChatClient("年假 5 天。" + marker);
+        using (var one = Instance(first))
+        {
+            await one.Start().PostAsync(PlatformCallbacks.App("7701", "年假几天 " + marker, user: "follower"));
+            await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+        }
+
+        // The store holds the turn sealed: neither the words nor the asker's id.
+        var dump = await RedisServer.DumpAsync(redis);
+        Assert.Contains(dump, line => line.StartsWith("key chatbot:conv:", StringComparison.Ordinal));
+        Assert.DoesNotContain(dump, line => line.Contains(marker, StringComparison.Ordinal) || line.Contains("follower", StringComparison.Ordinal));
+
+        var second = new ScriptedChatClient("周末不算。");
+        using var two = Instance(second);
+        var client = two.Start();
+        await client.PostAsync(PlatformCallbacks.App("7702", "那如果是周末呢?", user: "follower"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+        var prompt = Assert.Single(second.Prompts);
+        Assert.Contains("user: 年假几天 " + marker, prompt);
+        Assert.Contains("assistant: 年假 5 天。" + marker, prompt);
+        Assert.Equal("user: 那如果是周末呢?", prompt[^1]);
+
+        await client.PostAsync(PlatformCallbacks.App("7703", "/clear", user: "follower"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 3, 30);
+        Assert.DoesNotContain(await RedisServer.DumpAsync(redis), line => line.StartsWith("key chatbot:conv:", StringComparison.Ordinal));
     }
 
     [Fact]

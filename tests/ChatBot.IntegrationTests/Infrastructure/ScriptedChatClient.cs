@@ -10,9 +10,13 @@ public sealed class ScriptedChatClient(string answer, TimeSpan firstWordAfter = 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
 
+    /// <summary>Every prompt the model was given, as role: text lines.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<string>> Prompts { get; } = new();
+
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        Prompts.Enqueue(messages.Select(m => $"{m.Role}: {m.Text}").ToList());
         await Task.Delay(firstWordAfter, cancellationToken);
         for (var i = 0; i < answer.Length; i += 3)
         {

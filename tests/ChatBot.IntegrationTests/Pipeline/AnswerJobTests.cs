@@ -29,7 +29,8 @@ public sealed class AnswerJobTests
 
         Assert.All(replies.Sent, r => Assert.False(string.IsNullOrEmpty(r.Text)));
         var memory = app.Services.GetRequiredService<ChatBot.Core.Conversations.ConversationMemory>();
-        var recalled = memory.Recall($"WeCom:{ChatBotApp.CorpId}:{ChatBotApp.AgentId}:memo");
+        var recalled = await memory.RecallAsync(new ChatBot.Core.Messages.InboundMessage(ChatBot.Core.Messages.Platform.WeCom, $"{ChatBotApp.CorpId}:{ChatBotApp.AgentId}",
+            ChatBot.Core.Messages.ChatKind.Direct, "memo", "memo", null, "", "probe", new ChatBot.WeCom.WeComAppRoute(ChatBotApp.AgentId, "memo"), DateTimeOffset.UtcNow), CancellationToken.None);
         Assert.Equal(4, recalled.Count);
         Assert.Equal("follow-up", recalled[2].Text);
     }
