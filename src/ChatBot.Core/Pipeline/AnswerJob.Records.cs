@@ -30,6 +30,11 @@ public sealed partial class AnswerJob
         AnswerKind.QuotaStatus => "quota_command",
         AnswerKind.Clear => "clear_command",
         AnswerKind.TextOnly => "text_only_notice",
+        AnswerKind.QuotaReset => "quota_reset_command",
+        AnswerKind.Pause => "pause_command",
+        AnswerKind.Resume => "resume_command",
+        AnswerKind.AdminOnly => "admin_only_notice",
+        AnswerKind.Paused => "paused_notice",
         _ => "refused_input_notice",
     };
 

@@ -114,7 +114,8 @@ public sealed partial class AnswerJob(
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
                 AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText, resetsAt),
                 AnswerKind.TooLong => string.Format(CultureInfo.InvariantCulture, answerOptions.CurrentValue.TooLongText, answerOptions.CurrentValue.MaxQuestionChars),
-                AnswerKind.Help or AnswerKind.QuotaStatus or AnswerKind.Clear or AnswerKind.TextOnly => await commands.ReplyAsync(answer.Kind, message, cancellationToken),
+                AnswerKind.Help or AnswerKind.QuotaStatus or AnswerKind.Clear or AnswerKind.TextOnly or AnswerKind.QuotaReset or AnswerKind.Pause
+                    or AnswerKind.Resume or AnswerKind.AdminOnly or AnswerKind.Paused => await commands.ReplyAsync(answer.Kind, message, cancellationToken),
                 _ => screening.CurrentValue.RefusalText,
             };
 

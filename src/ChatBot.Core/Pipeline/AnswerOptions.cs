@@ -74,6 +74,18 @@ public sealed class AnswerOptions
     /// <summary>The <c>/clear</c> (清除) reply, after the conversation's memory was deleted.</summary>
     public string ClearedText { get; set; } = "好的，之前的对话已清除。Done: I have forgotten our conversation.";
 
+    /// <summary>The reply to an admin command from someone not in <c>Roles:Admins</c>.</summary>
+    public string AdminOnlyText { get; set; } = "这个命令只有机器人管理员可以使用。Only the bot's admins may use this command.";
+
+    /// <summary>The reply to an admin's <c>/quota reset USER</c>; {0} is the user.</summary>
+    public string QuotaResetText { get; set; } = "已将 {0} 今天的提问次数清零。{0}'s count for today is back to zero.";
+
+    /// <summary>The reply to an admin's <c>/pause TEXT</c> (everyone else then gets TEXT).</summary>
+    public string PausedText { get; set; } = "已暂停：在 /恢复 之前，所有提问都会收到你的维护说明。Paused: every question gets your notice until /resume.";
+
+    /// <summary>The reply to an admin's <c>/resume</c>.</summary>
+    public string ResumedText { get; set; } = "已恢复，机器人重新开始回答。Resumed: the bot answers again.";
+
     /// <summary>The reply to an image, file, video, sticker or voice without recognised text (once per asker per 10 minutes).</summary>
     public string TextOnlyText { get; set; } = "我目前只能读文字消息，请把问题用文字发给我。I can only read text for now; please type your question.";
 
@@ -111,7 +123,11 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
             errors.Add("Answers:ExpiredText must not be empty: it is what a user whose question waited too long is told.");
         }
 
-        foreach (var (key, text) in new[] { ("HelpText", options.HelpText), ("ClearedText", options.ClearedText), ("TextOnlyText", options.TextOnlyText), ("QuotaUnlimitedText", options.QuotaUnlimitedText) })
+        foreach (var (key, text) in new[]
+                 {
+                     ("HelpText", options.HelpText), ("ClearedText", options.ClearedText), ("TextOnlyText", options.TextOnlyText), ("QuotaUnlimitedText", options.QuotaUnlimitedText),
+                     ("AdminOnlyText", options.AdminOnlyText), ("PausedText", options.PausedText), ("ResumedText", options.ResumedText),
+                 })
         {
             if (string.IsNullOrWhiteSpace(text))
             {
@@ -122,6 +138,11 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (FormatText.Problem("Answers:QuotaStatusText", options.QuotaStatusText, [3, 50, "2026-01-01 00:00"], "questions left, the daily limit and the reset time") is { } quota)
         {
             errors.Add(quota);
+        }
+
+        if (FormatText.Problem("Answers:QuotaResetText", options.QuotaResetText, "lisi", "the user") is { } reset)
+        {
+            errors.Add(reset);
         }
 
         if (string.IsNullOrWhiteSpace(options.DeliveryUnknownText))

@@ -53,17 +53,17 @@ public sealed partial class MessageIntake
     }
 
     /// <summary>
-    /// An image, file, video or sticker: one reply per asker per <see cref="TextOnlyInterval"/> saying the bot reads
-    /// text — an album of twenty photos gets one — and nothing charged.
+    /// A notice in place of an answer, at most once per asker per <paramref name="interval"/>: an image, file or video
+    /// (an album of twenty photos gets one reply), or a question while an admin has paused the bot. Nothing charged.
     /// </summary>
-    private async Task<IntakeOutcome> TextOnlyAsync(Attempt attempt, CancellationToken cancellationToken)
+    private async Task<IntakeOutcome> OnceAsync(Attempt attempt, AnswerKind kind, string what, TimeSpan interval, CancellationToken cancellationToken)
     {
         var message = attempt.Message;
-        var noticeKey = $"notice:media:{message.Platform}:{message.BotId}:{message.SenderId}";
+        var noticeKey = $"notice:{what}:{message.Platform}:{message.BotId}:{message.SenderId}";
         bool due;
         try
         {
-            due = await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, TextOnlyInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+            due = await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
         catch (Exception ex) when (IsSystemFailure(ex))
         {
@@ -73,10 +73,10 @@ public sealed partial class MessageIntake
 
         if (!due)
         {
-            return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, "text-only-quiet", cancellationToken);
+            return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
         }
 
-        var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.TextOnly, ClaimOwner: attempt.Owner), "text-only", cancellationToken);
+        var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), what, cancellationToken);
         if (outcome == IntakeOutcome.Unavailable)
         {
             _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
@@ -84,6 +84,9 @@ public sealed partial class MessageIntake
 
         return outcome;
     }
+
+    /// <summary>How often one asker is told the bot is paused, however many questions they send meanwhile.</summary>
+    public static readonly TimeSpan PausedInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>How often one asker is told the bot reads only text.</summary>
     public static readonly TimeSpan TextOnlyInterval = TimeSpan.FromMinutes(10);

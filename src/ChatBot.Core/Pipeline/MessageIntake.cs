@@ -8,6 +8,7 @@ using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
+using ChatBot.Core.Roles;
 using ChatBot.Core.Screening;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,8 @@ public sealed partial class MessageIntake(
     IOptionsMonitor<IntakeOptions> options,
     IOptionsMonitor<QuotaOptions> quotaOptions,
     IOptionsMonitor<AnswerOptions> answerOptions,
+    IOptionsMonitor<RoleOptions> roles,
+    PauseSwitch pause,
     TimeProvider clock,
     ChatBotMetrics metrics,
     AuditTrail audit,
@@ -59,15 +62,32 @@ public sealed partial class MessageIntake(
             return Unavailable(attempt, "dedupe", ex);
         }
 
-        if (message.Media is not null)
+        // Commands are answered from the bot's own state, never the model, never charged; an admin's only for an admin.
+        if (message.Media is null && ChatCommands.Parse(message.Text) is { } command)
         {
-            return await TextOnlyAsync(attempt, cancellationToken);
+            var kind = ChatCommands.ForAdmins(command.Kind) && !roles.CurrentValue.IsAdmin(message.Platform, message.SenderId) ? AnswerKind.AdminOnly : command.Kind;
+            return await EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), "command", cancellationToken);
         }
 
-        // /help, /quota, /clear: answered from the bot's own state, never the model, never charged.
-        if (ChatCommands.Parse(message.Text) is { } command)
+        string? paused;
+        try
         {
-            return await EnqueueAsync(attempt, new SealedAnswer(message, command, ClaimOwner: attempt.Owner), "command", cancellationToken);
+            paused = await Within(attempt, pause.CurrentAsync(cancellationToken), cancellationToken);
+        }
+        catch (Exception ex) when (IsSystemFailure(ex))
+        {
+            GiveBackLater(attempt, charged: false);
+            return Unavailable(attempt, "pause", ex);
+        }
+
+        if (paused is not null && !roles.CurrentValue.IsAdmin(message.Platform, message.SenderId))
+        {
+            return await OnceAsync(attempt, AnswerKind.Paused, "paused", PausedInterval, cancellationToken);
+        }
+
+        if (message.Media is not null)
+        {
+            return await OnceAsync(attempt, AnswerKind.TextOnly, "text-only", TextOnlyInterval, cancellationToken);
         }
 
         // Longer than the model can take: said at once, no inference, no charge — it would fail the same on every try.

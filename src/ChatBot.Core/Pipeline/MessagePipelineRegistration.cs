@@ -79,6 +79,8 @@ public static class MessagePipelineRegistration
         services.AddSingleton<SensitiveWordScreener>();
         services.AddSingleton<QuotaGate>();
         services.AddSingleton<ChatBot.Core.Commands.CommandReplies>();
+        services.AddSingleton<ChatBot.Core.Commands.PauseSwitch>();
+        services.AddOptions<ChatBot.Core.Roles.RoleOptions>().Bind(configuration.GetSection(ChatBot.Core.Roles.RoleOptions.Section));
         services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConversationOptions>, ConversationOptionsValidator>();
         services.AddSingleton<ConversationMemory>();

@@ -45,4 +45,19 @@ public enum AnswerKind
 
     /// <summary>An image, file, video or sticker: one reply saying the bot reads text (Answers:TextOnlyText).</summary>
     TextOnly,
+
+    /// <summary>An admin's <c>/quota reset USER</c>: that user's count today back to zero, audited.</summary>
+    QuotaReset,
+
+    /// <summary>An admin's <c>/pause TEXT</c>: every question is answered with TEXT until <c>/resume</c>, audited.</summary>
+    Pause,
+
+    /// <summary>An admin's <c>/resume</c>: questions are answered again, audited.</summary>
+    Resume,
+
+    /// <summary>An admin command from someone who is not a bot admin: refused with Answers:AdminOnlyText.</summary>
+    AdminOnly,
+
+    /// <summary>A question while the bot is paused: the admin's maintenance text, no model, no charge.</summary>
+    Paused,
 }

@@ -205,6 +205,46 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admin_commands_are_refused_for_non_admins_and_an_admin_pauses_resumes_and_resets_from_the_chat_audited()
+    {
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("Roles:Admins:0", "wecom:boss")
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("好的。")));
+        app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "admins": [ "nobody" ] }""");
+        var client = app.Start();
+        async Task<string> Ask(string id, string text, string user)
+        {
+            var before = _wecom.AppMessages.Count;
+            await client.PostAsync(PlatformCallbacks.App(id, text, user: user));
+            await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == before + 1, 30);
+            return _wecom.AppMessages.Last().Content;
+        }
+
+        // Quota-exempt is not bot admin.
+        Assert.StartsWith("这个命令只有机器人管理员可以使用", await Ask("7801", "/pause 维护", "nobody"), StringComparison.Ordinal);
+        Assert.StartsWith("已暂停", await Ask("7802", "/pause 系统维护中，下午三点恢复", "boss"), StringComparison.Ordinal);
+        Assert.Equal("系统维护中，下午三点恢复", await Ask("7803", "年假几天", "worker"));
+        await client.PostAsync(PlatformCallbacks.App("7804", "还在维护吗", user: "worker")); // within the minute: quiet
+        Assert.StartsWith("好的。", await Ask("7805", "年假几天", "boss"), StringComparison.Ordinal); // admins are not paused
+        Assert.StartsWith("已恢复", await Ask("7806", "/恢复", "boss"), StringComparison.Ordinal);
+        await Task.Delay(ChatBot.Core.Commands.PauseSwitch.CacheFor);
+        Assert.StartsWith("好的。", await Ask("7807", "年假几天", "worker"), StringComparison.Ordinal);
+        // worker's one question is spent; the admin gives it back.
+        Assert.StartsWith("今天的提问次数已用完", await Ask("7808", "再问一个", "worker"), StringComparison.Ordinal);
+        Assert.StartsWith("已将 worker 今天的提问次数清零", await Ask("7809", "/quota reset worker", "boss"), StringComparison.Ordinal);
+        // Answered again (WeCom's duplicate check drops the same "好的。" to the same user, so the audit line says it).
+        await client.PostAsync(PlatformCallbacks.App("7810", "再问一个", user: "worker"));
+        await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Any(l => l.Contains(ChatBot.Core.Privacy.LogId.Hash("7810"), StringComparison.Ordinal)
+            && l.Contains("\"event\":\"answer\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"answered\"", StringComparison.Ordinal)), 30);
+        var actions = app.AuditLines.Where(l => l.Contains("\"event\":\"admin\"", StringComparison.Ordinal) && l.Contains("Roles:Admins", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("action").GetString()).ToList();
+        Assert.Equal(["pause", "resume", "quota-reset"], actions);
+        Assert.DoesNotContain(app.AuditLines, l => l.Contains("下午三点", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Enter_chat_is_answered_with_the_welcome_in_the_callbacks_own_reply()
     {
         using var app = new ChatBotApp().WithRecordingQueue();
