@@ -107,7 +107,8 @@ public sealed class ChatExperienceTests : IAsyncLifetime
 
         await client.PostAsync(PlatformCallbacks.App("7401", "你好，介绍一下你自己", user: "emp"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 60);
-        Assert.Equal(2, (await memory.RecallAsync(probe, CancellationToken.None)).Count);
+        // The turn is kept just after the answer is sent.
+        await QuotaIntakeTests.WaitUntil(() => memory.RecallAsync(probe, CancellationToken.None).Result.Count == 2, 10);
 
         await client.PostAsync(PlatformCallbacks.App("7402", "/额度", user: "emp"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
@@ -182,6 +183,8 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         {
             await one.Start().PostAsync(PlatformCallbacks.App("7701", "年假几天 " + marker, user: "follower"));
             await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+            // The turn is kept just after the answer is sent.
+            await QuotaIntakeTests.WaitUntil(() => RedisServer.DumpAsync(redis).Result.Any(l => l.StartsWith("key chatbot:conv:", StringComparison.Ordinal)), 10);
         }
 
         // The store holds the turn sealed: neither the words nor the asker's id.
