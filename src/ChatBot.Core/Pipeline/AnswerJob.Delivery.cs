@@ -2,6 +2,9 @@ using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Replies;
+using ChatBot.Core.Screening;
+using System.Globalization;
+using Hangfire.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatBot.Core.Pipeline;
@@ -12,7 +15,7 @@ public sealed partial class AnswerJob
     private async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
     {
         var sender = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey);
-        await sender.SendAsync(message, text, cancellationToken);
+        await sender.SendAsync(message, MaskAnswer(text), cancellationToken);
         await delivery.SetAsync(message.DedupeKey, DeliveryState.Sent, CancellationToken.None);
     }
 
@@ -42,6 +45,39 @@ public sealed partial class AnswerJob
 
         metrics.Reply(message.Platform, "expired");
         Audit(message, "expired", started, facts, code: null);
+    }
+
+    /// <summary>
+    /// The question with its personal data masked before the model, the documents' search or the conversation's memory
+    /// sees it, and the answer headed by one line telling the asker what was hidden. Counted, never logged.
+    /// </summary>
+    private async Task<string> AnswerMaskedAsync(InboundMessage message, bool charged, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
+    {
+        var options = screening.CurrentValue;
+        var (masked, found) = PersonalData.Mask(message.Text, options.PersonalData);
+        foreach (var category in found)
+        {
+            metrics.ScreeningHit("input", "personal-data:" + category);
+        }
+
+        var answer = await AnswerAsync(found.Count > 0 ? message with { Text = masked } : message, charged, hash, context, facts, cancellationToken);
+        return found.Count == 0 ? answer
+            : string.Format(CultureInfo.InvariantCulture, options.PersonalDataNotice, string.Join("、", found.Select(Hidden))) + "\n" + answer;
+
+        static string Hidden(string category) => PersonalData.Label(category).Trim('[', ']').Replace("已隐藏", "", StringComparison.Ordinal);
+    }
+
+    /// <summary>Every answer part leaves with personal data masked, whatever wrote it: the model, a document, a quote.</summary>
+    /// <param name="count">False for a stream's updates, which repeat the text so far: the whole answer is counted once.</param>
+    private string MaskAnswer(string text, bool count = true)
+    {
+        var (masked, found) = PersonalData.Mask(text, screening.CurrentValue.PersonalData);
+        foreach (var category in count ? found : [])
+        {
+            metrics.ScreeningHit("output", "personal-data:" + category);
+        }
+
+        return masked;
     }
 
     // Memory helps a follow-up; it never costs an answer: a store that fails is logged and the answer goes on without it.

@@ -109,7 +109,7 @@ public sealed partial class AnswerJob(
             var resetsAt = answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture);
             var text = answer.Kind switch
             {
-                AnswerKind.Inference => await AnswerAsync(message, answer.Charged, hash, context, facts, cancellationToken),
+                AnswerKind.Inference => await AnswerMaskedAsync(message, answer.Charged, hash, context, facts, cancellationToken),
                 AnswerKind.OverQuota => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.OverQuotaText, resetsAt),
                 AnswerKind.OverBurst => quotaOptions.CurrentValue.OverBurstText,
                 AnswerKind.OverGroupBudget => string.Format(CultureInfo.InvariantCulture, quotaOptions.CurrentValue.GroupOverBudgetText, resetsAt),
@@ -122,7 +122,8 @@ public sealed partial class AnswerJob(
             await SendAsync(message, text, cancellationToken);
             if (answer.Kind == AnswerKind.Inference)
             {
-                await RememberAsync(message, text, hash);
+                // The memory keeps the question as the model saw it: masked.
+                await RememberAsync(message with { Text = PersonalData.Mask(message.Text, screening.CurrentValue.PersonalData).Text }, MaskAnswer(text, count: false), hash);
             }
 
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -283,7 +284,8 @@ public sealed partial class AnswerJob(
             // Only screened text is ever shown: what the hold-back has released, no more.
             if (screen.Feed(update.Text).Length > 0 && streaming is not null && Stopwatch.GetElapsedTime(lastUpdate) > StreamUpdateInterval)
             {
-                await streaming.UpdateAsync(message, screen.Released, cancellationToken);
+                // Personal data masked as it streams: a number still arriving waits until it can be told whole.
+                await streaming.UpdateAsync(message, MaskAnswer(screen.Released[..PersonalData.SafeLength(screen.Released)], count: false), cancellationToken);
                 lastUpdate = Stopwatch.GetTimestamp();
             }
 

@@ -248,6 +248,37 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Personal_data_never_reaches_the_model_and_never_leaves_in_an_answer_streamed_or_not()
+    {
+        await using var longConnection = new FakeWeComLongConnection("aibPii01", "pii-secret");
+        await longConnection.StartAsync();
+        var model = new ScriptedChatClient("请联系人事 13812345678，或把工资卡 6222021234567890128 发给 hr@example.com。");
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("WeCom:AiBot:Mode", "LongConnection").With("WeCom:AiBot:BotId", "aibPii01").With("WeCom:AiBot:Secret", "pii-secret")
+            .With("WeCom:AiBot:LongConnectionUrl", longConnection.Url.ToString())
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(model));
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("7901", "我身份证11010519491231002X，手机13912345678，年假几天", user: "pii-app"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+        await QuotaIntakeTests.WaitUntil(() => longConnection.Connected, 20);
+        await longConnection.PushAsync("pii-ai-1", "pii-ai", "我的卡号是 6222 0212 3456 7890 128");
+        await QuotaIntakeTests.WaitUntil(() => !longConnection.Answers.IsEmpty, 30);
+
+        string[] numbers = ["11010519491231002X", "13912345678", "13812345678", "6222021234567890128", "6222 0212", "hr@example.com"];
+        Assert.All(model.Prompts.SelectMany(p => p), line => Assert.DoesNotContain(numbers, n => line.Contains(n, StringComparison.Ordinal)));
+        var app1 = Assert.Single(_wecom.AppMessages).Content;
+        Assert.StartsWith("（为保护隐私，你消息中的身份证号、手机号已隐藏", app1, StringComparison.Ordinal);
+        Assert.Contains("[手机号已隐藏]", app1, StringComparison.Ordinal);
+        var streamed = Assert.Single(longConnection.Answers).Content;
+        Assert.Contains("[银行卡号已隐藏]", streamed, StringComparison.Ordinal);
+        Assert.DoesNotContain(numbers, n => app1.Contains(n, StringComparison.Ordinal) || streamed.Contains(n, StringComparison.Ordinal));
+        Assert.Equal(0, longConnection.NonCumulative); // masking kept every update a prefix of the next
+    }
+
+    [Fact]
     public async Task Enter_chat_is_answered_with_the_welcome_in_the_callbacks_own_reply()
     {
         using var app = new ChatBotApp().WithRecordingQueue();
