@@ -133,4 +133,11 @@ public sealed class OpenAIProviderOptions
     public string ApiKey { get; set; } = "";
 
     public string Model { get; set; } = "qwen2.5-0.5b-instruct";
+
+    /// <summary>
+    /// Questions go to <see cref="Endpoint"/>: by default it must be this machine or the private network (loopback,
+    /// 10/8, 172.16/12, 192.168/16, link-local, IPv6 unique-local), so one setting cannot send employees' questions to a
+    /// public cloud. True allows any address, and start-up logs a warning every time.
+    /// </summary>
+    public bool AllowRemoteEndpoint { get; set; }
 }

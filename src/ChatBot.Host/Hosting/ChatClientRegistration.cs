@@ -16,7 +16,7 @@ namespace ChatBot.Host.Hosting;
 /// Chooses the <see cref="IChatClient"/>: the local llama.cpp engine (default) or an OpenAI-compatible server
 /// (vLLM or llama-server on a GPU box).
 /// </summary>
-internal static class ChatClientRegistration
+internal static partial class ChatClientRegistration
 {
     /// <returns>How many answers can be generated at once, for the queue's worker count.</returns>
     public static int AddChatClient(this IHostApplicationBuilder builder)
@@ -44,6 +44,11 @@ internal static class ChatClientRegistration
                 break;
             case "OpenAI":
                 builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
+                if (options.OpenAI.AllowRemoteEndpoint)
+                {
+                    builder.Services.AddHostedService<RemoteEndpointWarning>();
+                }
+
                 builder.Services.AddSingleton(_ => new OpenAIClient(
                         new ApiKeyCredential(string.IsNullOrEmpty(options.OpenAI.ApiKey) ? "none" : options.OpenAI.ApiKey),
                         new OpenAIClientOptions { Endpoint = new Uri(options.OpenAI.Endpoint) })
@@ -80,9 +85,14 @@ internal static class ChatClientRegistration
 
                     break;
                 case "OpenAI":
-                    if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out _))
+                    if (!Uri.TryCreate(options.OpenAI.Endpoint, UriKind.Absolute, out var endpoint))
                     {
                         errors.Add($"Inference:OpenAI:Endpoint must be an absolute URL when Inference:Provider is OpenAI; got '{options.OpenAI.Endpoint}'.");
+                    }
+                    else if (!options.OpenAI.AllowRemoteEndpoint && PrivateEndpoint.Problem(endpoint) is { } outside)
+                    {
+                        errors.Add($"Inference:OpenAI:Endpoint '{endpoint.Host}' {outside}: questions would leave the company's network. Point it at a server on this " +
+                            "machine or the private network, or set Inference:OpenAI:AllowRemoteEndpoint=true if that is intended (logged at every start).");
                     }
 
                     if (Placeholder.Is(options.OpenAI.ApiKey))
@@ -109,5 +119,21 @@ internal static class ChatClientRegistration
 
         // A model that fails to load stops the host (exit 2), so not loaded is always on the way up.
         public bool IsStarting => !inference.IsLoaded;
+    }
+
+    /// <summary>Says at every start that questions may leave the building: an allowance nobody should forget is on.</summary>
+    private sealed partial class RemoteEndpointWarning(IOptions<InferenceOptions> options, ILogger<RemoteEndpointWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            LogRemote(logger, new Uri(options.Value.OpenAI.Endpoint).Host);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 4205, Level = LogLevel.Warning,
+            Message = "Inference:OpenAI:AllowRemoteEndpoint is true: questions are sent to {Host}, which may be outside the company's network")]
+        private static partial void LogRemote(ILogger logger, string host);
     }
 }

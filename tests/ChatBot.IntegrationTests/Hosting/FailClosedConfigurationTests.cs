@@ -1,5 +1,6 @@
 using System.Net;
 using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Pipeline;
 using ChatBot.Tests.Shared;
 
 namespace ChatBot.IntegrationTests.Hosting;
@@ -76,6 +77,35 @@ public sealed class FailClosedConfigurationTests : IDisposable
 
         Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(bot.Output, l => l.Contains(key + " holds placeholder text", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_public_inference_endpoint_is_refused_unless_allowed_and_then_warned_about_at_every_start()
+    {
+        Dictionary<string, string?> OpenAI(string endpoint, bool allow) => new()
+        {
+            ["Inference:Provider"] = "OpenAI",
+            ["Inference:OpenAI:Endpoint"] = endpoint,
+            ["Inference:OpenAI:ApiKey"] = "sk-test",
+            ["Inference:OpenAI:AllowRemoteEndpoint"] = allow ? "true" : "false",
+        };
+
+        using (var refused = Start(OpenAI("https://8.8.8.8/v1", allow: false)))
+        {
+            Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains(refused.Output, l => l.Contains("Inference:OpenAI:Endpoint '8.8.8.8' resolves to the public address 8.8.8.8", StringComparison.Ordinal)
+                && l.Contains("Inference:OpenAI:AllowRemoteEndpoint=true", StringComparison.Ordinal));
+        }
+
+        using (var inside = Start(OpenAI("http://192.168.10.5:8000/v1", allow: false)))
+        {
+            await inside.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain(inside.Output, l => l.Contains("4205", StringComparison.Ordinal) || l.Contains("AllowRemoteEndpoint is true", StringComparison.Ordinal));
+        }
+
+        using var allowed = Start(OpenAI("https://8.8.8.8/v1", allow: true));
+        await allowed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        await QuotaIntakeTests.WaitUntil(() => allowed.Output.Any(l => l.Contains("AllowRemoteEndpoint is true: questions are sent to 8.8.8.8", StringComparison.Ordinal)), 10);
     }
 
     [Fact]
