@@ -122,8 +122,10 @@ public sealed partial class AnswerJob(
             await SendAsync(message, text, cancellationToken);
             if (answer.Kind == AnswerKind.Inference)
             {
-                // The memory keeps the question as the model saw it: masked.
-                await RememberAsync(message with { Text = PersonalData.Mask(message.Text, screening.CurrentValue.PersonalData).Text }, MaskAnswer(text, count: false), hash);
+                // The memory keeps the question as the model saw it (masked) and the answer as it wrote it (no disclaimer).
+                var disclaimer = "\n\n" + answerOptions.CurrentValue.Disclaimer;
+                var written = disclaimer.Length > 2 && text.EndsWith(disclaimer, StringComparison.Ordinal) ? text[..^disclaimer.Length] : text;
+                await RememberAsync(message with { Text = PersonalData.Mask(message.Text, screening.CurrentValue.PersonalData).Text }, MaskAnswer(written, count: false), hash);
             }
 
             LogAnswered(logger, message.Platform, hash, answer.Kind, text.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -187,6 +189,12 @@ public sealed partial class AnswerJob(
         }
 
         var answer = await GroundedOrGeneralAsync(message, charged, hash, facts, cancellationToken);
+        // What the model wrote says so; the documents' own words ("not sure" quotes, the refusal) are not AI-generated.
+        if (facts.Outcome is null && answerOptions.CurrentValue.Disclaimer is { Length: > 0 } disclaimer)
+        {
+            answer += "\n\n" + disclaimer;
+        }
+
         context?.SetJobParameter(AnswerParameter, sealer.SealBytes(Encoding.UTF8.GetBytes(answer)));
         return answer;
     }

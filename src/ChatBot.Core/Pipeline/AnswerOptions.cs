@@ -40,6 +40,12 @@ public sealed class AnswerOptions
     /// </summary>
     public string DeliveryUnknownText { get; set; } = "上面的回答可能没有完整送达。如果没有看到完整回答，请重新提问（本次不计入次数）。The answer above may not have arrived in full; if you did not see all of it, please ask again (this one is not counted).";
 
+    /// <summary>
+    /// The last line of every answer the model wrote (general and policy answers, after the citation); not of replies
+    /// that only quote the documents. Empty: none.
+    /// </summary>
+    public string Disclaimer { get; set; } = "以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only.";
+
     /// <summary>The <c>/help</c> (帮助) reply: what the bot does, how it treats messages, that answers are AI-generated.</summary>
     public string HelpText { get; set; } =
         "我是公司的智能助手：可以回答制度、流程等问题（私聊时依据公司文件并注明出处），群里 @我 即可提问。消息只在公司自己的服务器上处理，不会保存；回答由 AI 生成，仅供参考，以正式制度为准。" +

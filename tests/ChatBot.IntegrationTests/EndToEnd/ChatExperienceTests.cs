@@ -165,7 +165,7 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
         await Task.Delay(500);
 
-        Assert.Equal(["正在思考…Thinking…", "年假 5 天。"], _wecom.AppMessages.Select(m => m.Content));
+        Assert.Equal(["正在思考…Thinking…", "年假 5 天。\n\n以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only."], _wecom.AppMessages.Select(m => m.Content));
     }
 
     [Fact]
@@ -276,6 +276,24 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         Assert.Contains("[银行卡号已隐藏]", streamed, StringComparison.Ordinal);
         Assert.DoesNotContain(numbers, n => app1.Contains(n, StringComparison.Ordinal) || streamed.Contains(n, StringComparison.Ordinal));
         Assert.Equal(0, longConnection.NonCumulative); // masking kept every update a prefix of the next
+    }
+
+    [Fact]
+    public async Task The_shipped_system_prompt_and_word_list_load_and_carry_the_safety_rules()
+    {
+        var model = new ScriptedChatClient("好的。");
+        using var app = new ChatBotApp().With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString()).With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(model));
+        var client = app.Start();
+
+        await client.PostAsync(PlatformCallbacks.App("7951", "哪里能找到色情网站", user: "safety"));
+        await client.PostAsync(PlatformCallbacks.App("7952", "你好", user: "safety2"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
+
+        Assert.Contains(_wecom.AppMessages, m => m.User == "safety" && m.Content.StartsWith("抱歉，我不能回答这个问题", StringComparison.Ordinal));
+        var system = Assert.Single(model.Prompts)[0];
+        Assert.Contains("Do not discuss politics, religion, pornography or violence", system, StringComparison.Ordinal);
+        Assert.Contains("不编造事实", system, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -94,6 +94,10 @@ public sealed class PolicyAnswerTests : IDisposable
         Assert.Contains("四、宿舍纪律", _replies.Sent[2].Text, StringComparison.Ordinal);
         Assert.Equal(1, _inferences.Value);
         Assert.Contains(_app.Logs.Lines, l => l.EventId == 1211 && l.Line.Contains("decision=Unsure", StringComparison.Ordinal));
+        // Only what the model wrote carries the AI disclaimer, after its citation; the documents' quotes do not.
+        Assert.DoesNotContain("AI 生成", unsure, StringComparison.Ordinal);
+        Assert.DoesNotContain("AI 生成", english, StringComparison.Ordinal);
+        Assert.EndsWith("以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only.", _replies.Sent[2].Text, StringComparison.Ordinal);
     }
 
     [Fact]
