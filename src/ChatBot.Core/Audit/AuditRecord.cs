@@ -95,8 +95,8 @@ public sealed record AuditRecord
         Event = @event,
         Platform = message.Platform.ToString().ToLowerInvariant(),
         Channel = message.Route.SenderKey,
-        User = message.SenderId,
-        Chat = message.ChatKind == ChatKind.Group ? "group" : "direct",
+        User = Pseudonym.Of(message.SenderId),
+        Chat = message.ChatKind == ChatKind.Group ? "group:" + Pseudonym.Of(message.ChatId) : "direct",
         Message = LogId.Hash(message.MessageId),
         Outcome = outcome,
     };

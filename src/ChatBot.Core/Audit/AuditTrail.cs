@@ -17,6 +17,12 @@ public sealed class AuditOptions
 
     /// <summary>Days a daily file is kept; older ones are deleted at start and once a day.</summary>
     public int RetentionDays { get; set; } = 180;
+
+    /// <summary>
+    /// Whether a direct message's cited document is recorded. Off by default: in a DM the document an employee asked
+    /// about (产假, 离职) says more about them than a group's does.
+    /// </summary>
+    public bool DocumentsInDirectMessages { get; set; }
 }
 
 public enum AuditSinkKind
@@ -26,11 +32,20 @@ public enum AuditSinkKind
     Off,
 }
 
-public sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
+/// <param name="pseudonymKey"><c>Privacy:PseudonymKey</c>: with the trail on, records name people only by a keyed pseudonym.</param>
+public sealed class AuditOptionsValidator(string? pseudonymKey) : IValidateOptions<AuditOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuditOptions options)
     {
         var errors = new List<string>();
+        if (options.Sink != AuditSinkKind.Off && (string.IsNullOrWhiteSpace(pseudonymKey) || Configuration.Placeholder.Is(pseudonymKey)
+                || pseudonymKey.Length < Privacy.Pseudonym.MinKeyLength))
+        {
+            errors.Add($"Privacy:PseudonymKey must be set in the environment (Privacy__PseudonymKey, at least {Privacy.Pseudonym.MinKeyLength} characters, e.g. " +
+                "openssl rand -base64 32) while the audit trail is on: audit lines and logs name users and chats only by a pseudonym keyed with it. " +
+                "Or turn the trail off with Audit:Sink=Off.");
+        }
+
         if (!Enum.IsDefined(options.Sink))
         {
             errors.Add($"Audit:Sink must be File, Stdout or Off; got '{options.Sink}'.");

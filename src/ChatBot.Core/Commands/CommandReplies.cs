@@ -69,7 +69,7 @@ public sealed class CommandReplies(QuotaGate quotas, AskerDepartments department
         Action = action,
         Platform = message.Platform.ToString().ToLowerInvariant(),
         Channel = message.Route.SenderKey,
-        User = user,
-        Actor = $"{message.Platform.ToString().ToLowerInvariant()}:{message.SenderId} (Roles:Admins)",
+        User = user is null ? null : Privacy.Pseudonym.Of(user),
+        Actor = $"{Privacy.Pseudonym.Of(message.SenderId)} (Roles:Admins)",
     });
 }

@@ -15,7 +15,8 @@ public sealed partial class AnswerJob
         {
             Tokens = facts.Tokens,
             LatencyMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),
-            Documents = facts.Documents,
+            // In a DM the document asked about says more about the asker than a group's does: kept only when configured.
+            Documents = message.ChatKind == ChatKind.Direct && !auditOptions.CurrentValue.DocumentsInDirectMessages ? null : facts.Documents,
             Code = code,
         });
 

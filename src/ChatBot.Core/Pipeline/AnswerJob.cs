@@ -51,6 +51,7 @@ public sealed partial class AnswerJob(
     IServiceProvider services,
     ChatBotMetrics metrics,
     AuditTrail audit,
+    IOptionsMonitor<AuditOptions> auditOptions,
     ILogger<AnswerJob> logger)
 {
     /// <summary>The job parameter holding the generated answer, sealed like the envelope; deleted with the job.</summary>

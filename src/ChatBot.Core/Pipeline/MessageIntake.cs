@@ -260,7 +260,7 @@ public sealed partial class MessageIntake(
     private IntakeOutcome Log(Attempt attempt, IntakeOutcome outcome, string what)
     {
         var message = attempt.Message;
-        LogIntake(logger, message.Platform, LogId.Hash(message.MessageId), LogId.Hash(message.SenderId), message.ChatKind,
+        LogIntake(logger, message.Platform, LogId.Hash(message.MessageId), Pseudonym.Of(message.SenderId), message.ChatKind,
             message.Text.Length, what, clock.GetElapsedTime(attempt.Started).TotalMilliseconds);
         // One label per kind of decision: "over-quota-quiet" and "accepted-late" count with their kind.
         var label = what.Replace("-quiet", "", StringComparison.Ordinal).Replace("-late", "", StringComparison.Ordinal).Replace('-', '_');

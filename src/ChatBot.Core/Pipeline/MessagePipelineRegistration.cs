@@ -39,7 +39,9 @@ public static class MessagePipelineRegistration
         services.AddSingleton<ChatBotMetrics>();
 
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        // Audit lines and log lines name people by a pseudonym under this key; the validator refuses a trail without it.
+        Privacy.Pseudonym.UseKey(configuration["Privacy:PseudonymKey"]);
+        services.AddSingleton<IValidateOptions<AuditOptions>>(new AuditOptionsValidator(configuration["Privacy:PseudonymKey"]));
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ChatBot.Core.Audit;
+using ChatBot.Core.Configuration;
+using ChatBot.Core.Privacy;
+using ChatBot.Host.Hosting;
 
 namespace ChatBot.Host.Cli;
 
@@ -20,7 +23,7 @@ internal static class AuditCommand
         Command command = new("audit", "The audit trail for an auditor, filtered by user, date range, outcome and event: JSON lines, or CSV.")
         {
             CliVerbs.Value("folder", "the audit folder (Audit:Folder, audit)"),
-            CliVerbs.Value("user", "one platform user id"),
+            CliVerbs.Value("user", "one platform user id (searched as its pseudonym under Privacy:PseudonymKey), or a pseudonym p-…"),
             CliVerbs.Value("from", "the first UTC day, YYYY-MM-DD (included)"),
             CliVerbs.Value("to", "the last UTC day, YYYY-MM-DD (included)"),
             CliVerbs.Value("outcome", "one outcome (accepted, answered, failed, over_quota, ...)"),
@@ -50,6 +53,20 @@ internal static class AuditCommand
         {
             Console.Error.WriteLine($"audit: the folder '{folder}' does not exist (--folder DIR, or Audit:Folder).");
             return 2;
+        }
+
+        // Records name users by a keyed pseudonym: --user NAME is searched as the pseudonym the bot's key gives it.
+        if (options.GetValueOrDefault("user") is { Length: > 0 } name && !Pseudonym.Is(name))
+        {
+            var key = SettingsFiles.ForVerbs()["Privacy:PseudonymKey"];
+            if (string.IsNullOrWhiteSpace(key) || Placeholder.Is(key))
+            {
+                Console.Error.WriteLine("audit: --user needs the bot's Privacy:PseudonymKey (environment Privacy__PseudonymKey) to find that user's pseudonym; or pass the pseudonym (p-…) itself.");
+                return 2;
+            }
+
+            Pseudonym.UseKey(key);
+            options["user"] = Pseudonym.Of(name);
         }
 
         var csv = options.ContainsKey("csv");

@@ -4,6 +4,7 @@ using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Audit;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
+using ChatBot.Core.Privacy;
 using ChatBot.Core.Quotas;
 using ChatBot.Host.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -138,14 +139,16 @@ internal static class QuotaCommand
     private static async Task AuditAsync(IConfiguration configuration, Platform platform, string? user, string? chat = null)
     {
         var audit = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
+        Pseudonym.UseKey(configuration["Privacy:PseudonymKey"]);
         var record = new AuditRecord
         {
             Time = DateTimeOffset.UtcNow,
             Event = "admin",
             Action = chat is null ? "quota-reset" : "group-budget-reset",
             Platform = platform.ToString().ToLowerInvariant(),
-            User = user,
-            Chat = chat,
+            // Named as the bot's own records name them: by pseudonym (an unset key gives a random one, naming no one).
+            User = user is null ? null : Pseudonym.Of(user),
+            Chat = chat is null ? null : "group:" + Pseudonym.Of(chat),
             Actor = $"{Environment.UserName}@{Environment.MachineName}",
         };
         if (audit.Sink == AuditSinkKind.File)

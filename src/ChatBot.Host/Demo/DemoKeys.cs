@@ -48,6 +48,8 @@ internal sealed record DemoKeys(
         ["WeCom:App:Secret"] = "demo-not-a-secret",
         ["DingTalk:ClientId"] = DingTalkClientId,
         ["DingTalk:ClientSecret"] = DingTalkClientSecret,
+        // Derived from a generated secret, so a keys file from before pseudonyms still serves.
+        ["Privacy:PseudonymKey"] = "demo-pseudonyms-" + DingTalkClientSecret,
     };
 
     private static string Token() => RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 24);

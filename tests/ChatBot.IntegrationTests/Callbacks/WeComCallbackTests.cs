@@ -227,7 +227,7 @@ public sealed class WeComCallbackTests : IDisposable
 
         Assert.Single(_app.Queue!.Queued);
         // Identifiers are logged as the same short hash everywhere (Privacy/LogId): correlatable, not a directory of users.
-        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1100 && l.Line.Contains("sender=" + ChatBot.Core.Privacy.LogId.Hash("zhangsan"), StringComparison.Ordinal));
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1100 && l.Line.Contains("sender=" + ChatBot.Core.Privacy.Pseudonym.Of("zhangsan"), StringComparison.Ordinal));
         Assert.DoesNotContain(_app.Logs.Lines, l => l.Line.Contains("SECRET-MARKER-7f3a", StringComparison.Ordinal) || l.Line.Contains("msg-log", StringComparison.Ordinal)
             || l.Line.Contains("zhangsan", StringComparison.Ordinal));
     }

@@ -28,7 +28,9 @@ public sealed class FailClosedConfigurationTests : IDisposable
 
     private BotProcess Start(Dictionary<string, string?> settings)
     {
-        // The only departures from the copied template: the tiny model, which this machine has.
+        // The only departures from the copied template: the tiny model, which this machine has, and the pseudonym key
+        // the environment must supply (a test below starts without it).
+        settings.TryAdd("Privacy:PseudonymKey", ChatBotApp.PseudonymKey);
         settings["Inference:ModelPath"] = TestModels.Tiny;
         settings["Inference:NativeLibraryPath"] = TestModels.NativeDirectory;
         settings["Inference:WarmUp"] = "false";
@@ -80,6 +82,19 @@ public sealed class FailClosedConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_pseudonym_key_the_bot_refuses_to_start_with_the_audit_trail_on_and_starts_with_it_off()
+    {
+        using (var refused = Start(new() { ["Privacy:PseudonymKey"] = null }))
+        {
+            Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains(refused.Output, l => l.Contains("Privacy:PseudonymKey must be set in the environment", StringComparison.Ordinal));
+        }
+
+        using var off = Start(new() { ["Privacy:PseudonymKey"] = null, ["Audit:Sink"] = "Off" });
+        await off.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task A_public_inference_endpoint_is_refused_unless_allowed_and_then_warned_about_at_every_start()
     {
         Dictionary<string, string?> OpenAI(string endpoint, bool allow) => new()
@@ -119,7 +134,11 @@ public sealed class FailClosedConfigurationTests : IDisposable
             target.Write(buffer, 0, source.Read(buffer));
         }
 
-        using var bot = BotProcess.Start(new Dictionary<string, string?> { ["Inference:ModelPath"] = broken, ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory, ["Inference:WarmUp"] = "false" }, _folder);
+        using var bot = BotProcess.Start(new Dictionary<string, string?>
+        {
+            ["Inference:ModelPath"] = broken, ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory, ["Inference:WarmUp"] = "false",
+            ["Privacy:PseudonymKey"] = ChatBotApp.PseudonymKey,
+        }, _folder);
 
         Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var output = string.Join("\n", bot.Output);

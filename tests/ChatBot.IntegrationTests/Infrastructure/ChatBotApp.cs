@@ -41,12 +41,18 @@ public class ChatBotApp : WebApplicationFactory<Program>
         // Off unless a test is about it: on a loaded machine the tiny model may take 3 s to its first word, and tests
         // that count the messages a user got are about something else.
         ["Answers:ThinkingNoticeAfter"] = "00:00:00",
+        ["Privacy:PseudonymKey"] = PseudonymKey,
     };
+
+    /// <summary>Every test instance's key, so <see cref="ChatBot.Core.Privacy.Pseudonym.Of"/> in a test names what the bot's records name.</summary>
+    public const string PseudonymKey = "test-pseudonym-key-0123456789";
 
     private readonly List<Action<IServiceCollection>> _services = [];
 
     public ChatBotApp()
     {
+        // The test process computes pseudonyms as the bot does, before any instance has started.
+        ChatBot.Core.Privacy.Pseudonym.UseKey(PseudonymKey);
         UseKestrel(0);
         ConfigDirectory = Directory.CreateTempSubdirectory("chatbot-config").FullName;
         File.Copy(RepoPaths.Config("sensitive-words.txt"), Path.Combine(ConfigDirectory, "sensitive-words.txt"));

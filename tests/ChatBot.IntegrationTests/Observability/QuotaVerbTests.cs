@@ -20,6 +20,7 @@ public sealed class QuotaVerbTests
             ["Redis:ConnectionString"] = redis,
             ["Quotas:PolicyFile"] = Path.Combine(app.ConfigDirectory, "quotas.json"),
             ["Audit:Folder"] = app.AuditDirectory,
+            ["Privacy:PseudonymKey"] = ChatBotApp.PseudonymKey,
         };
 
         var (shown, _, showExit) = await BotProcess.RunVerbAsync(settings, "quota", "show", "--platform", "wecom", "--user", "quota-user");
@@ -38,7 +39,7 @@ public sealed class QuotaVerbTests
         Assert.Equal(0, resetExit);
         Assert.Matches(@"used\s+0\b", reset);
         Assert.Contains(app.AuditLines, l => l.Contains("\"event\":\"admin\"", StringComparison.Ordinal) && l.Contains("\"action\":\"quota-reset\"", StringComparison.Ordinal)
-                                             && l.Contains("\"user\":\"quota-user\"", StringComparison.Ordinal));
+                                             && l.Contains($"\"user\":\"{ChatBot.Core.Privacy.Pseudonym.Of("quota-user")}\"", StringComparison.Ordinal));
         Assert.Equal(2, missingExit);
         Assert.Contains("Redis:ConnectionString", missing, StringComparison.Ordinal);
 

@@ -52,7 +52,13 @@ public sealed class PrivacyTests
 
         // The audit trail: one intake and one answer line per message, metadata only; and no file anywhere holds the text.
         await QuotaIntakeTests.WaitUntil(() => app.AuditLines.Count >= 8);
-        Assert.Contains(app.AuditLines, l => l.Contains("\"event\":\"answer\"", StringComparison.Ordinal) && l.Contains("\"user\":\"wangwu\"", StringComparison.Ordinal));
+        // People are named by keyed pseudonyms: the user's and the group's raw ids are in no audit line and no log line.
+        Assert.Contains(app.AuditLines, l => l.Contains("\"event\":\"answer\"", StringComparison.Ordinal)
+            && l.Contains($"\"user\":\"{ChatBot.Core.Privacy.Pseudonym.Of("wangwu")}\"", StringComparison.Ordinal));
+        Assert.Contains(app.AuditLines, l => l.Contains($"\"chat\":\"group:{ChatBot.Core.Privacy.Pseudonym.Of("wrg1")}\"", StringComparison.Ordinal));
+        string[] ids = ["wangwu", "lisi", "zhangsan", "wrg1"];
+        Assert.DoesNotContain(app.AuditLines, l => ids.Any(id => l.Contains(id, StringComparison.Ordinal)));
+        Assert.DoesNotContain(app.Logs.Lines, l => ids.Any(id => l.Line.Contains(id, StringComparison.Ordinal)));
         foreach (var file in Directory.GetFiles(app.ConfigDirectory, "*", SearchOption.AllDirectories))
         {
             var bytes = File.ReadAllBytes(file);

@@ -66,7 +66,7 @@ public sealed partial class AskerDepartments(IServiceProvider services, IOptions
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            LogLookupFailed(logger, asker.Platform, LogId.Hash(asker.SenderId), ex.GetType().Name, Describe(ex));
+            LogLookupFailed(logger, asker.Platform, Pseudonym.Of(asker.SenderId), ex.GetType().Name, Describe(ex));
             departments = null;
             keep = RetryAfter;
         }
