@@ -217,8 +217,11 @@ public sealed partial class AnswerJob(
         var departments = knowledge.Index.RestrictsDepartments ? await askerDepartments.ResolveAsync(message, cancellationToken) : null;
         var found = knowledge.Find(message.Text, options.TopK, chunk => chunk.Access.Allows(message.SenderId, departments),
             new GroundingThresholds(options.UnsureAt, options.AnswerAt));
+        // A DM's documents are its asker's topic: logged, like audited, only where Audit:DocumentsInDirectMessages says so.
         LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Decision, found.Hits.Count, found.Coverage,
-            string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
+            message.ChatKind == ChatKind.Direct && !auditOptions.CurrentValue.DocumentsInDirectMessages
+                ? "(not recorded for direct messages)"
+                : string.Join(",", found.Hits.Select(h => h.Chunk.Document).Distinct()));
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
         {
             metrics.Knowledge("general");

@@ -55,7 +55,21 @@ public sealed class PolicyAnswerTests : IDisposable
         Assert.Contains("来源：员工宿舍管理规定 › 二、住宿费用（dormitory.md）", reply, StringComparison.Ordinal);
         Assert.Contains("150元", reply, StringComparison.Ordinal); // the verbatim quote of the rule
         Assert.Equal(1, _inferences.Value);
-        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1211 && l.Line.Contains("documents=dormitory.md", StringComparison.Ordinal));
+        // Which document a DM asked about is the asker's business: neither its log line nor its audit line names it.
+        Assert.Contains(_app.Logs.Lines, l => l.EventId == 1211 && l.Line.Contains("documents=(not recorded for direct messages)", StringComparison.Ordinal));
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Line.Contains("dormitory.md", StringComparison.Ordinal));
+        await QuotaIntakeTests.WaitUntil(() => _app.AuditLines.Any(l => l.Contains("\"outcome\":\"answered\"", StringComparison.Ordinal)), 10);
+        Assert.DoesNotContain(_app.AuditLines, l => l.Contains("dormitory.md", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_group_policy_answer_records_its_cited_document()
+    {
+        await _client.PostAsync(PlatformCallbacks.DingTalk("g-dorm", "住宿舍一个月多少钱", user: "grouper", group: "cidDorm"));
+
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        await QuotaIntakeTests.WaitUntil(() => _app.AuditLines.Any(l => l.Contains("\"outcome\":\"answered\"", StringComparison.Ordinal)), 10);
+        Assert.Contains(_app.AuditLines, l => l.Contains("\"outcome\":\"answered\"", StringComparison.Ordinal) && l.Contains("\"documents\":[\"dormitory.md\"]", StringComparison.Ordinal));
     }
 
     [Fact]
