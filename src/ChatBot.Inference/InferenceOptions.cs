@@ -101,6 +101,12 @@ public sealed class InferenceOptions
     /// </summary>
     public bool HugePages { get; set; } = true;
 
+    /// <summary>
+    /// Lock the process's memory (weights, KV cache) in RAM, for hosts where swap cannot be turned off. Needs
+    /// RLIMIT_MEMLOCK at least the resident size (systemd LimitMEMLOCK=infinity); refused otherwise, naming the limit.
+    /// </summary>
+    public bool LockMemory { get; set; }
+
     /// <summary>Answer one fixed question at start so the first real one is not cold (weights paged in, system prompt cached).</summary>
     public bool WarmUp { get; set; } = true;
 

@@ -120,6 +120,12 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
         var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
         LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         Verify(Path.GetFullPath(settings.ModelPath), settings.ModelSha256.Trim());
+        if (settings.LockMemory)
+        {
+            // Before the weights arrive, so they and the KV cache are locked as they are allocated.
+            MemoryLock.LockAll();
+        }
+
         _model = LlamaModel.Load(Path.GetFullPath(settings.ModelPath), settings.BatchInvariant, settings.HugePages);
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         _engine = new LlamaEngine(_model, new LlamaEngineSettings(settings.ParallelSequences, settings.ContextSize, settings.BatchSize, threads, settings.AdmissionWindow,

@@ -95,6 +95,22 @@ public sealed class FailClosedConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Locked_memory_beyond_what_the_process_may_lock_stops_start_up_naming_the_limit()
+    {
+        // As a service with a small RLIMIT_MEMLOCK and without CAP_IPC_LOCK (which root holds, and which lifts the limit).
+        string[] launcher = Environment.UserName == "root"
+            ? ["prlimit", "--memlock=65536:65536", "setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock"]
+            : ["prlimit", "--memlock=65536:65536"];
+        var settings = BotProcess.LocalSettings(_folder);
+        settings["Inference:NativeLibraryPath"] = TestModels.NativeDirectory;
+        settings["Inference:LockMemory"] = "true";
+        using var bot = BotProcess.Start(settings, _folder, launcher);
+
+        Assert.Equal(2, await bot.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(bot.Output, l => l.Contains("Inference:LockMemory: mlockall failed", StringComparison.Ordinal) && l.Contains("RLIMIT_MEMLOCK", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_public_inference_endpoint_is_refused_unless_allowed_and_then_warned_about_at_every_start()
     {
         Dictionary<string, string?> OpenAI(string endpoint, bool allow) => new()

@@ -92,16 +92,22 @@ public sealed class BotProcess : IDisposable
     }
 
     /// <summary>Starts the bot with these settings (Section:Key) and returns once the process is running.</summary>
-    public static BotProcess Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
+    /// <param name="launcher">A command the bot runs under (prlimit, setpriv …), as an init system would start it.</param>
+    public static BotProcess Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory, params string[] launcher)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", $"\"{HostDll}\"")
+        var info = new ProcessStartInfo(launcher.Length > 0 ? launcher[0] : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in launcher.Length > 0 ? [.. launcher.Skip(1), "dotnet", HostDll] : (string[])[HostDll])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
