@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Reflection;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Inference;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace ChatBot.Host.Observability;
 
@@ -52,11 +54,24 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 /// </summary>
 internal static class MetricsEndpoint
 {
+    public const string ServiceName = "chatbot";
+
+    /// <summary>The build: the informational version, with the commit the SDK appends to it.</summary>
+    public static string ServiceVersion { get; } =
+        typeof(MetricsEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public static WebApplicationBuilder AddMetricsEndpoint(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ChatBotMetrics.MeterName)
+        builder.Services.AddOpenTelemetry()
+            // target_info names the service and its build (else "unknown_service:dotnet"), for dashboards and alerts.
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: ServiceVersion, autoGenerateServiceInstanceId: false))
+            .WithMetrics(metrics => metrics.AddMeter(ChatBotMetrics.MeterName)
+            // GC, heap, thread pool and JIT from the runtime; request durations by route and status from ASP.NET Core
+            // (routes are the fixed callback paths: no identifier or text becomes a label).
+            .AddRuntimeInstrumentation()
+            .AddAspNetCoreInstrumentation()
             // Every scrape reads the meters now: the exporter's default 300-ms response cache would show a stale page.
             .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddHostedService<Gauges>();

@@ -141,6 +141,17 @@ public sealed partial class DeployManifestTests
         Assert.Contains("RestrictNamespaces=true", unit);
     }
 
+    [Fact]
+    public void The_systemd_unit_waits_for_ready_and_has_the_bot_ping_its_watchdog()
+    {
+        var unit = File.ReadAllLines(Path.Combine(Deploy, "systemd", "chatbot.service"));
+        Assert.Contains("Type=notify", unit);
+        Assert.Contains("NotifyAccess=main", unit);
+        Assert.Contains("Restart=on-failure", unit); // a missed watchdog is a failure: restarted
+        var watchdog = Assert.Single(unit, l => l.StartsWith("WatchdogSec=", StringComparison.Ordinal));
+        Assert.InRange(int.Parse(watchdog["WatchdogSec=".Length..], System.Globalization.CultureInfo.InvariantCulture), 10, 120);
+    }
+
     private static List<int> IngressPorts(YamlMappingNode policy) =>
         ((YamlSequenceNode)policy["ingress"]).SelectMany(rule => (YamlSequenceNode)rule["ports"]).Select(p => int.Parse(p["port"].ToString(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
