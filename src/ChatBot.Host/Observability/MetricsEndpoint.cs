@@ -109,6 +109,13 @@ internal static class MetricsEndpoint
             meter.CreateObservableGauge("chatbot.model.active_sequences", () => inference?.ActiveSequences ?? 0, description: "Answers being generated now");
             meter.CreateObservableGauge("chatbot.model.kv_cells_in_use", () => inference?.KvCellsInUse ?? 0, description: "KV-cache cells held by answers being generated");
             meter.CreateObservableGauge("chatbot.process.resident_memory", () => Environment.WorkingSet, "By", "Resident memory of this process");
+            // The line the alerts measure against (80 % warn, 90 % critical): the runtime reads the cgroup's limit —
+            // the container's, or systemd's MemoryMax — and falls back to the machine's memory without one.
+            meter.CreateObservableGauge("chatbot.process.memory_limit", () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, "By",
+                "Memory this process may use: its cgroup's limit (container, systemd MemoryMax), else the machine's");
+            // A new value is a restart (a crash, the OOM killer, a deploy), which the alerts count.
+            var started = new DateTimeOffset(Process.GetCurrentProcess().StartTime).ToUnixTimeMilliseconds() / 1000.0;
+            meter.CreateObservableGauge("chatbot.process.start_time", () => started, "s", "When this process started, in seconds since the Unix epoch");
             meter.CreateObservableGauge("chatbot.queue.depth", QueueDepth, description: "Jobs waiting to start, all instances");
             meter.CreateObservableGauge("chatbot.long_connection.connected", LongConnections, description: "1 while a long connection is up (standby counts as up), by connection");
             return Task.CompletedTask;

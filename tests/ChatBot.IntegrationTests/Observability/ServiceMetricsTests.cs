@@ -26,6 +26,17 @@ public sealed partial class ServiceMetricsTests(Xunit.Abstractions.ITestOutputHe
         Assert.True(MetricsTests.Value(metrics, "dotnet_process_memory_working_set_bytes") > 10_000_000, "the runtime's working set");
         Assert.True(MetricsTests.Value(metrics, "http_server_request_duration_seconds_count", "http_route=\"/healthz\"") >= 1, "ASP.NET Core's request duration by route");
         Assert.True(MetricsTests.Value(metrics, "chatbot_model_loaded") == 0);
+
+        // What the memory and restart alerts read: the limit above the resident memory (and no more than the
+        // machine has), the start time a moment ago.
+        var resident = MetricsTests.Value(metrics, "chatbot_process_resident_memory_bytes");
+        var limit = MetricsTests.Value(metrics, "chatbot_process_memory_limit_bytes");
+        var machine = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        output.WriteLine($"resident {resident / 1e6:F0} MB, limit {limit / 1e6:F0} MB, machine {machine / 1e6:F0} MB");
+        Assert.InRange(limit, resident, machine);
+        var started = MetricsTests.Value(metrics, "chatbot_process_start_time_seconds");
+        Assert.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - started, 0, 3600);
         foreach (var name in Series().Matches(metrics).Select(m => m.Groups[1].Value).Distinct().Where(n => !n.StartsWith("chatbot_", StringComparison.Ordinal)))
         {
             output.WriteLine(name);
