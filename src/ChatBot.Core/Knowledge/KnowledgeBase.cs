@@ -81,9 +81,12 @@ public sealed partial class KnowledgeBase : IDisposable
         var access = Directory.Exists(folder) ? AccessFile.Load(folder) : AccessFile.None;
         var chunks = new List<Chunk>();
         var problems = new List<(string, string)>();
+        // Hidden entries are no documents: a Kubernetes ConfigMap volume holds each file twice more under its
+        // "..data" and "..<timestamp>" folders (the visible names are links into them), and ".git" is history.
         var files = Directory.Exists(folder)
             ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => DocumentReader.Extensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('~'))
+                .Where(f => DocumentReader.Extensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('~')
+                    && !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
                 .Order(StringComparer.Ordinal)
                 .ToList()
             : [];

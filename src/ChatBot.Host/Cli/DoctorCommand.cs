@@ -4,6 +4,7 @@ using System.Text.Json;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
 using ChatBot.Core.Replies;
 using ChatBot.Core.Screening;
@@ -134,8 +135,15 @@ internal static partial class DoctorCommand
         }
 
         findings.Add(await RedisAsync(services));
-        findings.Add(Model(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
-        findings.Add(HugePages(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        if (services.GetRequiredService<IOptions<QueueOptions>>().Value.RunWorkers)
+        {
+            findings.Add(Model(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
+            findings.Add(HugePages(services.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        }
+        else
+        {
+            findings.Add(new("model", Verdict.Skip, "intake-only instance (Queue:RunWorkers=false): no model is loaded; the workers answer"));
+        }
         findings.AddRange(AdminFiles(services));
     }
 

@@ -25,6 +25,7 @@ internal static class BotHost
         builder.AddDemoReplies();
         builder.AddMetricsEndpoint();
         builder.AddHealth();
+        builder.AddSystemdIntegration();
 
         var app = builder.Build();
         // Every option validated now, together, before the routes below read any of them.

@@ -3,6 +3,7 @@ using ChatBot.Core.Configuration;
 using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.Queue;
 using ChatBot.Host.Observability;
 using ChatBot.Inference;
 using ChatBot.Inference.Engine;
@@ -14,7 +15,8 @@ namespace ChatBot.Host.Hosting;
 
 /// <summary>
 /// Chooses the <see cref="IChatClient"/>: the local llama.cpp engine (default) or an OpenAI-compatible server
-/// (vLLM or llama-server on a GPU box).
+/// (vLLM or llama-server on a GPU box) — or none, on an intake-only instance (<c>Queue:RunWorkers=false</c>), which
+/// only acknowledges and queues: it loads no model, needs no model file, and is ready without the model's check.
 /// </summary>
 internal static partial class ChatClientRegistration
 {
@@ -22,6 +24,15 @@ internal static partial class ChatClientRegistration
     public static int AddChatClient(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions();
+        var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+        if (!queue.RunWorkers)
+        {
+            // Answer jobs (the only users of a chat client, the knowledge index and an embedding model) run on the
+            // workers: an intake-only instance resolves none of them, so it registers none and checks no model file.
+            builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
+            return options.ParallelSequences;
+        }
+
         builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
         // Dense retrieval for policy search, when the admin supplies an embedding model: in process, on llama.cpp.
         var knowledge = builder.Configuration.GetSection(KnowledgeOptions.Section).Get<KnowledgeOptions>() ?? new KnowledgeOptions();

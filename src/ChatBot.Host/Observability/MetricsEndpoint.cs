@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Reflection;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Inference;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace ChatBot.Host.Observability;
 
@@ -52,11 +54,24 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 /// </summary>
 internal static class MetricsEndpoint
 {
+    public const string ServiceName = "chatbot";
+
+    /// <summary>The build: the informational version, with the commit the SDK appends to it.</summary>
+    public static string ServiceVersion { get; } =
+        typeof(MetricsEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public static WebApplicationBuilder AddMetricsEndpoint(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ChatBotMetrics.MeterName)
+        builder.Services.AddOpenTelemetry()
+            // target_info names the service and its build (else "unknown_service:dotnet"), for dashboards and alerts.
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: ServiceVersion, autoGenerateServiceInstanceId: false))
+            .WithMetrics(metrics => metrics.AddMeter(ChatBotMetrics.MeterName)
+            // GC, heap, thread pool and JIT from the runtime; request durations by route and status from ASP.NET Core
+            // (routes are the fixed callback paths: no identifier or text becomes a label).
+            .AddRuntimeInstrumentation()
+            .AddAspNetCoreInstrumentation()
             // Every scrape reads the meters now: the exporter's default 300-ms response cache would show a stale page.
             .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddHostedService<Gauges>();
@@ -94,6 +109,13 @@ internal static class MetricsEndpoint
             meter.CreateObservableGauge("chatbot.model.active_sequences", () => inference?.ActiveSequences ?? 0, description: "Answers being generated now");
             meter.CreateObservableGauge("chatbot.model.kv_cells_in_use", () => inference?.KvCellsInUse ?? 0, description: "KV-cache cells held by answers being generated");
             meter.CreateObservableGauge("chatbot.process.resident_memory", () => Environment.WorkingSet, "By", "Resident memory of this process");
+            // The line the alerts measure against (80 % warn, 90 % critical): the runtime reads the cgroup's limit —
+            // the container's, or systemd's MemoryMax — and falls back to the machine's memory without one.
+            meter.CreateObservableGauge("chatbot.process.memory_limit", () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, "By",
+                "Memory this process may use: its cgroup's limit (container, systemd MemoryMax), else the machine's");
+            // A new value is a restart (a crash, the OOM killer, a deploy), which the alerts count.
+            var started = new DateTimeOffset(Process.GetCurrentProcess().StartTime).ToUnixTimeMilliseconds() / 1000.0;
+            meter.CreateObservableGauge("chatbot.process.start_time", () => started, "s", "When this process started, in seconds since the Unix epoch");
             meter.CreateObservableGauge("chatbot.queue.depth", QueueDepth, description: "Jobs waiting to start, all instances");
             meter.CreateObservableGauge("chatbot.long_connection.connected", LongConnections, description: "1 while a long connection is up (standby counts as up), by connection");
             return Task.CompletedTask;

@@ -117,7 +117,7 @@ public sealed partial class MetricsTests : IDisposable
     }
 
     /// <summary>The sum of a series' samples whose labels include all of <paramref name="labels"/>.</summary>
-    private static double Value(string scrape, string series, params string[] labels) =>
+    internal static double Value(string scrape, string series, params string[] labels) =>
         scrape.Split('\n')
             .Where(line => line.StartsWith(series, StringComparison.Ordinal) && (line.Length == series.Length || line[series.Length] is '{' or ' '))
             .Where(line => labels.All(l => line.Contains(l, StringComparison.Ordinal)))

@@ -1,0 +1,45 @@
+using System.Net.Sockets;
+using System.Text;
+using ChatBot.IntegrationTests.Infrastructure;
+
+namespace ChatBot.IntegrationTests.Hosting;
+
+/// <summary>
+/// The watchdog deploy/systemd asks for (<c>WatchdogSec=</c>), with the test as systemd: the bot process, given the
+/// notify socket and interval systemd would give, pings <c>WATCHDOG=1</c> at half the interval.
+/// </summary>
+public sealed class SystemdWatchdogTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("chatbot-systemd").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Under_a_watchdog_the_bot_pings_systemd_at_half_the_interval()
+    {
+        var path = Path.Combine(_folder, "notify");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        var settings = BotProcess.LocalSettings(_folder);
+        settings["Queue:RunWorkers"] = "false";
+        settings["NOTIFY_SOCKET"] = path;
+        settings["WATCHDOG_USEC"] = "1000000";
+        using var bot = BotProcess.Start(settings, _folder);
+
+        var pings = new List<DateTime>();
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (pings.Count < 4)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            if (Encoding.ASCII.GetString(buffer, 0, read) == "WATCHDOG=1")
+            {
+                pings.Add(DateTime.UtcNow);
+            }
+        }
+
+        var gaps = pings.Zip(pings.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToList();
+        Assert.All(gaps, gap => Assert.InRange(gap, 200, 1000)); // every 500 ms: never a whole interval without one
+        Assert.False(bot.HasExited);
+    }
+}
