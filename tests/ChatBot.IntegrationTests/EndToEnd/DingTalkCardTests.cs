@@ -125,4 +125,22 @@ public sealed class DingTalkCardTests : IAsyncLifetime
         Assert.Empty(_dingtalk.WebhookMessages);
         Assert.Empty(_dingtalk.DirectMessages);
     }
+
+    [Fact]
+    public async Task A_final_update_whose_answer_is_lost_is_sent_again_and_its_refusal_taken_as_landed()
+    {
+        Start(pieceMilliseconds: 20);
+        _dingtalk.LoseNextFinalizeAnswer = true;
+        await Ask("card-lost-final");
+
+        await QuotaIntakeTests.WaitUntil(() => AuditOutcomes("card-lost-final").Any(), 60);
+        var card = Assert.Single(_dingtalk.Cards).Value;
+        Assert.StartsWith(Answer, card.Content(), StringComparison.Ordinal);
+        Assert.Single(card.Updates, u => u.Final);
+        Assert.Equal(1, LogCount(1202)); // the job retried the delivery
+        Assert.Equal(1, LogCount(3112)); // and took DingTalk's "already finalized" as the earlier one having landed
+        Assert.Equal(["answered"], AuditOutcomes("card-lost-final"));
+        Assert.Empty(_dingtalk.WebhookMessages);
+        Assert.Empty(_dingtalk.DirectMessages);
+    }
 }

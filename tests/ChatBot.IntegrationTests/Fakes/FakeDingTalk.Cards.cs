@@ -21,6 +21,9 @@ public sealed partial class FakeDingTalk
     /// <summary>Cards created, by outTrackId, in creation order of their updates.</summary>
     public ConcurrentDictionary<string, FakeCard> Cards { get; } = new();
 
+    /// <summary>The next final update is taken, then its connection dies before the answer: an unknown outcome.</summary>
+    public bool LoseNextFinalizeAnswer { get; set; }
+
     private void MapCards(WebApplication app)
     {
         app.MapPost("/v1.0/card/instances/createAndDeliver", async (HttpRequest request) =>
@@ -97,6 +100,12 @@ public sealed partial class FakeDingTalk
                 card.Variables[key] = full.GetBoolean() ? content : card.Variables[key] + content;
                 card.Updates.Add((card.Variables[key], finalize));
                 card.Finalized = finalize;
+            }
+
+            if (finalize && LoseNextFinalizeAnswer)
+            {
+                LoseNextFinalizeAnswer = false;
+                request.HttpContext.Abort();
             }
 
             return Results.Json(new { success = true });
