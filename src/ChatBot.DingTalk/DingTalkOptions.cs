@@ -50,6 +50,16 @@ public sealed class DingTalkOptions
     /// <summary>Hosts a callback's <c>sessionWebhook</c> may point to (no server-side request forgery).</summary>
     public List<string> AllowedReplyHosts { get; set; } = ["oapi.dingtalk.com"];
 
+    /// <summary>
+    /// An AI/interactive card template (from DingTalk's card platform, published, the app granted Card.Instance.Write
+    /// and Card.Streaming.Write) through which answers stream as they are generated. Empty: answers go as plain
+    /// messages. A card DingTalk refuses falls back to the plain message.
+    /// </summary>
+    public string StreamingCardTemplateId { get; set; } = "";
+
+    /// <summary>The template's variable that holds the answer text (the streaming key).</summary>
+    public string StreamingCardContentKey { get; set; } = "content";
+
     public bool Enabled => !string.IsNullOrWhiteSpace(ClientSecret);
 
     public string EffectiveRobotCode => string.IsNullOrEmpty(RobotCode) ? ClientId : RobotCode;
@@ -84,6 +94,20 @@ internal sealed class DingTalkOptionsValidator : IValidateOptions<DingTalkOption
         if (options.TimestampTolerance <= TimeSpan.Zero)
         {
             errors.Add($"DingTalk:TimestampTolerance must be positive; got '{options.TimestampTolerance}'.");
+        }
+
+        if (Placeholder.Is(options.StreamingCardTemplateId))
+        {
+            errors.Add(Placeholder.Message("DingTalk:StreamingCardTemplateId", "DingTalk__StreamingCardTemplateId"));
+        }
+        else if (options.StreamingCardTemplateId != options.StreamingCardTemplateId.Trim())
+        {
+            errors.Add($"DingTalk:StreamingCardTemplateId has leading or trailing whitespace; got '{options.StreamingCardTemplateId}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StreamingCardContentKey) && !string.IsNullOrEmpty(options.StreamingCardTemplateId))
+        {
+            errors.Add("DingTalk:StreamingCardContentKey is required when DingTalk:StreamingCardTemplateId is set: the template's variable for the answer text (e.g. content).");
         }
 
         if (!Enum.IsDefined(options.Mode))

@@ -32,6 +32,7 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DingTalkApiClient)),
             provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<DingTalkStreamingCard>();
         builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
         builder.Services.AddReplyRoute<DingTalkRoute, DingTalkReplySender>(DingTalkRoute.Key);
 

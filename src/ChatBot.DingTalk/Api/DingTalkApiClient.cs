@@ -194,11 +194,14 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     private static int Errcode(JsonDocument document) =>
         document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
 
-    private async Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken)
+    private Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken) =>
+        CallOpenApiAsync(HttpMethod.Post, path, body, userId, cancellationToken);
+
+    internal async Task CallOpenApiAsync(HttpMethod method, string path, object body, string? userId, CancellationToken cancellationToken)
     {
         using var reply = await _token.CallAsync(TokenAsync, async token =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
             request.Headers.Add("x-acs-dingtalk-access-token", token);
             var response = await http.SendAsync(request, cancellationToken);
             try

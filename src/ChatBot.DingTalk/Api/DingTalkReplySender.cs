@@ -12,22 +12,40 @@ namespace ChatBot.DingTalk.Api;
 /// answers 300001 — through the OpenAPI group or 1:1 send. 20 messages a minute per conversation (dingtalk.md §3).
 /// DingTalk drops no repeats, so a part whose send may have arrived is never sent again: the asker gets a short
 /// follow-up instead and the job records the answer as <c>unknown</c> (<see cref="DeliveryUnknownException"/>).
+/// With <c>DingTalk:StreamingCardTemplateId</c> set, a model's answer streams through a card instead
+/// (<see cref="DingTalkStreamingCard"/>); without a card (none set, none begun, or DingTalk refused it) the plain way.
 /// </summary>
 internal sealed partial class DingTalkReplySender(
     DingTalkApiClient api,
+    DingTalkStreamingCard card,
     IOptionsMonitor<DingTalkOptions> options,
     IDeliveryLedger delivery,
     IOptionsMonitor<AnswerOptions> answers,
     TimeProvider clock,
     ILogger<DingTalkReplySender> logger)
-    : ReplySender<DingTalkRoute>
+    : StreamingReplySender<DingTalkRoute>
 {
     /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
     public const int MaxMsgParamBytes = 15000;
     private const int MaxContentBytes = MaxMsgParamBytes - 64;
     private readonly ConversationRateLimiter _perConversation = new(20);
 
+    protected override bool Streams(InboundMessage message, DingTalkRoute route) => card.Serves(message, route);
+
+    protected override Task UpdateAsync(InboundMessage message, DingTalkRoute route, string textSoFar, CancellationToken cancellationToken) =>
+        card.UpdateAsync(message, route, textSoFar, cancellationToken);
+
     protected override async Task SendAsync(InboundMessage message, DingTalkRoute route, string text, CancellationToken cancellationToken)
+    {
+        if (card.Serves(message, route) && await card.FinishAsync(message, text, cancellationToken))
+        {
+            return;
+        }
+
+        await SendPlainAsync(message, route, text, cancellationToken);
+    }
+
+    private async Task SendPlainAsync(InboundMessage message, DingTalkRoute route, string text, CancellationToken cancellationToken)
     {
         var group = message.ChatKind == ChatKind.Group;
         var parts = Parts(text);

@@ -9,7 +9,7 @@ namespace ChatBot.IntegrationTests.Fakes;
 /// <summary>
 /// DingTalk's reply APIs as dingtalk.md §4 describes them: the sessionWebhook (errcode body, 300001 once expired),
 /// the OAuth token, the OpenAPI group and 1:1 sends (token header, msgParam a JSON string ≤ 15,000 bytes), and the
-/// older host's directory (topapi/v2/user/get).
+/// older host's directory (topapi/v2/user/get); the card API is in FakeDingTalk.Cards.cs.
 /// </summary>
 public sealed partial class FakeDingTalk(string clientId, string clientSecret) : FakePlatform
 {
@@ -41,6 +41,7 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
     protected override void Map(WebApplication app)
     {
         MapStream(app);
+        MapCards(app);
         app.MapPost("/v1.0/oauth2/accessToken", async (HttpRequest request) =>
         {
             using var json = JsonDocument.Parse(await BodyAsync(request));
