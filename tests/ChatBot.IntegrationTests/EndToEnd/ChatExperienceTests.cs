@@ -26,12 +26,17 @@ public sealed class ChatExperienceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _wecom.DisposeAsync();
 
+    private static int _skew;
+
+    // DingTalk signs the timestamp only and one signature serves one message: each callback a millisecond apart.
+    private static DateTimeOffset Distinct() => DateTimeOffset.UtcNow.AddMilliseconds(-Interlocked.Increment(ref _skew));
+
     private static SimulatedCallback DingTalkOf(string msgId, string user, Action<JsonObject> shape)
     {
         var body = JsonNode.Parse(SimulatedCallback.DingTalkBody(msgId, user, "", null, DateTimeOffset.UtcNow, robotCode: ChatBotApp.DingTalkClientId))!.AsObject();
         body.Remove("text");
         shape(body);
-        return SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, JsonSerializer.SerializeToUtf8Bytes(body), DateTimeOffset.UtcNow);
+        return SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, JsonSerializer.SerializeToUtf8Bytes(body), Distinct());
     }
 
     private static SimulatedCallback AiBotOf(string msgId, string user, string msgType, object? part) =>
@@ -63,7 +68,7 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await client.PostAsync(AppOf("9001", "app-user", "voice", "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[婚假几天]]></Recognition>"));
         await client.PostAsync(AppOf("9002", "app-img", "image", "<PicUrl><![CDATA[https://example.invalid/p]]></PicUrl><MediaId><![CDATA[m2]]></MediaId>"));
         // The picture sender's one question of the day is still there: media costs nothing.
-        await client.PostAsync(PlatformCallbacks.DingTalk("dt-pic-q", "年假怎么算", user: "dt-pic"));
+        await client.PostAsync(PlatformCallbacks.DingTalk("dt-pic-q", "年假怎么算", user: "dt-pic", now: Distinct()));
 
         var queued = app.Queue!.Queued;
         Assert.Equal("年假有几天", Assert.Single(queued, q => q.Message.MessageId == "dt-voice").Message.Text);
@@ -84,9 +89,11 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await client.PostAsync(PlatformCallbacks.AiBot("c-1", "/help", user: "cmd"));
         await client.PostAsync(PlatformCallbacks.AiBot("c-2", "额度", user: "cmd", group: "wrGroup1"));
         await client.PostAsync(PlatformCallbacks.App("7301", "／清除", user: "cmd"));
-        await client.PostAsync(PlatformCallbacks.DingTalk("c-4", "/QUOTA", user: "cmd"));
-        await client.PostAsync(PlatformCallbacks.DingTalk("c-5", "help me with my leave", user: "cmd"));
-        await client.PostAsync(PlatformCallbacks.DingTalk("c-6", "年假怎么算", user: "cmd"));
+        // DingTalk signs the timestamp only, and one signature serves one message: each a millisecond apart.
+        var now = DateTimeOffset.UtcNow;
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-4", "/QUOTA", user: "cmd", now: now.AddMilliseconds(-3)));
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-5", "help me with my leave", user: "cmd", now: now.AddMilliseconds(-2)));
+        await client.PostAsync(PlatformCallbacks.DingTalk("c-6", "年假怎么算", user: "cmd", now: now.AddMilliseconds(-1)));
 
         Assert.Equal(
             [AnswerKind.Help, AnswerKind.QuotaStatus, AnswerKind.Clear, AnswerKind.QuotaStatus, AnswerKind.Inference, AnswerKind.OverQuota],

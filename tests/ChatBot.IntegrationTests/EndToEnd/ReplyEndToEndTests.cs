@@ -226,7 +226,8 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= 2048));
         Assert.All(parts.Select((p, i) => (p, i)), x => Assert.StartsWith($"({x.i + 1}/{parts.Count})\n", x.p, StringComparison.Ordinal));
         var joined = string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..]));
-        Assert.Equal(longAnswer.Replace("\n", "", StringComparison.Ordinal), joined.Replace("\n", "", StringComparison.Ordinal));
+        // The model's answer, then its AI disclaimer.
+        Assert.Equal((longAnswer + new ChatBot.Core.Pipeline.AnswerOptions().Disclaimer).Replace("\n", "", StringComparison.Ordinal), joined.Replace("\n", "", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -244,7 +245,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
 
         var parts = _dingtalk.DirectMessages.Select(m => m.Content).ToList();
         Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(ChatBot.DingTalk.Api.DingTalkApiClient.MsgParam(p)) <= 15000));
-        Assert.Equal(answer.Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..])).Replace("\n", "", StringComparison.Ordinal));
+        Assert.Equal((answer + new ChatBot.Core.Pipeline.AnswerOptions().Disclaimer).Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..])).Replace("\n", "", StringComparison.Ordinal));
     }
 
     [Fact]

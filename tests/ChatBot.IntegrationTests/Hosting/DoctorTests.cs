@@ -32,6 +32,7 @@ public sealed class DoctorTests : IDisposable
             ["Answers:SystemPromptFile"] = Path.Combine(_folder, "system-prompt.md"),
             ["Audit:Folder"] = Path.Combine(_folder, "audit"),
             ["Queue:EnvelopeKey"] = Pipeline.SlowRedisTests.EnvelopeKey,
+            ["Privacy:PseudonymKey"] = ChatBotApp.PseudonymKey,
         };
         foreach (var (key, value) in changes)
         {
