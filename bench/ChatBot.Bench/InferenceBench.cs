@@ -82,7 +82,7 @@ internal static class InferenceBench
 
         var rssMb = Environment.WorkingSet / 1e6;
         var peer = args.Length > 2 ? $"ChatBot, {prefill} prefill, {users} users, {parallel} sequences, {kv} KV"
-            : nativeBuild ? "ChatBot (native build)" : "ChatBot (own bindings)";
+            : nativeBuild ? "ChatBot (native build)" : "ChatBot (LLamaSharp)";
         Console.WriteLine(JsonSerializer.Serialize(new { peer, loadSeconds, pp = ppRate, tg = tgRate, rounds, rssMb }));
         return 0;
     }

@@ -5,19 +5,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ChatBot.Bench;
 
 /// <summary>
-/// Loads llama.cpp for an in-process peer from where the bot would: <c>Inference__NativeLibraryPath</c> (bench/run
-/// sets it to scripts/native-build's folder for the native-build rounds), else the npm release in native/linux-x64;
-/// and the model as the bot would, on huge pages unless <c>Inference__HugePages=false</c>.
+/// Loads llama.cpp for an in-process peer from where the bot would: <c>Inference__NativeLibraryPath</c> (a custom
+/// build of LLamaSharp's llama.cpp commit), else the libraries LLamaSharp.Backend.Cpu restored; and the model as the
+/// bot would, on huge pages unless <c>Inference__HugePages=false</c>.
 /// </summary>
 internal static class NativeLibraries
 {
-    /// <summary>True when the libraries are a build for this CPU rather than the npm release.</summary>
+    /// <summary>True when the libraries are a custom build rather than LLamaSharp.Backend.Cpu's.</summary>
     public static bool Load()
     {
         var configured = Environment.GetEnvironmentVariable("Inference__NativeLibraryPath");
-        var directory = LlamaLibrary.Locate(configured)
-            ?? throw new InvalidOperationException(string.IsNullOrEmpty(configured) ? "run scripts/native-libs" : $"no llama.cpp libraries in '{configured}'");
-        LlamaLibrary.Load(directory, NullLogger.Instance);
+        LlamaLibrary.Load(configured, NullLogger.Instance);
         return !string.IsNullOrEmpty(configured);
     }
 

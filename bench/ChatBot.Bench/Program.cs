@@ -6,7 +6,6 @@ return args.FirstOrDefault() switch
     "inference" => await InferenceBench.RunAsync(args[1..]),
     "inference-llamasharp" => LlamaSharpBench.Run(args[1..]),
     "crowd" => await CrowdBench.RunAsync(args[1..]),
-    "inference-raw" => RawLoopBench.Run(args[1..]),
     "inference-reference" => await ReferenceBench.RunAsync(args[1..]),
     "ack" => await AckBench.RunAsync(args[1..]),
     "stream-ack" => await StreamAckBench.RunAsync(args[1..]),

@@ -20,7 +20,7 @@ public sealed class InferenceOptions
     /// </summary>
     public string ModelSha256 { get; set; } = "";
 
-    /// <summary>Folder of the llama.cpp libraries; empty: <c>native/linux-x64</c> here or above the app.</summary>
+    /// <summary>Folder of a custom llama.cpp build of the commit LLamaSharp binds; empty: the libraries LLamaSharp.Backend.Cpu restores.</summary>
     public string NativeLibraryPath { get; set; } = "";
 
     /// <summary>CPU threads for decoding; 0 = every core.</summary>

@@ -113,12 +113,8 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var settings = options.CurrentValue;
-        var directory = LlamaLibrary.Locate(settings.NativeLibraryPath)
-            ?? throw new InvalidOperationException(string.IsNullOrWhiteSpace(settings.NativeLibraryPath)
-                ? "Inference:NativeLibraryPath is empty and no native/linux-x64 folder with the llama.cpp libraries was found; run scripts/native-libs."
-                : $"Inference:NativeLibraryPath '{settings.NativeLibraryPath}' has no llama.cpp libraries; run scripts/native-libs (or scripts/native-build to build them for this CPU).");
         var nativeLogger = loggers.CreateLogger("ChatBot.Inference.Native");
-        LlamaLibrary.Load(directory, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        LlamaLibrary.Load(settings.NativeLibraryPath, settings.NativeLog ? nativeLogger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         Verify(Path.GetFullPath(settings.ModelPath), settings.ModelSha256.Trim());
         if (settings.LockMemory)
         {

@@ -1,5 +1,4 @@
 using ChatBot.Inference.Forge;
-using ChatBot.Inference.Native;
 
 namespace ChatBot.Tests.Shared;
 
@@ -21,10 +20,8 @@ public static class TestModels
     private static readonly Lazy<string> WideModel = new(() => Forge("tiny-wide.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-wide", Embedding = 512, FeedForward = 1024 }));
     private static readonly Lazy<string> StopModel = new(() => Forge("tiny-eog.gguf", SyntheticModelSpec.Tiny with { Name = "tiny-eog", StopImmediately = true }));
 
-    public static string NativeDirectory => LlamaLibrary.Locate(null)
-        ?? throw new InvalidOperationException("native/linux-x64 not found: run scripts/native-libs (scripts/test does).");
-
-    public static string VocabPath => Path.GetFullPath(Path.Combine(NativeDirectory, "..", "vocab", "ggml-vocab-qwen2.gguf"));
+    public static string VocabPath => SyntheticModelForge.LocateVocabulary()
+        ?? throw new InvalidOperationException("native/vocab/ggml-vocab-qwen2.gguf not found: run scripts/native-libs (scripts/test does).");
 
     /// <summary>2 layers, hidden 64, the real 151,936-token Qwen2 vocabulary, Q8_0.</summary>
     public static string Tiny => TinyModel.Value;
@@ -50,7 +47,7 @@ public static class TestModels
         {
             if (!File.Exists(path))
             {
-                SyntheticModelForge.Write(NativeDirectory, VocabPath, path, spec, fileType: 7, threads: 2);
+                SyntheticModelForge.Write(null, VocabPath, path, spec, fileType: 7, threads: 2);
             }
         }
 

@@ -20,6 +20,11 @@ internal static partial class DoctorCommand
             return new("huge pages", Verdict.Skip, "Inference:HugePages is off or the model is not local: the weights are mapped from the file");
         }
 
+        if (!OperatingSystem.IsLinux())
+        {
+            return new("huge pages", Verdict.Skip, "transparent huge pages are Linux-only: on this system the weights are mapped from the file");
+        }
+
         var mode = HugePageWeights.SystemMode() ?? "unavailable";
         return HugePageWeights.Offered
             ? new("huge pages", Verdict.Pass, $"transparent huge pages '{mode}': the weights move onto them after start")

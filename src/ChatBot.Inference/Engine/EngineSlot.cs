@@ -1,5 +1,5 @@
 using System.Text;
-using ChatBot.Inference.Native;
+using LLama.Native;
 
 namespace ChatBot.Inference.Engine;
 
@@ -14,7 +14,7 @@ internal sealed class EngineSlot(int sequence)
 
     public GenerationRequest? Request { get; set; }
 
-    public SafeLlamaSamplerHandle? Sampler { get; set; }
+    public SafeLLamaSamplerChainHandle? Sampler { get; set; }
 
     /// <summary>The next free position of this sequence.</summary>
     public int Position { get; set; }
@@ -30,7 +30,7 @@ internal sealed class EngineSlot(int sequence)
     /// <summary>When this slot's request was admitted, as a count of admissions: prompts are evaluated in this order.</summary>
     public long Admitted { get; private set; }
 
-    public void Start(GenerationRequest request, int cachedTokens, SafeLlamaSamplerHandle? sampler, long admitted)
+    public void Start(GenerationRequest request, int cachedTokens, SafeLLamaSamplerChainHandle? sampler, long admitted)
     {
         Request = request;
         Admitted = admitted;

@@ -1,4 +1,6 @@
 using ChatBot.Inference.Native;
+using LLama.Exceptions;
+using LLama.Native;
 using Microsoft.Extensions.AI;
 
 namespace ChatBot.Inference.Engine;
@@ -8,15 +10,15 @@ namespace ChatBot.Inference.Engine;
 /// embedding mode: one context with mean pooling, one text at a time, each vector scaled to unit length so a dot
 /// product is the cosine. For <c>Knowledge:EmbeddingModelPath</c>; nothing here ships or downloads such a model.
 /// </summary>
-public sealed unsafe class LlamaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class LlamaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private const int LlamaPoolingMean = 1;
     private readonly LlamaModel _model;
-    private readonly SafeLlamaContextHandle _context;
+    private readonly SafeLLamaContextHandle _context;
+    private readonly LLamaBatch _batch = new();
     private readonly Lock _gate = new();
     private readonly int _window;
 
-    private LlamaEmbedder(LlamaModel model, SafeLlamaContextHandle context, int window)
+    private LlamaEmbedder(LlamaModel model, SafeLLamaContextHandle context, int window)
     {
         _model = model;
         _context = context;
@@ -29,27 +31,26 @@ public sealed unsafe class LlamaEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>Loads the model (the llama.cpp libraries from <paramref name="nativeDirectory"/>); every failure names the setting.</summary>
     public static LlamaEmbedder Load(string path, string? nativeDirectory, int threads, int window = 512)
     {
-        var directory = LlamaLibrary.Locate(nativeDirectory)
-            ?? throw new InvalidOperationException("Knowledge:EmbeddingModelPath is set but no llama.cpp libraries were found (Inference:NativeLibraryPath; run scripts/native-libs).");
-        LlamaLibrary.Load(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        LlamaLibrary.Load(nativeDirectory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var model = LlamaModel.Load(Path.GetFullPath(path), hugePages: false, setting: "Knowledge:EmbeddingModelPath", anyArchitecture: true);
-        var parameters = LlamaNative.llama_context_default_params();
+        var parameters = LLamaContextParams.Default();
         parameters.n_ctx = (uint)window;
         parameters.n_batch = (uint)window;
         parameters.n_ubatch = (uint)window; // a text is pooled in one step, so it must fit one micro-batch
         parameters.n_seq_max = 1;
         parameters.n_threads = threads;
         parameters.n_threads_batch = threads;
-        parameters.embeddings = 1;
-        parameters.pooling_type = LlamaPoolingMean;
-        var pointer = LlamaNative.llama_init_from_model(model.Handle, parameters);
-        if (pointer == 0)
+        parameters.embeddings = true;
+        parameters.llama_pooling_type = LLamaPoolingType.Mean;
+        try
+        {
+            return new LlamaEmbedder(model, SafeLLamaContextHandle.Create(model.Handle, parameters), window);
+        }
+        catch (RuntimeError)
         {
             model.Dispose();
             throw new InvalidOperationException($"Knowledge:EmbeddingModelPath '{path}': llama.cpp could not create an embedding context for it.");
         }
-
-        return new LlamaEmbedder(model, SafeLlamaContextHandle.From(pointer), window);
     }
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
@@ -77,51 +78,38 @@ public sealed unsafe class LlamaEmbedder : IEmbeddingGenerator<string, Embedding
         tokens = tokens.Length > _window ? tokens[.._window] : tokens;
         lock (_gate)
         {
-            var context = _context.DangerousGetHandle();
-            LlamaNative.llama_memory_seq_rm(LlamaNative.llama_get_memory(context), -1, -1, -1);
-            var batch = LlamaNative.llama_batch_init(tokens.Length, 0, 1);
-            try
+            _context.MemoryClear(data: true);
+            _batch.Clear();
+            for (var i = 0; i < tokens.Length; i++)
             {
-                for (var i = 0; i < tokens.Length; i++)
-                {
-                    batch.token[i] = tokens[i];
-                    batch.pos[i] = i;
-                    batch.n_seq_id[i] = 1;
-                    batch.seq_id[i][0] = 0;
-                    batch.logits[i] = 1;
-                }
-
-                batch.n_tokens = tokens.Length;
-                var status = LlamaNative.llama_decode(context, batch);
-                if (status != 0)
-                {
-                    throw new InvalidOperationException($"llama_decode returned {status} for an embedding of {tokens.Length} tokens.");
-                }
-
-                return Normalised(Pooled(context, tokens.Length));
+                _batch.Add(tokens[i], i, (LLamaSeqId)0, logits: true);
             }
-            finally
+
+            var status = _context.Decode(_batch);
+            if (status != DecodeResult.Ok)
             {
-                LlamaNative.llama_batch_free(batch);
+                throw new InvalidOperationException($"llama_decode returned {status} for an embedding of {tokens.Length} tokens.");
             }
+
+            return Normalised(Pooled(tokens.Length));
         }
     }
 
     // The pooled vector of sequence 0; a build that keeps token embeddings instead gets their mean here.
-    private float[] Pooled(nint context, int tokens)
+    private float[] Pooled(int tokens)
     {
         var vector = new float[Dimensions];
-        var pooled = LlamaNative.llama_get_embeddings_seq(context, 0);
-        if (pooled is not null)
+        var pooled = _context.GetEmbeddingsSeq((LLamaSeqId)0);
+        if (!IsNull(pooled))
         {
-            new ReadOnlySpan<float>(pooled, Dimensions).CopyTo(vector);
+            pooled[..Dimensions].CopyTo(vector);
             return vector;
         }
 
         for (var i = 0; i < tokens; i++)
         {
-            var row = LlamaNative.llama_get_embeddings_ith(context, i);
-            if (row is null)
+            var row = _context.GetEmbeddingsIth(i);
+            if (IsNull(row))
             {
                 throw new InvalidOperationException("llama.cpp returned no embeddings: is Knowledge:EmbeddingModelPath an embedding model?");
             }
@@ -134,6 +122,9 @@ public sealed unsafe class LlamaEmbedder : IEmbeddingGenerator<string, Embedding
 
         return vector;
     }
+
+    // LLamaSharp wraps whatever pointer llama.cpp returns, null included.
+    private static bool IsNull(Span<float> span) => System.Runtime.CompilerServices.Unsafe.IsNullRef(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
 
     private static float[] Normalised(float[] vector)
     {

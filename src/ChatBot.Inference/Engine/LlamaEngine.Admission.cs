@@ -60,7 +60,7 @@ internal sealed partial class LlamaEngine
             }
 
             var shared = _prefixCache.CopyInto(slot.Sequence, request.Prefix, request.Prompt);
-            slot.Start(request, shared, Samplers.Create(request.Sampling, _model.VocabSize), ++_admissions);
+            slot.Start(request, shared, Samplers.Create(request.Sampling), ++_admissions);
             request.CachedPromptTokens = shared;
         }
     }

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using ChatBot.Inference.Native;
+using LLama.Exceptions;
+using LLama.Native;
 using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Inference.Engine;
@@ -18,15 +20,15 @@ namespace ChatBot.Inference.Engine;
 /// time, a sequence computes the same numbers whoever else is decoding.
 /// </para>
 /// </summary>
-internal sealed unsafe partial class LlamaEngine : IDisposable
+internal sealed partial class LlamaEngine : IDisposable
 {
+    private const int QuantisationBlock = 32;
     private readonly LlamaModel _model;
     private readonly LlamaEngineSettings _settings;
     private readonly ILogger _logger;
-    private readonly SafeLlamaContextHandle _context;
+    private readonly SafeLLamaContextHandle _context;
     private readonly SafeGgmlThreadPoolHandle? _threadPool;
-    private readonly nint _memory;
-    private readonly SafeLlamaBatchHandle _batch;
+    private readonly LLamaBatch _batch = new();
     private readonly EngineSlot[] _slots;
     private readonly PrefixCache _prefixCache;
     private readonly ConcurrentQueue<GenerationRequest> _pending = new();
@@ -40,42 +42,33 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         _model = model;
         _settings = settings;
         _logger = logger;
-        var parameters = LlamaNative.llama_context_default_params();
+        var parameters = LLamaContextParams.Default();
         parameters.n_ctx = (uint)settings.TotalCells;
         parameters.n_batch = (uint)settings.BatchSize;
         parameters.n_ubatch = (uint)settings.BatchSize;
         parameters.n_seq_max = (uint)settings.Parallel + 1;
         parameters.n_threads = settings.Threads;
         parameters.n_threads_batch = settings.Threads;
-        parameters.no_perf = 1;
-        parameters.kv_unified = 0;
-        parameters.type_k = (int)settings.KvCache;
-        parameters.type_v = (int)settings.KvCache;
-        var context = LlamaNative.llama_init_from_model(model.Handle, parameters);
-        if (context == 0 && settings.KvCache != KvCacheType.F16)
+        parameters.no_perf = true;
+        parameters.kv_unified = false;
+        parameters.type_k = parameters.type_v = (GGMLType)settings.KvCache;
+        // A quantised cache needs head sizes that are whole blocks (32); a model without them still runs, in F16.
+        // Asked anyway, this llama.cpp aborts the process (an assertion) rather than refusing the context.
+        var wholeBlocks = model.HeadSize % QuantisationBlock == 0;
+        var context = settings.KvCache == KvCacheType.F16 || wholeBlocks ? TryCreateContext(model, parameters) : null;
+        if (context is null && settings.KvCache != KvCacheType.F16)
         {
-            // A quantised cache needs head sizes that are whole blocks (32); a model without them still runs, in F16.
             LogKvFallback(logger, settings.KvCache.ToString(), model.Path);
             _settings = settings = settings with { KvCache = KvCacheType.F16 };
-            parameters.type_k = parameters.type_v = (int)KvCacheType.F16;
-            context = LlamaNative.llama_init_from_model(model.Handle, parameters);
+            parameters.type_k = parameters.type_v = GGMLType.GGML_TYPE_F16;
+            context = TryCreateContext(model, parameters);
         }
 
-        if (context == 0)
-        {
-            throw new InvalidOperationException($"llama.cpp could not create a context of {settings.Parallel + 1} × {settings.ContextSize} tokens of {settings.KvCache} (Inference:ParallelSequences, Inference:ContextSize, Inference:KvCacheType) for '{model.Path}'.");
-        }
-
-        _context = SafeLlamaContextHandle.From(context);
+        _context = context ?? throw new InvalidOperationException(
+            $"llama.cpp could not create a context of {settings.Parallel + 1} × {settings.ContextSize} tokens of {settings.KvCache} (Inference:ParallelSequences, Inference:ContextSize, Inference:KvCacheType) for '{model.Path}'.");
         _threadPool = SafeGgmlThreadPoolHandle.Create(settings.Threads, settings.ThreadPoolPoll);
-        if (_threadPool is not null)
-        {
-            LlamaNative.llama_attach_threadpool(context, _threadPool.DangerousGetHandle(), _threadPool.DangerousGetHandle());
-        }
-
-        _memory = LlamaNative.llama_get_memory(context);
-        _batch = SafeLlamaBatchHandle.Create(settings.BatchSize, 1);
-        _prefixCache = new PrefixCache(context, _memory, _batch, logger);
+        _threadPool?.AttachTo(_context);
+        _prefixCache = new PrefixCache(_context, _batch, settings.BatchSize, logger);
         _slots = Enumerable.Range(1, settings.Parallel).Select(seq => new EngineSlot(seq)).ToArray();
         _thread = new Thread(Run) { IsBackground = true, Name = "llama-decode" };
         _thread.Start();
@@ -128,9 +121,20 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         }
     }
 
+    private static SafeLLamaContextHandle? TryCreateContext(LlamaModel model, LLamaContextParams parameters)
+    {
+        try
+        {
+            return SafeLLamaContextHandle.Create(model.Handle, parameters);
+        }
+        catch (RuntimeError)
+        {
+            return null;
+        }
+    }
+
     private void Step()
     {
-        var batch = _batch.Batch;
         _batch.Clear();
         var prompting = false;
         foreach (var slot in _slots)
@@ -139,7 +143,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
             slot.Advance = 0;
             if (slot.Request is not null && slot.Generating)
             {
-                slot.BatchIndex = _batch.Add(slot.LastToken, slot.Position, slot.Sequence, output: true);
+                slot.BatchIndex = _batch.Add(slot.LastToken, slot.Position, (LLamaSeqId)slot.Sequence, logits: true);
                 slot.Advance = 1;
             }
         }
@@ -150,18 +154,18 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         // after its own prompt rather than after everyone's, and the last asker waits no longer than before.
         foreach (var slot in _slots.Where(s => s.Request is not null && !s.Generating).OrderBy(s => s.Admitted))
         {
-            if (batch->n_tokens >= _batch.Capacity || (_settings.SequentialPrefill && prompting))
+            if (_batch.TokenCount >= _settings.BatchSize || (_settings.SequentialPrefill && prompting))
             {
                 break;
             }
 
             var request = slot.Request!;
-            var take = Math.Min(_batch.Capacity - batch->n_tokens, request.Prompt.Length - slot.Position);
+            var take = Math.Min(_settings.BatchSize - _batch.TokenCount, request.Prompt.Length - slot.Position);
             for (var k = 0; k < take; k++)
             {
                 var position = slot.Position + k;
                 var last = position == request.Prompt.Length - 1;
-                var index = _batch.Add(request.Prompt[position], position, slot.Sequence, output: last);
+                var index = _batch.Add(request.Prompt[position], position, (LLamaSeqId)slot.Sequence, logits: last);
                 if (last)
                 {
                     slot.BatchIndex = index;
@@ -172,8 +176,8 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
             prompting = true;
         }
 
-        var result = LlamaNative.llama_decode(_context.DangerousGetHandle(), *batch);
-        if (result != 0)
+        var result = _context.Decode(_batch);
+        if (result != DecodeResult.Ok)
         {
             // 1: no room in the KV cache for this batch. The sequences in it fail; the others go on.
             var error = new InvalidOperationException($"llama_decode returned {result}: a sequence is full (Inference:ContextSize = {_settings.ContextSize}).");
@@ -224,19 +228,12 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
 
     private int Sample(EngineSlot slot)
     {
-        var context = _context.DangerousGetHandle();
         if (slot.Sampler is { } sampler)
         {
-            return LlamaNative.llama_sampler_sample(sampler.DangerousGetHandle(), context, slot.BatchIndex);
+            return (int)sampler.Sample(_context, slot.BatchIndex);
         }
 
-        var logits = LlamaNative.llama_get_logits_ith(context, slot.BatchIndex);
-        if (logits == null)
-        {
-            throw new InvalidOperationException($"llama.cpp has no logits for batch row {slot.BatchIndex}.");
-        }
-
-        return Samplers.Greedy(new ReadOnlySpan<float>(logits, _model.VocabSize));
+        return Samplers.Greedy(_context.GetLogitsIth(slot.BatchIndex));
     }
 
     private void Complete(EngineSlot slot, GenerationFinish finish, Exception? error)
@@ -251,7 +248,7 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
         slot.Sampler?.Dispose();
         slot.Request = null;
         slot.Sampler = null;
-        LlamaNative.llama_memory_seq_rm(_memory, slot.Sequence, -1, -1);
+        _context.MemorySequenceRemove((LLamaSeqId)slot.Sequence, -1, -1);
     }
 
     public void Dispose()
@@ -269,7 +266,6 @@ internal sealed unsafe partial class LlamaEngine : IDisposable
             Complete(slot, GenerationFinish.Cancelled, null);
         }
 
-        _batch.Dispose();
         _context.Dispose();
         _threadPool?.Dispose();
         _wake.Dispose();

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using ChatBot.Inference.Native;
+using LLama.Exceptions;
+using LLama.Native;
 
 namespace ChatBot.Inference.Engine;
 
@@ -18,19 +20,13 @@ internal sealed unsafe class LlamaModel : IDisposable
         WeightMemory = weightMemory;
         Path = path;
         Architecture = architecture;
-        Vocab = LlamaNative.llama_model_get_vocab(handle.DangerousGetHandle());
-        VocabSize = LlamaNative.llama_vocab_n_tokens(Vocab);
-        var template = LlamaNative.llama_model_chat_template(handle.DangerousGetHandle(), null);
-        ChatTemplate = template is null ? null : Marshal.PtrToStringUTF8((nint)template);
-        TrainContext = LlamaNative.llama_model_n_ctx_train(handle.DangerousGetHandle());
-        SizeBytes = (long)LlamaNative.llama_model_size(handle.DangerousGetHandle());
-        Parameters = (long)LlamaNative.llama_model_n_params(handle.DangerousGetHandle());
-        Span<byte> buffer = stackalloc byte[256];
-        fixed (byte* b = buffer)
-        {
-            var length = LlamaNative.llama_model_desc(handle.DangerousGetHandle(), b, (nuint)buffer.Length);
-            Description = length > 0 ? Encoding.UTF8.GetString(buffer[..Math.Min(length, buffer.Length - 1)]) : "";
-        }
+        Vocab = handle.Vocab;
+        VocabSize = Vocab.Count;
+        ChatTemplate = handle.GetTemplate(strict: false);
+        TrainContext = handle.ContextSize;
+        SizeBytes = (long)handle.SizeInBytes;
+        Parameters = (long)handle.ParameterCount;
+        Description = handle.Description;
     }
 
     public string Path { get; }
@@ -39,9 +35,9 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public string Description { get; }
 
-    public nint Handle => _handle.DangerousGetHandle();
+    public SafeLlamaModelHandle Handle => _handle;
 
-    public nint Vocab { get; }
+    public SafeLlamaModelHandle.Vocabulary Vocab { get; }
 
     public int VocabSize { get; }
 
@@ -53,8 +49,13 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public long Parameters { get; }
 
+    /// <summary>The width of one attention head's keys: the row a quantised KV cache must cut into whole blocks.</summary>
+    public int HeadSize => int.TryParse(Meta($"{Architecture}.attention.key_length"), out var length) && length > 0
+        ? length
+        : _handle.EmbeddingSize / Math.Max(1, _handle.HeadCount);
+
     /// <summary>The width of the model's embeddings.</summary>
-    public int EmbeddingSize => LlamaNative.llama_model_n_embd(Handle);
+    public int EmbeddingSize => _handle.EmbeddingSize;
 
     /// <summary>Where the weights live, for the start-up log: in memory to be moved onto huge pages, or why not.</summary>
     public string WeightMemory { get; }
@@ -90,23 +91,26 @@ internal sealed unsafe class LlamaModel : IDisposable
             }
         }
 
-        var parameters = LlamaNative.llama_model_default_params();
+        var parameters = LLamaModelParams.Default();
         parameters.n_gpu_layers = 0;
-        parameters.use_extra_bufts = batchInvariant ? (byte)0 : (byte)1;
+        parameters.use_extra_bufts = !batchInvariant;
         var weights = hugePages ? HugePageWeights.Begin() : null;
         if (weights is not null)
         {
-            parameters.load_mode = 0; // LLAMA_LOAD_MODE_NONE: read into memory llama.cpp allocates, not a file mapping
+            parameters.load_mode = LLamaLoadMode.None; // read into memory llama.cpp allocates, not a file mapping
         }
 
-        var pointer = LlamaNative.llama_model_load_from_file(path, parameters);
-        if (pointer == 0)
+        SafeLlamaModelHandle handle;
+        try
+        {
+            handle = SafeLlamaModelHandle.LoadFromFile(path, parameters);
+        }
+        catch (LoadWeightsFailedException)
         {
             throw new InvalidOperationException($"{setting} '{path}' could not be loaded by llama.cpp: a corrupt file or an unsupported architecture{(anyArchitecture ? "" : $" (supported: {string.Join(", ", SupportedArchitectures)})")}.");
         }
 
-        var handle = SafeLlamaModelHandle.From(pointer);
-        var architecture = Meta(pointer, "general.architecture") ?? "";
+        var architecture = Meta(handle, "general.architecture") ?? "";
         if (!anyArchitecture && !SupportedArchitectures.Contains(architecture))
         {
             handle.Dispose();
@@ -117,6 +121,7 @@ internal sealed unsafe class LlamaModel : IDisposable
         var weightMemory = (hugePages, weights) switch
         {
             (false, _) => "mapped from the file (Inference:HugePages is off)",
+            (true, null) when !OperatingSystem.IsLinux() => "mapped from the file (transparent huge pages are Linux-only)",
             (true, null) => "mapped from the file (this kernel offers no transparent huge pages)",
             _ => $"read into memory ({weights.Bytes >> 20} MiB), moving onto huge pages",
         };
@@ -131,35 +136,14 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public string? Meta(string key) => Meta(Handle, key);
 
-    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var tokens = new int[bytes.Length + 8];
-        fixed (byte* b = bytes)
-        fixed (int* t = tokens)
-        {
-            var count = LlamaNative.llama_tokenize(Vocab, b, bytes.Length, t, tokens.Length, addSpecial, parseSpecial);
-            if (count < 0)
-            {
-                tokens = new int[-count];
-                fixed (int* t2 = tokens)
-                {
-                    count = LlamaNative.llama_tokenize(Vocab, b, bytes.Length, t2, tokens.Length, addSpecial, parseSpecial);
-                }
-            }
-
-            return tokens[..count];
-        }
-    }
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) =>
+        MemoryMarshal.Cast<LLamaToken, int>(_handle.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8)).ToArray();
 
     /// <summary>The bytes a token stands for; special tokens render as nothing, so control text never reaches a user.</summary>
     public int Piece(int token, Span<byte> destination)
     {
-        fixed (byte* d = destination)
-        {
-            var length = LlamaNative.llama_token_to_piece(Vocab, token, d, destination.Length, 0, special: false);
-            return length < 0 ? throw new InvalidOperationException($"Token {token} needs a {-length}-byte buffer.") : length;
-        }
+        var length = NativeApi.llama_token_to_piece(Vocab, token, destination, 0, special: false);
+        return length < 0 ? throw new InvalidOperationException($"Token {token} needs a {-length}-byte buffer.") : length;
     }
 
     public string Detokenize(IEnumerable<int> tokens)
@@ -189,7 +173,7 @@ internal sealed unsafe class LlamaModel : IDisposable
         return Tokenize(text, addSpecial: false, parseSpecial: true);
     }
 
-    public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(Vocab, token);
+    public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(Vocab);
 
     /// <summary>Renders a chat with the model's template (ChatML for Qwen); not Jinja, see llama-cpp.md.</summary>
     public string ApplyTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistant)
@@ -198,25 +182,25 @@ internal sealed unsafe class LlamaModel : IDisposable
         var template = ChatTemplate is null ? 0 : Marshal.StringToCoTaskMemUTF8(ChatTemplate);
         try
         {
-            var chat = new llama_chat_message[messages.Count];
+            var chat = new LLamaChatMessage[messages.Count];
             var total = 0;
             for (var i = 0; i < messages.Count; i++)
             {
-                chat[i].role = Marshal.StringToCoTaskMemUTF8(messages[i].Role);
-                chat[i].content = Marshal.StringToCoTaskMemUTF8(messages[i].Content);
-                strings.Add(chat[i].role);
-                strings.Add(chat[i].content);
+                chat[i].role = (byte*)Marshal.StringToCoTaskMemUTF8(messages[i].Role);
+                chat[i].content = (byte*)Marshal.StringToCoTaskMemUTF8(messages[i].Content);
+                strings.Add((nint)chat[i].role);
+                strings.Add((nint)chat[i].content);
                 total += Encoding.UTF8.GetByteCount(messages[i].Content) + 64;
             }
 
             var buffer = new byte[Math.Max(total * 2, 256)];
-            fixed (llama_chat_message* c = chat)
+            fixed (LLamaChatMessage* c = chat)
             {
                 for (var attempt = 0; attempt < 2; attempt++)
                 {
                     fixed (byte* b = buffer)
                     {
-                        var length = LlamaNative.llama_chat_apply_template((byte*)template, c, (nuint)chat.Length, addAssistant, b, buffer.Length);
+                        var length = NativeApi.llama_chat_apply_template((byte*)template, c, (nuint)chat.Length, addAssistant, b, buffer.Length);
                         if (length < 0)
                         {
                             throw new InvalidOperationException($"The chat template of '{Path}' is not one llama.cpp can render.");
@@ -247,12 +231,12 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    private static string? Meta(nint model, string key)
+    private static string? Meta(SafeLlamaModelHandle model, string key)
     {
         var buffer = new byte[512];
         fixed (byte* b = buffer)
         {
-            var length = LlamaNative.llama_model_meta_val_str(model, key, b, (nuint)buffer.Length);
+            var length = GgmlNative.llama_model_meta_val_str(model.DangerousGetHandle(), key, b, (nuint)buffer.Length);
             return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, Math.Min(length, buffer.Length - 1));
         }
     }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ChatBot.Inference.Native;
+using LLama.Native;
 using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Inference.Engine;
@@ -8,7 +8,7 @@ namespace ChatBot.Inference.Engine;
 /// Sequence 0 of the context: the prefix every request shares (the system prompt and the user turn's header),
 /// decoded once and copied into each new sequence with <c>llama_memory_seq_cp</c>. Owned by the decode thread.
 /// </summary>
-internal sealed unsafe partial class PrefixCache(nint context, nint memory, SafeLlamaBatchHandle batch, ILogger logger)
+internal sealed partial class PrefixCache(SafeLLamaContextHandle context, LLamaBatch batch, int batchSize, ILogger logger)
 {
     public const int Sequence = 0;
     private int[] _tokens = [];
@@ -28,11 +28,11 @@ internal sealed unsafe partial class PrefixCache(nint context, nint memory, Safe
         // then cut it back to what this prompt really shares. The copy also resets the sequence's stream, so its
         // cells start at the same index on every request. At least the prompt's last token is left to decode, so
         // it yields the logits of the first answer token.
-        LlamaNative.llama_memory_seq_cp(memory, Sequence, sequence, -1, -1);
+        context.MemorySequenceCopy((LLamaSeqId)Sequence, (LLamaSeqId)sequence, -1, -1);
         var shared = Math.Min(_tokens.AsSpan().CommonPrefixLength(prompt), prompt.Length - 1);
         if (shared < _tokens.Length)
         {
-            LlamaNative.llama_memory_seq_rm(memory, sequence, shared, -1);
+            context.MemorySequenceRemove((LLamaSeqId)sequence, shared, -1);
         }
 
         return shared;
@@ -41,20 +41,20 @@ internal sealed unsafe partial class PrefixCache(nint context, nint memory, Safe
     private void Cache(int[] prefix)
     {
         var started = Stopwatch.GetTimestamp();
-        LlamaNative.llama_memory_seq_rm(memory, Sequence, -1, -1);
+        context.MemorySequenceRemove((LLamaSeqId)Sequence, -1, -1);
         _tokens = [];
-        for (var offset = 0; offset < prefix.Length; offset += batch.Capacity)
+        for (var offset = 0; offset < prefix.Length; offset += batchSize)
         {
             batch.Clear();
-            var end = Math.Min(prefix.Length, offset + batch.Capacity);
+            var end = Math.Min(prefix.Length, offset + batchSize);
             for (var p = offset; p < end; p++)
             {
-                batch.Add(prefix[p], p, Sequence, output: false);
+                batch.Add(prefix[p], p, (LLamaSeqId)Sequence, logits: false);
             }
 
-            if (LlamaNative.llama_decode(context, *batch.Batch) != 0)
+            if (context.Decode(batch) != DecodeResult.Ok)
             {
-                LlamaNative.llama_memory_seq_rm(memory, Sequence, -1, -1);
+                context.MemorySequenceRemove((LLamaSeqId)Sequence, -1, -1);
                 LogPrefixFailed(logger, prefix.Length);
                 return;
             }

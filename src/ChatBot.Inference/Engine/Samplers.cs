@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using ChatBot.Inference.Native;
+using LLama.Native;
 
 namespace ChatBot.Inference.Engine;
 
@@ -10,7 +10,7 @@ namespace ChatBot.Inference.Engine;
 internal static class Samplers
 {
     /// <summary>The chain for these settings, or null for plain greedy (<see cref="Greedy"/> picks the token).</summary>
-    public static SafeLlamaSamplerHandle? Create(SamplingSettings s, int vocabSize)
+    public static SafeLLamaSamplerChainHandle? Create(SamplingSettings s)
     {
         var penalize = s.RepeatPenalty is > 0 and not 1f && s.RepeatLastN != 0;
         if (s.Temperature <= 0 && !penalize)
@@ -18,10 +18,9 @@ internal static class Samplers
             return null;
         }
 
-        var chainParameters = LlamaNative.llama_sampler_chain_default_params();
-        chainParameters.no_perf = 1;
-        var chain = SafeLlamaSamplerHandle.From(LlamaNative.llama_sampler_chain_init(chainParameters));
-        var handle = chain.DangerousGetHandle();
+        var chainParameters = LLamaSamplerChainParams.Default();
+        chainParameters.NoPerf = true;
+        var chain = SafeLLamaSamplerChainHandle.Create(chainParameters);
         var keep = s.Temperature <= 0 ? 1 : s.TopK;
         if (penalize)
         {
@@ -31,35 +30,35 @@ internal static class Samplers
             // best keep + RepeatLastN before it: cutting to those first changes no pick (ties aside).
             if (keep > 0 && s.RepeatLastN > 0 && s.RepeatPenalty > 1f)
             {
-                Add(handle, LlamaNative.llama_sampler_init_top_k(keep + s.RepeatLastN));
+                chain.AddTopK(keep + s.RepeatLastN);
             }
 
-            Add(handle, LlamaNative.llama_sampler_init_penalties(vocabSize, s.RepeatLastN, s.RepeatPenalty, 0, 0));
+            chain.AddPenalties(s.RepeatLastN, s.RepeatPenalty, 0, 0);
         }
 
         if (s.Temperature <= 0)
         {
-            Add(handle, LlamaNative.llama_sampler_init_greedy());
+            chain.AddGreedySampler();
             return chain;
         }
 
         if (s.TopK > 0)
         {
-            Add(handle, LlamaNative.llama_sampler_init_top_k(s.TopK));
+            chain.AddTopK(s.TopK);
         }
 
         if (s.TopP is > 0 and < 1)
         {
-            Add(handle, LlamaNative.llama_sampler_init_top_p(s.TopP, 1));
+            chain.AddTopP(s.TopP, 1);
         }
 
         if (s.MinP is > 0 and < 1)
         {
-            Add(handle, LlamaNative.llama_sampler_init_min_p(s.MinP, 1));
+            chain.AddMinP(s.MinP, 1);
         }
 
-        Add(handle, LlamaNative.llama_sampler_init_temp(s.Temperature));
-        Add(handle, LlamaNative.llama_sampler_init_dist(s.Seed));
+        chain.AddTemperature(s.Temperature);
+        chain.AddDistributionSampler(s.Seed);
         return chain;
     }
 
@@ -68,6 +67,4 @@ internal static class Samplers
     /// candidate array. Same pick, the first of equal maxima.
     /// </summary>
     public static int Greedy(ReadOnlySpan<float> logits) => TensorPrimitives.IndexOfMax(logits);
-
-    private static void Add(nint chain, nint sampler) => LlamaNative.llama_sampler_chain_add(chain, sampler);
 }

@@ -1,19 +1,41 @@
 using ChatBot.Inference.Native;
+using LLama.Native;
 
 namespace ChatBot.Inference.Forge;
 
 /// <summary>
 /// Writes a synthetic Qwen2 GGUF with the GGUF writer exported by libggml-base: the real Qwen2 tokenizer and
 /// metadata copied from <c>ggml-vocab-qwen2.gguf</c>, random weights of the given shape, then quantised with
-/// <c>llama_model_quantize</c>. No download: everything comes from the npm packages.
+/// <c>llama_model_quantize</c>. No download: the tokenizer comes from the llama.cpp source on npm (scripts/native-libs),
+/// the libraries from LLamaSharp.Backend.Cpu.
 /// </summary>
 public static unsafe class SyntheticModelForge
 {
     // <|im_end|>: Qwen2.5-Instruct's end of turn, its eos_token_id (the vocab file says <|endoftext|>).
     private const uint ImEnd = 151645;
+    private const int FtypeAllF32 = 0;
+    private const int GgmlTypeF32 = 0;
+
+    /// <summary>The real Qwen2 tokenizer scripts/native-libs unpacks: <c>native/vocab</c> here or above the app, or null.</summary>
+    public static string? LocateVocabulary()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "native", "vocab", "ggml-vocab-qwen2.gguf");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <param name="fileType">llama_ftype: 0 F32, 1 F16, 7 Q8_0, 15 Q4_K_M.</param>
-    public static void Write(string nativeDirectory, string vocabPath, string outputPath, SyntheticModelSpec spec, int fileType, int threads)
+    public static void Write(string? nativeDirectory, string vocabPath, string outputPath, SyntheticModelSpec spec, int fileType, int threads)
     {
         LlamaLibrary.Load(nativeDirectory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         if (!File.Exists(vocabPath))
@@ -21,59 +43,59 @@ public static unsafe class SyntheticModelForge
             throw new FileNotFoundException($"The Qwen2 vocabulary '{vocabPath}' is missing; run scripts/native-libs.", vocabPath);
         }
 
-        var source = LlamaNative.gguf_init_from_file(vocabPath, new gguf_init_params { no_alloc = 1 });
+        var source = GgmlNative.gguf_init_from_file(vocabPath, new GgmlNative.gguf_init_params { no_alloc = 1 });
         if (source == 0)
         {
             throw new InvalidDataException($"'{vocabPath}' is not a readable GGUF file.");
         }
 
-        var gguf = LlamaNative.gguf_init_empty();
-        var vocabSize = (long)LlamaNative.gguf_get_arr_n(source, LlamaNative.gguf_find_key(source, "tokenizer.ggml.tokens"));
-        LlamaNative.gguf_set_kv(gguf, source);
-        LlamaNative.gguf_free(source);
+        var gguf = GgmlNative.gguf_init_empty();
+        var vocabSize = (long)GgmlNative.gguf_get_arr_n(source, GgmlNative.gguf_find_key(source, "tokenizer.ggml.tokens"));
+        GgmlNative.gguf_set_kv(gguf, source);
+        GgmlNative.gguf_free(source);
         SetShape(gguf, spec);
 
         var tensors = Tensors(spec, vocabSize);
         var bytes = tensors.Sum(t => t.Ne0 * t.Ne1 * 4L) + tensors.Count * 1024L + (1 << 20);
-        var ggml = LlamaNative.ggml_init(new ggml_init_params { mem_size = (nuint)bytes, mem_buffer = 0, no_alloc = 0 });
+        var ggml = GgmlNative.ggml_init(new GgmlNative.ggml_init_params { mem_size = (nuint)bytes });
         if (ggml == 0)
         {
             throw new OutOfMemoryException($"ggml could not allocate {bytes / 1_000_000} MB for the synthetic weights.");
         }
 
-        var f32Path = fileType == LlamaConstants.FtypeAllF32 ? outputPath : outputPath + ".f32.tmp";
+        var f32Path = fileType == FtypeAllF32 ? outputPath : outputPath + ".f32.tmp";
         try
         {
             var random = spec.Seed;
             foreach (var t in tensors)
             {
-                var tensor = t.Ne1 == 1 ? LlamaNative.ggml_new_tensor_1d(ggml, LlamaConstants.GgmlTypeF32, t.Ne0) : LlamaNative.ggml_new_tensor_2d(ggml, LlamaConstants.GgmlTypeF32, t.Ne0, t.Ne1);
-                LlamaNative.ggml_set_name(tensor, t.Name);
-                var data = new Span<float>(LlamaNative.ggml_get_data(tensor), checked((int)(t.Ne0 * t.Ne1)));
+                var tensor = t.Ne1 == 1 ? GgmlNative.ggml_new_tensor_1d(ggml, GgmlTypeF32, t.Ne0) : GgmlNative.ggml_new_tensor_2d(ggml, GgmlTypeF32, t.Ne0, t.Ne1);
+                GgmlNative.ggml_set_name(tensor, t.Name);
+                var data = new Span<float>(GgmlNative.ggml_get_data(tensor), checked((int)(t.Ne0 * t.Ne1)));
                 Fill(data, t, spec, ref random);
-                LlamaNative.gguf_add_tensor(gguf, tensor);
+                GgmlNative.gguf_add_tensor(gguf, tensor);
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
-            if (!LlamaNative.gguf_write_to_file(gguf, f32Path, onlyMeta: false))
+            if (!GgmlNative.gguf_write_to_file(gguf, f32Path, onlyMeta: false))
             {
                 throw new IOException($"Could not write '{f32Path}'.");
             }
         }
         finally
         {
-            LlamaNative.ggml_free(ggml);
-            LlamaNative.gguf_free(gguf);
+            GgmlNative.ggml_free(ggml);
+            GgmlNative.gguf_free(gguf);
         }
 
-        if (fileType != LlamaConstants.FtypeAllF32)
+        if (fileType != FtypeAllF32)
         {
             try
             {
-                var parameters = LlamaNative.llama_model_quantize_default_params();
-                parameters.ftype = fileType;
+                var parameters = LLamaModelQuantizeParams.Default();
+                parameters.ftype = (LLamaFtype)fileType;
                 parameters.nthread = threads;
-                if (LlamaNative.llama_model_quantize(f32Path, outputPath, &parameters) != 0)
+                if (NativeApi.llama_model_quantize(f32Path, outputPath, ref parameters) != 0)
                 {
                     throw new InvalidOperationException($"llama_model_quantize failed for '{outputPath}' (ftype {fileType}).");
                 }
@@ -87,18 +109,18 @@ public static unsafe class SyntheticModelForge
 
     private static void SetShape(nint gguf, SyntheticModelSpec spec)
     {
-        LlamaNative.gguf_set_val_str(gguf, "general.architecture", "qwen2");
-        LlamaNative.gguf_set_val_str(gguf, "general.name", $"chatbot-synthetic-{spec.Name}");
-        LlamaNative.gguf_set_val_u32(gguf, "general.file_type", 0);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.block_count", (uint)spec.Layers);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.context_length", 32768);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.embedding_length", (uint)spec.Embedding);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.feed_forward_length", (uint)spec.FeedForward);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.attention.head_count", (uint)spec.Heads);
-        LlamaNative.gguf_set_val_u32(gguf, "qwen2.attention.head_count_kv", (uint)spec.KvHeads);
-        LlamaNative.gguf_set_val_f32(gguf, "qwen2.rope.freq_base", spec.RopeTheta);
-        LlamaNative.gguf_set_val_f32(gguf, "qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
-        LlamaNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", ImEnd);
+        GgmlNative.gguf_set_val_str(gguf, "general.architecture", "qwen2");
+        GgmlNative.gguf_set_val_str(gguf, "general.name", $"chatbot-synthetic-{spec.Name}");
+        GgmlNative.gguf_set_val_u32(gguf, "general.file_type", 0);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.block_count", (uint)spec.Layers);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.context_length", 32768);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.embedding_length", (uint)spec.Embedding);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.feed_forward_length", (uint)spec.FeedForward);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.attention.head_count", (uint)spec.Heads);
+        GgmlNative.gguf_set_val_u32(gguf, "qwen2.attention.head_count_kv", (uint)spec.KvHeads);
+        GgmlNative.gguf_set_val_f32(gguf, "qwen2.rope.freq_base", spec.RopeTheta);
+        GgmlNative.gguf_set_val_f32(gguf, "qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", ImEnd);
     }
 
     private sealed record TensorSpec(string Name, long Ne0, long Ne1, float Scale, TensorRole Role);

@@ -1,49 +1,33 @@
-using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LLama.Native;
 using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Inference.Native;
 
 /// <summary>
-/// Loads the native libraries once per process: resolves the versioned file names, routes llama/ggml logging to
-/// <see cref="ILogger"/> (before anything logs), loads the CPU backend plugins from the library folder — under
-/// <c>dotnet app.dll</c> ggml's default search looks beside the dotnet host and finds none (llama-cpp.md) — and
-/// initialises the backend.
+/// Loads llama.cpp once per process through LLamaSharp: the libraries LLamaSharp.Backend.Cpu restored for this
+/// platform (its loader picks the AVX level on x64), or a custom build of the same llama.cpp commit from
+/// <c>Inference:NativeLibraryPath</c>. Routes llama.cpp's log to <see cref="ILogger"/> (before anything logs), and
+/// points the few functions LLamaSharp does not bind (<see cref="GgmlNative"/>) at the very files it loaded: two
+/// copies of ggml in one process would not share their backends.
 /// </summary>
-internal static unsafe partial class LlamaLibrary
+internal static partial class LlamaLibrary
 {
     private static readonly Lock Gate = new();
     private static string? _directory;
     private static ILogger? _logger;
 
+    /// <summary>The folder the loaded libraries came from.</summary>
     public static string Directory => _directory ?? throw new InvalidOperationException("The llama.cpp libraries are not loaded.");
 
-    /// <summary>Finds the library folder: the configured one, else <c>native/linux-x64</c> here or above the app.</summary>
-    public static string? Locate(string? configured)
-    {
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return File.Exists(Path.Combine(configured, "libggml-base.so")) ? Path.GetFullPath(configured) : null;
-        }
+    /// <summary>The file name of a llama.cpp library on this platform (<c>libllama.so</c>, <c>libllama.dylib</c>, <c>llama.dll</c>).</summary>
+    public static string FileName(string library) =>
+        OperatingSystem.IsWindows() ? $"{library}.dll" : OperatingSystem.IsMacOS() ? $"lib{library}.dylib" : $"lib{library}.so";
 
-        foreach (var start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "native", "linux-x64");
-                if (File.Exists(Path.Combine(candidate, "libggml-base.so")))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    /// <exception cref="InvalidOperationException">The folder lacks a library; the message names the setting.</exception>
-    public static void Load(string directory, ILogger logger)
+    /// <summary>Loads the libraries (once; a later call only swaps the logger).</summary>
+    /// <param name="customDirectory">A folder with a custom build (Inference:NativeLibraryPath); empty for the packaged libraries.</param>
+    /// <exception cref="InvalidOperationException">Nothing loads; the message names the setting.</exception>
+    public static void Load(string? customDirectory, ILogger logger)
     {
         lock (Gate)
         {
@@ -53,63 +37,85 @@ internal static unsafe partial class LlamaLibrary
                 return;
             }
 
-            var files = Resolve(directory);
-            NativeLibrary.SetDllImportResolver(typeof(LlamaLibrary).Assembly, (name, _, _) =>
-                files.TryGetValue(name, out var path) ? NativeLibrary.Load(path) : 0);
-            _directory = directory;
+            if (!string.IsNullOrWhiteSpace(customDirectory))
+            {
+                NativeLibraryConfig.All.WithLibrary(CustomLibrary(customDirectory), null);
+            }
 
-            LlamaNative.llama_log_set(&OnLog, 0);
-            LlamaNative.ggml_backend_load_all_from_path(directory);
-            LlamaNative.llama_backend_init();
+            NativeLibraryConfig.All.WithCuda(false).WithVulkan(false).WithLogCallback(OnLog);
+            try
+            {
+                NativeApi.llama_empty_call();
+            }
+            catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
+            {
+                throw new InvalidOperationException(string.IsNullOrWhiteSpace(customDirectory)
+                    ? $"The llama.cpp libraries of LLamaSharp.Backend.Cpu did not load on {RuntimeInformation.RuntimeIdentifier} ({ex.GetBaseException().Message}); run scripts/setup, or set Inference:NativeLibraryPath to a build of them."
+                    : $"Inference:NativeLibraryPath '{customDirectory}': llama.cpp did not load ({ex.GetBaseException().Message}).", ex);
+            }
+
+            _directory = LoadedDirectory(customDirectory);
+            GgmlNative.Bind(_directory);
         }
+    }
+
+    /// <summary>libllama in a custom build's folder.</summary>
+    /// <exception cref="InvalidOperationException">It is not there; the message names the setting.</exception>
+    internal static string CustomLibrary(string directory)
+    {
+        var llama = Path.Combine(Path.GetFullPath(directory), FileName("llama"));
+        return File.Exists(llama) ? llama : throw new InvalidOperationException(
+            $"Inference:NativeLibraryPath '{directory}' has no {FileName("llama")}; leave the setting empty to use the libraries LLamaSharp.Backend.Cpu restores, or point it at a build of the llama.cpp commit LLamaSharp binds (README, Runs on).");
     }
 
     /// <summary>
-    /// The files behind each library name: the npm release's versioned names (<c>libllama.v0.5.0.so</c>), or a
-    /// CMake build's plain ones (<c>libllama.so</c>, from scripts/native-build).
+    /// Where LLamaSharp's loader found the library it loaded: it tries its candidates in order and keeps the first
+    /// that loads, each under its search directories, then the app's folder.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A library is missing; the message names the setting.</exception>
-    internal static Dictionary<string, string> Resolve(string directory) => new(StringComparer.Ordinal)
+    private static string LoadedDirectory(string? customDirectory)
     {
-        [LlamaNative.Llama] = Find(directory, "libllama.v*.so", "libllama.so"),
-        [LlamaNative.Ggml] = Find(directory, "libggml.v*.so", "libggml.so"),
-        [LlamaNative.GgmlBase] = Find(directory, "libggml-base.so", "libggml-base.so"),
-    };
+        if (!string.IsNullOrWhiteSpace(customDirectory))
+        {
+            return Path.GetFullPath(customDirectory);
+        }
 
-    private static string Find(string directory, string versioned, string plain)
-    {
-        var match = System.IO.Directory.Exists(directory)
-            ? System.IO.Directory.GetFiles(directory, versioned).Where(f => !f.Contains("common", StringComparison.Ordinal)).Order(StringComparer.Ordinal).LastOrDefault()
-              ?? (File.Exists(Path.Combine(directory, plain)) ? Path.Combine(directory, plain) : null)
-            : null;
-        return match ?? throw new InvalidOperationException(
-            $"Inference:NativeLibraryPath '{directory}' has no {plain}; run scripts/native-libs to fetch the pinned llama.cpp libraries (or scripts/native-build to build them for this CPU).");
+        var library = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)
+            ?? throw new InvalidOperationException("LLamaSharp loaded llama.cpp from the system search path, not from its runtimes folder; run scripts/setup.");
+        // SystemInfo.Get() would probe for CUDA and Vulkan again (it starts vulkaninfo); the paths need only the OS.
+        var system = new SystemInfo(
+            OperatingSystem.IsWindows() ? OSPlatform.Windows : OperatingSystem.IsMacOS() ? OSPlatform.OSX : OSPlatform.Linux, 0, null);
+        foreach (var path in library.Prepare(system, null))
+        {
+            foreach (var root in new[] { "", AppContext.BaseDirectory, Path.GetDirectoryName(typeof(NativeApi).Assembly.Location) ?? "" })
+            {
+                var candidate = Path.GetFullPath(Path.Combine(root, path));
+                if (File.Exists(candidate))
+                {
+                    return Path.GetDirectoryName(candidate)!;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("LLamaSharp loaded llama.cpp, but none of its candidate files is on disk; run scripts/setup.");
     }
 
-    // ggml_log_level: 0 none, 1 debug, 2 info, 3 warn, 4 error, 5 continue the previous line.
-    [UnmanagedCallersOnly]
-    private static void OnLog(int level, byte* text, nint userData)
+    private static void OnLog(LLamaLogLevel level, string message)
     {
         var logger = _logger;
-        if (logger is null || text is null)
-        {
-            return;
-        }
-
         var logLevel = level switch
         {
-            4 => LogLevel.Error,
-            3 => LogLevel.Warning,
-            2 => LogLevel.Debug,
+            LLamaLogLevel.Error => LogLevel.Error,
+            LLamaLogLevel.Warning => LogLevel.Warning,
+            LLamaLogLevel.Info => LogLevel.Debug,
             _ => LogLevel.Trace,
         };
-        if (!logger.IsEnabled(logLevel))
+        if (logger is null || !logger.IsEnabled(logLevel))
         {
             return;
         }
 
-        var line = Marshal.PtrToStringUTF8((nint)text)?.TrimEnd('\n');
-        if (!string.IsNullOrEmpty(line))
+        var line = message.TrimEnd('\n');
+        if (line.Length > 0)
         {
             LogNative(logger, logLevel, line);
         }

@@ -32,7 +32,7 @@ public sealed class FailClosedConfigurationTests : IDisposable
         // the environment must supply (a test below starts without it).
         settings.TryAdd("Privacy:PseudonymKey", ChatBotApp.PseudonymKey);
         settings["Inference:ModelPath"] = TestModels.Tiny;
-        settings["Inference:NativeLibraryPath"] = TestModels.NativeDirectory;
+        
         settings["Inference:WarmUp"] = "false";
         return BotProcess.Start(settings, _folder);
     }
@@ -102,7 +102,7 @@ public sealed class FailClosedConfigurationTests : IDisposable
             ? ["prlimit", "--memlock=65536:65536", "setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock"]
             : ["prlimit", "--memlock=65536:65536"];
         var settings = BotProcess.LocalSettings(_folder);
-        settings["Inference:NativeLibraryPath"] = TestModels.NativeDirectory;
+        
         settings["Inference:LockMemory"] = "true";
         using var bot = BotProcess.Start(settings, _folder, launcher);
 
@@ -152,7 +152,7 @@ public sealed class FailClosedConfigurationTests : IDisposable
 
         using var bot = BotProcess.Start(new Dictionary<string, string?>
         {
-            ["Inference:ModelPath"] = broken, ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory, ["Inference:WarmUp"] = "false",
+            ["Inference:ModelPath"] = broken, ["Inference:WarmUp"] = "false",
             ["Privacy:PseudonymKey"] = ChatBotApp.PseudonymKey,
         }, _folder);
 

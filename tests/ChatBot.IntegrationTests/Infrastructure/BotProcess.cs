@@ -44,7 +44,6 @@ public sealed class BotProcess : IDisposable
             ["Redis:ConnectionString"] = redis,
             ["Queue:EnvelopeKey"] = Pipeline.SlowRedisTests.EnvelopeKey,
             ["Inference:ModelPath"] = TestModels.Tiny,
-            ["Inference:NativeLibraryPath"] = TestModels.NativeDirectory,
             ["Inference:ParallelSequences"] = "2",
             ["Inference:ContextSize"] = "1024",
             ["Inference:MaxNewTokens"] = "16",

@@ -11,7 +11,7 @@ public sealed class InferenceFixture : IDisposable
 {
     public InferenceFixture()
     {
-        LlamaLibrary.Load(TestModels.NativeDirectory, NullLogger.Instance);
+        LlamaLibrary.Load(null, NullLogger.Instance);
         Model = LlamaModel.Load(TestModels.Tiny);
         Engine = new LlamaEngine(Model, new LlamaEngineSettings(Parallel: 4, ContextSize: 1024, BatchSize: 256, Threads: 2), NullLogger.Instance);
         Client = new LlamaChatClient(Engine, () => Options);

@@ -13,7 +13,7 @@ namespace ChatBot.Tests.Inference;
 /// </summary>
 public sealed class LlamaEmbedderTests : IDisposable
 {
-    private readonly LlamaEmbedder _embedder = LlamaEmbedder.Load(TestModels.Tiny, TestModels.NativeDirectory, threads: 2);
+    private readonly LlamaEmbedder _embedder = LlamaEmbedder.Load(TestModels.Tiny, null, threads: 2);
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("chatbot-dense");
 
     public void Dispose()
@@ -61,7 +61,7 @@ public sealed class LlamaEmbedderTests : IDisposable
     [Fact]
     public void A_missing_embedding_model_is_named_by_its_setting()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => LlamaEmbedder.Load(Path.Combine(_folder.FullName, "none.gguf"), TestModels.NativeDirectory, 2));
+        var error = Assert.Throws<InvalidOperationException>(() => LlamaEmbedder.Load(Path.Combine(_folder.FullName, "none.gguf"), null, 2));
 
         Assert.StartsWith("Knowledge:EmbeddingModelPath", error.Message, StringComparison.Ordinal);
     }

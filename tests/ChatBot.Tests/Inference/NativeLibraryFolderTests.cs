@@ -1,10 +1,12 @@
+using System.Runtime.InteropServices;
 using ChatBot.Inference.Native;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Tests.Inference;
 
 /// <summary>
-/// Inference:NativeLibraryPath may hold the npm release (versioned file names) or a CMake build for this CPU
-/// (scripts/native-build, plain names); each library name resolves to one file, and a folder lacking one is named.
+/// llama.cpp comes from LLamaSharp.Backend.Cpu's runtimes folder for this platform, or from a custom build named by
+/// Inference:NativeLibraryPath; a folder without libllama is refused naming the setting.
 /// </summary>
 public sealed class NativeLibraryFolderTests : IDisposable
 {
@@ -12,39 +14,34 @@ public sealed class NativeLibraryFolderTests : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private void Touch(params string[] names)
+    [Fact]
+    public void The_packaged_libraries_load_from_the_runtimes_folder_of_this_platform()
     {
-        foreach (var name in names)
-        {
-            File.WriteAllBytes(Path.Combine(_folder.FullName, name), []);
-        }
-    }
+        LlamaLibrary.Load(null, NullLogger.Instance);
 
-    /// <summary>The npm release (versioned names), and a CMake build (plain names, with a libllama-common beside).</summary>
-    [Theory]
-    [InlineData("libllama.v0.5.0.so libggml.v0.5.0.so libggml-base.so libggml-cpu-zen4.so", "libllama.v0.5.0.so", "libggml.v0.5.0.so")]
-    [InlineData("libllama.so libllama-common.so libggml.so libggml-base.so libggml-cpu.so", "libllama.so", "libggml.so")]
-    public void Each_library_resolves_to_its_file_in_either_layout(string present, string llama, string ggml)
-    {
-        Touch(present.Split(' '));
-
-        var files = LlamaLibrary.Resolve(_folder.FullName);
-
-        Assert.Equal(Path.Combine(_folder.FullName, llama), files[LlamaNative.Llama]);
-        Assert.Equal(Path.Combine(_folder.FullName, ggml), files[LlamaNative.Ggml]);
-        Assert.Equal(Path.Combine(_folder.FullName, "libggml-base.so"), files[LlamaNative.GgmlBase]);
+        var directory = LlamaLibrary.Directory.Replace('\\', '/');
+        Assert.Contains($"/runtimes/{RuntimeInformation.RuntimeIdentifier}/native", directory, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(LlamaLibrary.Directory, LlamaLibrary.FileName("llama"))));
+        Assert.True(File.Exists(Path.Combine(LlamaLibrary.Directory, LlamaLibrary.FileName("ggml-base"))));
     }
 
     [Fact]
-    public void A_folder_without_libllama_is_refused_naming_the_setting_and_both_scripts()
+    public void A_custom_folder_with_libllama_is_taken()
     {
-        Touch("libggml.so", "libggml-base.so");
+        File.WriteAllBytes(Path.Combine(_folder.FullName, LlamaLibrary.FileName("llama")), []);
 
-        var error = Assert.Throws<InvalidOperationException>(() => LlamaLibrary.Resolve(_folder.FullName));
+        Assert.Equal(Path.Combine(_folder.FullName, LlamaLibrary.FileName("llama")), LlamaLibrary.CustomLibrary(_folder.FullName));
+    }
+
+    [Fact]
+    public void A_custom_folder_without_libllama_is_refused_naming_the_setting()
+    {
+        File.WriteAllBytes(Path.Combine(_folder.FullName, LlamaLibrary.FileName("ggml")), []);
+
+        var error = Assert.Throws<InvalidOperationException>(() => LlamaLibrary.CustomLibrary(_folder.FullName));
 
         Assert.Contains("Inference:NativeLibraryPath", error.Message, StringComparison.Ordinal);
-        Assert.Contains("has no libllama.so", error.Message, StringComparison.Ordinal);
-        Assert.Contains("scripts/native-libs", error.Message, StringComparison.Ordinal);
-        Assert.Contains("scripts/native-build", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"has no {LlamaLibrary.FileName("llama")}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LLamaSharp.Backend.Cpu", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,6 @@
 using ChatBot.Inference.Engine;
 using ChatBot.Inference.Native;
-using ChatBot.Tests.Shared;
+using LLama.Native;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Tests.Inference;
@@ -9,17 +9,18 @@ namespace ChatBot.Tests.Inference;
 /// Our sampler arrangement against llama.cpp's plain one (penalties over the whole vocabulary first), on the same
 /// logits with the same seed: every pick must agree, step after step, with penalties that really bite.
 /// </summary>
-public sealed unsafe class SamplersTests
+public sealed class SamplersTests
 {
     private const int Vocab = 20_000;
 
-    public SamplersTests() => LlamaLibrary.Load(TestModels.NativeDirectory, NullLogger.Instance);
+    public SamplersTests() => LlamaLibrary.Load(null, NullLogger.Instance);
 
     [Fact]
     public void Greedy_picks_what_llama_greedy_picks_including_ties()
     {
         var random = new Random(11);
-        using var greedy = SafeLlamaSamplerHandle.From(LlamaNative.llama_sampler_init_greedy());
+        using var greedy = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
+        greedy.AddGreedySampler();
         for (var trial = 0; trial < 200; trial++)
         {
             var logits = Logits(random, trial % 3 == 0 ? 0 : 40);
@@ -27,7 +28,7 @@ public sealed unsafe class SamplersTests
             {
                 // Equal maxima: both must take the first.
                 var max = logits.Max();
-                logits[random.Next(Vocab / 2, Vocab)] = max;
+                logits[random.Next(Vocab / 2)] = max;
                 logits[random.Next(0, Vocab / 2)] = max;
             }
 
@@ -38,9 +39,9 @@ public sealed unsafe class SamplersTests
     [Fact]
     public void Plain_greedy_needs_no_chain_but_any_penalty_or_temperature_does()
     {
-        Assert.Null(Samplers.Create(new SamplingSettings(0, 1, 0, 0, 1, 64, 1), Vocab));
-        using var penalized = Samplers.Create(new SamplingSettings(0, 1, 0, 0, 1.1f, 64, 1), Vocab);
-        using var sampled = Samplers.Create(new SamplingSettings(0.7f, 1, 0, 0, 1, 64, 1), Vocab);
+        Assert.Null(Samplers.Create(new SamplingSettings(0, 1, 0, 0, 1, 64, 1)));
+        using var penalized = Samplers.Create(new SamplingSettings(0, 1, 0, 0, 1.1f, 64, 1));
+        using var sampled = Samplers.Create(new SamplingSettings(0.7f, 1, 0, 0, 1, 64, 1));
         Assert.NotNull(penalized);
         Assert.NotNull(sampled);
     }
@@ -59,7 +60,7 @@ public sealed unsafe class SamplersTests
     public void Every_pick_equals_llama_plain_chain_with_the_same_seed(float temperature, float topP, int topK, float minP, float penalty)
     {
         var settings = new SamplingSettings(temperature, topP, topK, minP, penalty, 64, 1234);
-        using var ours = Samplers.Create(settings, Vocab)!;
+        using var ours = Samplers.Create(settings)!;
         using var plain = PlainChain(settings, penalties: true);
         using var unpenalized = PlainChain(settings, penalties: false);
         var random = new Random(5);
@@ -70,9 +71,9 @@ public sealed unsafe class SamplersTests
             var expected = Apply(plain, logits);
             Assert.Equal(expected, Apply(ours, logits));
             differsFromUnpenalized += Apply(unpenalized, logits) == expected ? 0 : 1;
-            LlamaNative.llama_sampler_accept(plain.DangerousGetHandle(), expected);
-            LlamaNative.llama_sampler_accept(ours.DangerousGetHandle(), expected);
-            LlamaNative.llama_sampler_accept(unpenalized.DangerousGetHandle(), expected);
+            plain.Accept(expected);
+            ours.Accept(expected);
+            unpenalized.Accept(expected);
         }
 
         // The comparison means something only if the penalty changed picks.
@@ -80,39 +81,37 @@ public sealed unsafe class SamplersTests
     }
 
     /// <summary>llama.cpp's usual order: penalties over every candidate, then the filters.</summary>
-    private static SafeLlamaSamplerHandle PlainChain(SamplingSettings s, bool penalties)
+    private static SafeLLamaSamplerChainHandle PlainChain(SamplingSettings s, bool penalties)
     {
-        var parameters = LlamaNative.llama_sampler_chain_default_params();
-        var chain = SafeLlamaSamplerHandle.From(LlamaNative.llama_sampler_chain_init(parameters));
-        var h = chain.DangerousGetHandle();
+        var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         if (penalties)
         {
-            LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_penalties(Vocab, s.RepeatLastN, s.RepeatPenalty, 0, 0));
+            chain.AddPenalties(s.RepeatLastN, s.RepeatPenalty, 0, 0);
         }
 
         if (s.Temperature <= 0)
         {
-            LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_greedy());
+            chain.AddGreedySampler();
             return chain;
         }
 
         if (s.TopK > 0)
         {
-            LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_top_k(s.TopK));
+            chain.AddTopK(s.TopK);
         }
 
         if (s.TopP is > 0 and < 1)
         {
-            LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_top_p(s.TopP, 1));
+            chain.AddTopP(s.TopP, 1);
         }
 
         if (s.MinP is > 0 and < 1)
         {
-            LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_min_p(s.MinP, 1));
+            chain.AddMinP(s.MinP, 1);
         }
 
-        LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_temp(s.Temperature));
-        LlamaNative.llama_sampler_chain_add(h, LlamaNative.llama_sampler_init_dist(s.Seed));
+        chain.AddTemperature(s.Temperature);
+        chain.AddDistributionSampler(s.Seed);
         return chain;
     }
 
@@ -133,19 +132,13 @@ public sealed unsafe class SamplersTests
         return logits;
     }
 
-    private static int Apply(SafeLlamaSamplerHandle sampler, float[] logits)
+    private static int Apply(SafeLLamaSamplerChainHandle sampler, float[] logits)
     {
-        var candidates = new llama_token_data[logits.Length];
-        for (var i = 0; i < logits.Length; i++)
+        var array = LLamaTokenDataArray.Create(logits);
+        using (LLamaTokenDataArrayNative.Create(array, out var native))
         {
-            candidates[i] = new llama_token_data { id = i, logit = logits[i] };
-        }
-
-        fixed (llama_token_data* data = candidates)
-        {
-            var array = new llama_token_data_array { data = data, size = (nuint)candidates.Length, selected = -1 };
-            LlamaNative.llama_sampler_apply(sampler.DangerousGetHandle(), &array);
-            return array.data[array.selected].id;
+            sampler.Apply(ref native);
+            return (int)native.Data[(int)native.Selected].ID;
         }
     }
 }
