@@ -10,6 +10,8 @@ public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string?
     public override string SenderKey => Key;
 
     public override bool RendersMarkdown => true;
+
+    public override bool WelcomesOnEntry => true;
 }
 
 /// <summary>WeCom self-built app: <c>message/send</c> to the user through the app's agent (wecom.md §3).</summary>

@@ -16,4 +16,11 @@ public abstract record ReplyRoute
     /// <summary>Whether the channel renders markdown (a citation is then a quote block); text channels get plain lines.</summary>
     [JsonIgnore]
     public virtual bool RendersMarkdown => false;
+
+    /// <summary>
+    /// Whether the platform says when someone opens the chat (WeCom AI bot's <c>enter_chat</c>) and the bot welcomes
+    /// them then; elsewhere a direct chat's first answer carries the welcome (Answers:WelcomeInterval).
+    /// </summary>
+    [JsonIgnore]
+    public virtual bool WelcomesOnEntry => false;
 }

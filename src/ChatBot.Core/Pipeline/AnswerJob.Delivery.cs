@@ -49,7 +49,8 @@ public sealed partial class AnswerJob
 
     /// <summary>
     /// The question with its personal data masked before the model, the documents' search or the conversation's memory
-    /// sees it, and the answer headed by one line telling the asker what was hidden. Counted, never logged.
+    /// sees it, and the answer opened (<see cref="AnswerFacts.Opening"/>) by one line telling the asker what was hidden.
+    /// Counted, never logged.
     /// </summary>
     private async Task<string> AnswerMaskedAsync(InboundMessage message, bool charged, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
     {
@@ -60,9 +61,13 @@ public sealed partial class AnswerJob
             metrics.ScreeningHit("input", "personal-data:" + category);
         }
 
-        var answer = await AnswerAsync(found.Count > 0 ? message with { Text = masked } : message, charged, hash, context, facts, cancellationToken);
-        return found.Count == 0 ? answer
-            : string.Format(CultureInfo.InvariantCulture, options.PersonalDataNotice, string.Join("、", found.Select(Hidden))) + "\n" + answer;
+        if (found.Count > 0)
+        {
+            // Before the generation starts, so a stream's first update already carries it and every update is a prefix of the next.
+            facts.Opening += string.Format(CultureInfo.InvariantCulture, options.PersonalDataNotice, string.Join("、", found.Select(Hidden))) + "\n";
+        }
+
+        return await AnswerAsync(found.Count > 0 ? message with { Text = masked } : message, charged, hash, context, facts, cancellationToken);
 
         static string Hidden(string category) => PersonalData.Label(category).Trim('[', ']').Replace("已隐藏", "", StringComparison.Ordinal);
     }

@@ -47,6 +47,12 @@ public sealed partial class AnswerJob
         public IReadOnlyList<string>? Documents { get; set; }
 
         public string? Outcome { get; set; }
+
+        /// <summary>
+        /// What the answer starts with, in its stream's updates and in the whole alike: the welcome of a new direct chat
+        /// (Answers:WelcomeInterval) and the line saying what personal data was hidden, or nothing.
+        /// </summary>
+        public string Opening { get; set; } = "";
     }
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information,

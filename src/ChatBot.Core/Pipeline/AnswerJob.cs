@@ -96,7 +96,7 @@ public sealed partial class AnswerJob(
         var started = Stopwatch.GetTimestamp();
         var waited = DateTimeOffset.UtcNow - message.ReceivedAt;
         metrics.QueueWait(waited);
-        var facts = new AnswerFacts();
+        var facts = new AnswerFacts { Opening = answer.Welcome && answerOptions.CurrentValue.WelcomeText is { Length: > 0 } welcome ? welcome + "\n\n" : "" };
         if (answer.Kind == AnswerKind.Inference && waited > answerOptions.CurrentValue.MaxQueueAge
             && context?.GetJobParameter<string>(AnswerParameter) is not { Length: > 0 })
         {
@@ -120,7 +120,7 @@ public sealed partial class AnswerJob(
                 _ => screening.CurrentValue.RefusalText,
             };
 
-            await SendAsync(message, text, cancellationToken);
+            await SendAsync(message, facts.Opening + text, cancellationToken);
             if (answer.Kind == AnswerKind.Inference)
             {
                 // The memory keeps the question as the model saw it (masked) and the answer as it wrote it (no disclaimer).
@@ -297,7 +297,7 @@ public sealed partial class AnswerJob(
             if (screen.Feed(update.Text).Length > 0 && streaming is not null && Stopwatch.GetElapsedTime(lastUpdate) > StreamUpdateInterval)
             {
                 // Personal data masked as it streams: a number still arriving waits until it can be told whole.
-                await streaming.UpdateAsync(message, MaskAnswer(screen.Released[..PersonalData.SafeLength(screen.Released)], count: false), cancellationToken);
+                await streaming.UpdateAsync(message, facts.Opening + MaskAnswer(screen.Released[..PersonalData.SafeLength(screen.Released)], count: false), cancellationToken);
                 lastUpdate = Stopwatch.GetTimestamp();
             }
 

@@ -64,6 +64,13 @@ public sealed class AnswerOptions
         "Hello! I answer questions on company policy; send /help to see how. Messages are processed on the company's own servers and never stored; answers are AI-generated and for reference only.";
 
     /// <summary>
+    /// Where the platform does not say when someone opens the chat (DingTalk, the WeCom app), the first answer of a
+    /// direct chat starts with <see cref="WelcomeText"/>, once per user per this interval (shared through Redis when it
+    /// is configured). Zero: never.
+    /// </summary>
+    public TimeSpan WelcomeInterval { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
     /// Where the channel cannot stream (the WeCom app, DingTalk), a direct chat whose answer has not begun this long
     /// after its turn came gets <see cref="ThinkingText"/> once. Zero: never.
     /// </summary>
@@ -117,6 +124,11 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
         if (options.MaxQuestionChars is < 10 or > 60_000)
         {
             errors.Add($"Answers:MaxQuestionChars must be between 10 and 60000 (intake takes bodies up to 64 KiB); got {options.MaxQuestionChars}.");
+        }
+
+        if (options.WelcomeInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Answers:WelcomeInterval must be zero (no welcome before a first answer) or positive (d.hh:mm:ss); got '{options.WelcomeInterval}'.");
         }
 
         if (options.MaxQueueAge <= TimeSpan.Zero)

@@ -1,6 +1,9 @@
 using ChatBot.Core.Dedupe;
+using ChatBot.Core.Messages;
+using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
+using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Core.Pipeline;
 
@@ -84,6 +87,36 @@ public sealed partial class MessageIntake
 
         return outcome;
     }
+
+    /// <summary>
+    /// Whether this direct chat's answer starts with the welcome: the first in Answers:WelcomeInterval for this user,
+    /// where the platform does not announce a new chat itself. A store that cannot tell in time skips the welcome
+    /// rather than the question.
+    /// </summary>
+    private async Task<bool> WelcomeDueAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        var message = attempt.Message;
+        var texts = answerOptions.CurrentValue;
+        if (message.ChatKind != ChatKind.Direct || message.Route.WelcomesOnEntry || texts.WelcomeInterval <= TimeSpan.Zero || texts.WelcomeText.Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Kept for weeks, so the key names the sender by pseudonym, not by platform id.
+            var key = $"notice:welcome:{message.Platform}:{message.BotId}:{Pseudonym.Of(message.SenderId)}";
+            return await Within(attempt, dedupe.TryClaimAsync(key, attempt.Owner, texts.WelcomeInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+        }
+        catch (Exception ex) when (IsSystemFailure(ex))
+        {
+            LogWelcomeSkipped(logger, ex.GetType().Name);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 1218, Level = LogLevel.Warning, Message = "The welcome of a new direct chat was skipped: the store did not answer ({ErrorType})")]
+    private static partial void LogWelcomeSkipped(ILogger logger, string errorType);
 
     /// <summary>How often one asker is told the bot is paused, however many questions they send meanwhile.</summary>
     public static readonly TimeSpan PausedInterval = TimeSpan.FromMinutes(1);

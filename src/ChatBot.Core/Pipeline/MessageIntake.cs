@@ -127,7 +127,8 @@ public sealed partial class MessageIntake(
             return await NoticeAsync(attempt, decision, cancellationToken);
         }
 
-        var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner);
+        var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner,
+            Welcome: await WelcomeDueAsync(attempt, cancellationToken));
         return await EnqueueAsync(attempt, answer, "accepted", cancellationToken);
     }
 

@@ -112,7 +112,8 @@ public sealed record SealedAnswer(
     AnswerKind Kind,
     bool Charged = false,
     DateTimeOffset? QuotaResetsAt = null,
-    string? ClaimOwner = null);
+    string? ClaimOwner = null,
+    bool Welcome = false);
 
 /// <summary>An envelope that cannot be opened. Its message never says anything about the content.</summary>
 public sealed class EnvelopeException(string message) : Exception(message);

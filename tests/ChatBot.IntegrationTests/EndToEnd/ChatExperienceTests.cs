@@ -176,6 +176,31 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_direct_chat_on_the_wecom_app_gets_the_welcome_before_its_first_answer_once_per_interval()
+    {
+        using var app = new ChatBotApp()
+            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+            .With("Answers:WelcomeInterval", "30.00:00:00")
+            .With("Answers:WelcomeText", "欢迎！Welcome.")
+            .With("Inference:WarmUp", "false")
+            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("年假 5 天。", TimeSpan.Zero)));
+        var client = app.Start();
+        const string answer = "年假 5 天。\n\n以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only.";
+
+        await client.PostAsync(PlatformCallbacks.App("7701", "年假几天", user: "newcomer"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
+        await client.PostAsync(PlatformCallbacks.App("7702", "病假呢", user: "newcomer"));
+        await client.PostAsync(PlatformCallbacks.App("7703", "年假几天", user: "someone-else"));
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 3, 30);
+        await Task.Delay(300);
+
+        // One message each: the welcome opens the first answer of each new chat, and only the first.
+        var byUser = _wecom.AppMessages.GroupBy(m => m.User).ToDictionary(g => g.Key, g => g.Select(m => m.Content).ToList());
+        Assert.Equal(["欢迎！Welcome.\n\n" + answer, answer], byUser["newcomer"]);
+        Assert.Equal(["欢迎！Welcome.\n\n" + answer], byUser["someone-else"]);
+    }
+
+    [Fact]
     public async Task A_follow_up_on_another_instance_has_the_earlier_turn_sealed_in_redis_and_clear_deletes_it()
     {
         var redis = RedisServer.IsolatedDatabase();

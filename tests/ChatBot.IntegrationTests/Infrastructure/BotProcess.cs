@@ -50,6 +50,8 @@ public sealed class BotProcess : IDisposable
             ["Inference:WarmUp"] = "false",
             // As in ChatBotApp: off unless a test is about it, so a slow first word does not add a message.
             ["Answers:ThinkingNoticeAfter"] = "00:00:00",
+        // Likewise the welcome before a direct chat's first answer (DingTalk, WeCom app): on where a test is about it.
+        ["Answers:WelcomeInterval"] = "00:00:00",
             ["Privacy:PseudonymKey"] = ChatBotApp.PseudonymKey,
             ["Quotas:PolicyFile"] = Path.Combine(configDirectory, "quotas.json"),
             ["Screening:WordListFile"] = Path.Combine(configDirectory, "sensitive-words.txt"),

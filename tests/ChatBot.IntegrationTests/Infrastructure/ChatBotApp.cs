@@ -41,6 +41,8 @@ public class ChatBotApp : WebApplicationFactory<Program>
         // Off unless a test is about it: on a loaded machine the tiny model may take 3 s to its first word, and tests
         // that count the messages a user got are about something else.
         ["Answers:ThinkingNoticeAfter"] = "00:00:00",
+        // Likewise the welcome before a direct chat's first answer (DingTalk, WeCom app): on where a test is about it.
+        ["Answers:WelcomeInterval"] = "00:00:00",
         ["Privacy:PseudonymKey"] = PseudonymKey,
     };
 
