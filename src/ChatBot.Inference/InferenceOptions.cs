@@ -55,6 +55,8 @@ public sealed class InferenceOptions
     /// How hard llama.cpp's worker threads poll for the next decode instead of sleeping: 50 (llama.cpp's default) keeps
     /// generation fastest; 0 frees the cores between decodes for an instance that also takes heavy webhook traffic
     /// (measured in the README: ack p50 about a quarter lower at 500 callbacks/s, generation about 7 % slower).
+    /// Only ggml's own thread pool polls so: LLamaSharp.Backend.Cpu's Linux builds run OpenMP threads instead, whose
+    /// equivalent is <c>OMP_WAIT_POLICY=PASSIVE</c> in the environment (README, Runs on).
     /// </summary>
     [Range(0, 100)]
     public int ThreadPoolPoll { get; set; } = 50;

@@ -20,6 +20,8 @@ public sealed partial class DeployManifestTests
         Assert.Equal("USER $APP_UID", user); // 1654, the aspnet image's "app" user
         Assert.True(runtime.IndexOf(user) > runtime.FindLastIndex(l => l.StartsWith("RUN ", StringComparison.Ordinal)), "nothing runs as root after USER");
         Assert.Equal("WORKDIR /srv/chatbot", runtime[1]);
+        // LLamaSharp's Linux llama.cpp is built with OpenMP; the aspnet image has no libgomp of its own.
+        Assert.Contains(runtime, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("libgomp1", StringComparison.Ordinal));
         var chown = Assert.Single(runtime, l => l.Contains("chown", StringComparison.Ordinal));
         Assert.Contains("chown \"$APP_UID:$APP_UID\" audit .chatbot", chown, StringComparison.Ordinal);
         foreach (var path in WritablePaths)
