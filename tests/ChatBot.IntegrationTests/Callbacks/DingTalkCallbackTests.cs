@@ -87,6 +87,20 @@ public sealed class DingTalkCallbackTests : IDisposable
         Assert.Empty(_app.Queue!.Queued);
     }
 
+    [Fact]
+    public async Task A_body_without_robot_code_is_bound_to_the_configured_robot_not_left_unchecked()
+    {
+        var body = System.Text.Json.Nodes.JsonNode.Parse(SimulatedCallback.DingTalkBody("msgNoRobot", "alice", "hi", null, DateTimeOffset.UtcNow))!.AsObject();
+        Assert.True(body.Remove("robotCode"));
+
+        var response = await _client.PostAsync(SimulatedCallback.DingTalkRaw(ChatBotApp.DingTalkSecret, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body), DateTimeOffset.UtcNow));
+
+        // Answered as this bot and only as this bot: the reply goes out under the configured robot code.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var route = Assert.IsType<DingTalkRoute>(Assert.Single(_app.Queue!.Queued).Message.Route);
+        Assert.Equal(ChatBotApp.DingTalkClientId, route.RobotCode);
+    }
+
     [Theory]
     [InlineData("""{"msgId":"q1","errorCode":20001,"errorMessage":"quota","conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
     [InlineData("""{"msgId":"k1","msgtype":"unknownMsgType","conversationType":"1","conversationId":"cid1","senderStaffId":"u"}""")]
