@@ -13,12 +13,3 @@ public static class ReplyUrlGuard
         && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
         && string.IsNullOrEmpty(uri.UserInfo);
 }
-
-/// <summary>A platform API said no. <see cref="Transient"/>: busy or throttled, worth a retry later.</summary>
-public sealed class PlatformApiException(string platform, string code, bool transient)
-    : Exception($"{platform} API error {code}{(transient ? " (transient)" : "")}")
-{
-    public string Code { get; } = code;
-
-    public bool Transient { get; } = transient;
-}
