@@ -29,6 +29,44 @@ public sealed class DocumentReaderTests : IDisposable
     [InlineData("2.3.1 审批", 4)]
     public void Numbering_styles_make_headings_at_their_level(string line, int level) => Assert.Equal(level, HeadingStyle.LevelOf(line));
 
+    [Fact]
+    public void A_hash_inside_a_code_fence_is_text_and_setext_underlines_make_headings()
+    {
+        const string markdown = """
+            员工手册
+            ====
+
+            年假
+            ---
+            员工每年享有 5 天年假。
+
+            ```bash
+            # 查询剩余年假
+            hr-cli leave --user me
+            ```
+
+            ~~~~
+            ## 不是标题
+            ~~~
+            仍在代码块中
+            ~~~~
+
+            ***
+
+            ## 病假
+            病假须提供医院证明。
+            """;
+
+        var document = PlainTextReader.Read(markdown, "fallback");
+
+        Assert.Equal("员工手册", document.Title);
+        Assert.Equal(
+            [new HeadingBlock(1, "员工手册"), new HeadingBlock(2, "年假"), new HeadingBlock(2, "病假")],
+            document.Blocks.OfType<HeadingBlock>());
+        var paragraphs = document.Blocks.OfType<ParagraphBlock>().Select(p => p.Text).ToList();
+        Assert.Equal(["员工每年享有 5 天年假。", "# 查询剩余年假", "hr-cli leave --user me", "## 不是标题", "~~~", "仍在代码块中", "病假须提供医院证明。"], paragraphs);
+    }
+
     [Theory]
     [InlineData("（一）非本市户籍且在本市无自有住房的正式员工，可申请入住员工宿舍。")]
     [InlineData("1.1 进入生产车间的人员，须穿戴工作服。")]

@@ -3,9 +3,11 @@ using System.Text;
 namespace ChatBot.Core.Knowledge.Documents;
 
 /// <summary>
-/// Markdown and plain text, line by line: <c>#</c> headings, pipe tables, numbered heading lines
-/// (<see cref="HeadingStyle"/>), and one paragraph per line — Chinese policies write one clause a line. An optional
-/// front matter block (<c>---</c> … <c>---</c>) limits the document: <c>departments: hr, finance</c>, <c>users: u1</c>.
+/// Markdown and plain text, line by line: <c>#</c> headings and setext headings (a line underlined with <c>===</c> or
+/// <c>---</c>), pipe tables, numbered heading lines (<see cref="HeadingStyle"/>), and one paragraph per line — Chinese
+/// policies write one clause a line. Inside a fenced code block (<c>```</c> or <c>~~~</c>) every line is text: a
+/// <c>#</c> there is a comment, not a heading. An optional front matter block (<c>---</c> … <c>---</c>) limits the
+/// document: <c>departments: hr, finance</c>, <c>users: u1</c>.
 /// </summary>
 public static class PlainTextReader
 {
@@ -26,10 +28,37 @@ public static class PlainTextReader
 
         var blocks = new List<DocumentBlock>();
         string? title = null;
+        string? fence = null;
         for (var i = start; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
+            if (fence is not null)
+            {
+                // The fence closes on a run of its own character at least as long, and nothing else.
+                if (line.Length >= fence.Length && line.All(c => c == fence[0]))
+                {
+                    fence = null;
+                }
+                else if (line.Length > 0)
+                {
+                    blocks.Add(new ParagraphBlock(line));
+                }
+
+                continue;
+            }
+
             if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (Fence(line) is { } opened)
+            {
+                fence = opened;
+                continue;
+            }
+
+            if (IsThematicBreak(line))
             {
                 continue;
             }
@@ -63,10 +92,42 @@ public static class PlainTextReader
                 continue;
             }
 
+            if (i + 1 < lines.Length && SetextLevel(lines[i + 1].Trim()) is { } underlined)
+            {
+                title ??= underlined == 1 ? line : null;
+                blocks.Add(new HeadingBlock(underlined, line));
+                i++;
+                continue;
+            }
+
             blocks.Add(HeadingStyle.LevelOf(line) is { } numbered ? new HeadingBlock(numbered, line) : new ParagraphBlock(line));
         }
 
         return new ParsedDocument(title ?? fallbackTitle, blocks, access);
+    }
+
+    /// <summary>The opening run of a fenced code block (three or more backticks or tildes), or null.</summary>
+    private static string? Fence(string line)
+    {
+        var marker = line[0];
+        if (marker is not ('`' or '~'))
+        {
+            return null;
+        }
+
+        var run = line.TakeWhile(c => c == marker).Count();
+        return run >= 3 ? new string(marker, run) : null;
+    }
+
+    /// <summary>A setext underline: 1 for <c>===</c>, 2 for <c>---</c> (any length), or null.</summary>
+    private static int? SetextLevel(string line) =>
+        line.Length == 0 ? null : line.All(c => c == '=') ? 1 : line.All(c => c == '-') ? 2 : null;
+
+    /// <summary>A line of three or more <c>-</c>, <c>*</c> or <c>_</c> (spaces between allowed) that follows no paragraph: a rule, not text.</summary>
+    private static bool IsThematicBreak(string line)
+    {
+        var marks = line.Replace(" ", "", StringComparison.Ordinal);
+        return marks.Length >= 3 && marks[0] is '-' or '*' or '_' && marks.All(c => c == marks[0]);
     }
 
     private static string[] Cells(string row) =>
