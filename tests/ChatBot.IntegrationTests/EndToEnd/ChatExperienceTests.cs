@@ -26,6 +26,15 @@ public sealed class ChatExperienceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _wecom.DisposeAsync();
 
+    /// <summary>What the shipped settings end a model-written answer with.</summary>
+    private const string Disclaimer = "\n\n以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only.";
+
+    /// <summary>An instance whose WeCom app replies reach the fake WeCom API and whose model is <paramref name="model"/>.</summary>
+    private ChatBotApp WeComAppAnswering(ScriptedChatClient model) => new ChatBotApp()
+        .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+        .With("Inference:WarmUp", "false")
+        .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(model));
+
     private static int _skew;
 
     // DingTalk signs the timestamp only and one signature serves one message: each callback a millisecond apart.
@@ -161,31 +170,25 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_first_word_on_the_wecom_app_gets_one_thinking_notice_then_the_answer_and_a_fast_one_none()
     {
-        using var app = new ChatBotApp()
-            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
-            .With("Answers:ThinkingNoticeAfter", "00:00:01")
-            .With("Inference:WarmUp", "false")
-            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("年假 5 天。", TimeSpan.FromSeconds(2.5))));
+        using var app = WeComAppAnswering(new ScriptedChatClient("年假 5 天。", TimeSpan.FromSeconds(2.5)))
+            .With("Answers:ThinkingNoticeAfter", "00:00:01");
         var client = app.Start();
 
         await client.PostAsync(PlatformCallbacks.App("7601", "年假几天", user: "slow-thinker"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 2, 30);
         await Task.Delay(500);
 
-        Assert.Equal(["正在思考…Thinking…", "年假 5 天。\n\n以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only."], _wecom.AppMessages.Select(m => m.Content));
+        Assert.Equal(["正在思考…Thinking…", "年假 5 天。" + Disclaimer], _wecom.AppMessages.Select(m => m.Content));
     }
 
     [Fact]
     public async Task A_new_direct_chat_on_the_wecom_app_gets_the_welcome_before_its_first_answer_once_per_interval()
     {
-        using var app = new ChatBotApp()
-            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
+        using var app = WeComAppAnswering(new ScriptedChatClient("年假 5 天。", TimeSpan.Zero))
             .With("Answers:WelcomeInterval", "30.00:00:00")
-            .With("Answers:WelcomeText", "欢迎！Welcome.")
-            .With("Inference:WarmUp", "false")
-            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("年假 5 天。", TimeSpan.Zero)));
+            .With("Answers:WelcomeText", "欢迎！Welcome.");
         var client = app.Start();
-        const string answer = "年假 5 天。\n\n以上内容由 AI 生成，仅供参考。This answer is AI-generated, for reference only.";
+        const string answer = "年假 5 天。" + Disclaimer;
 
         await client.PostAsync(PlatformCallbacks.App("7701", "年假几天", user: "newcomer"));
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1, 30);
@@ -242,11 +245,8 @@ public sealed class ChatExperienceTests : IAsyncLifetime
     [Fact]
     public async Task Admin_commands_are_refused_for_non_admins_and_an_admin_pauses_resumes_and_resets_from_the_chat_audited()
     {
-        using var app = new ChatBotApp()
-            .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
-            .With("Roles:Admins:0", "wecom:boss")
-            .With("Inference:WarmUp", "false")
-            .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient("好的。")));
+        using var app = WeComAppAnswering(new ScriptedChatClient("好的。"))
+            .With("Roles:Admins:0", "wecom:boss");
         app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "admins": [ "nobody" ] }""");
         var client = app.Start();
         async Task<string> Ask(string id, string text, string user)
