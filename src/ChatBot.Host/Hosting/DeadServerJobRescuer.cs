@@ -32,6 +32,14 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
         return 1
         """;
 
+    // KEYS: fetched list, job hash, its state, its history. ARGV: job id. Drops a fetched job whose record is gone.
+    private const string DropScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+        redis.call('DEL', KEYS[3], KEYS[4])
+        return 1
+        """;
+
     /// <summary>Far longer than any enqueue takes; a record without a state this old was abandoned.</summary>
     public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(2);
 
@@ -69,6 +77,19 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
                 var serverId = db.HashGet($"{prefix}job:{jobId}:state", "ServerId");
                 if (serverId.IsNullOrEmpty || db.HashExists($"{prefix}server:{serverId}", "StartedAt"))
                 {
+                    continue;
+                }
+
+                // After Redis restarted empty, a worker still running may write a job's state back without its record:
+                // queued again it could never run, and would come back here every pass. Dropped once instead.
+                var job = $"{prefix}job:{jobId}";
+                if (!db.KeyExists(job))
+                {
+                    if ((int)db.ScriptEvaluate(DropScript, [fetched, job, job + ":state", job + ":history"], [jobId]) == 1)
+                    {
+                        LogDropped(logger, jobId.ToString());
+                    }
+
                     continue;
                 }
 
@@ -139,6 +160,9 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died; queued again")]
     private static partial void LogRequeued(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died, and its record is gone (Redis lost it); dropped")]
+    private static partial void LogDropped(ILogger logger, string jobId);
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "Dead-server rescue pass failed: {ErrorType}")]
     private static partial void LogFailed(ILogger logger, string errorType);

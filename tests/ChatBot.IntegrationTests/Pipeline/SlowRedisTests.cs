@@ -159,6 +159,29 @@ public sealed class SlowRedisTests
         Assert.Single(app.Logs.Lines, l => l.EventId == 1403 && l.Line.Contains(id, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_fetched_job_whose_record_redis_lost_is_dropped_once_not_queued_again()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        using var app = new ChatBotApp().With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", EnvelopeKey);
+        app.Start();
+        // What a worker still running leaves after Redis restarted empty: the job fetched, its state naming a server
+        // that is gone, and no record (a queue no worker here listens on, so only the rescuer acts on it).
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        var db = mux.GetDatabase();
+        await db.SetAddAsync("chatbot:hangfire:queues", "lost");
+        await db.ListRightPushAsync("chatbot:hangfire:queue:lost:dequeued", "lost-1");
+        await db.HashSetAsync("chatbot:hangfire:job:lost-1:state", [new HashEntry("State", "Processing"), new HashEntry("ServerId", "gone-server")]);
+
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Any(l => l.EventId == 1404), 30);
+        await Task.Delay(TimeSpan.FromSeconds(6)); // another pass of the rescuer (every 5 s): it would log again had it queued the job
+        Assert.Single(app.Logs.Lines, l => l.EventId == 1404 && l.Line.Contains("lost-1", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.Logs.Lines, l => l.EventId == 1401);
+        Assert.Equal(0, await db.ListLengthAsync("chatbot:hangfire:queue:lost"));
+        Assert.Equal(0, await db.ListLengthAsync("chatbot:hangfire:queue:lost:dequeued"));
+        Assert.False(await db.KeyExistsAsync("chatbot:hangfire:job:lost-1:state"));
+    }
+
     private static ChatBot.Host.Hosting.DeadServerJobRescuer Hangfire_Rescuer(ChatBotApp app) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Hangfire.Server.IBackgroundProcess>(app.Services)
             .OfType<ChatBot.Host.Hosting.DeadServerJobRescuer>().Single();
