@@ -101,6 +101,7 @@ public static class MessagePipelineRegistration
             services.AddSingleton<IDedupeStore, RedisDedupeStore>();
             services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
+            services.AddSingleton<ISendPacer, RedisSendPacer>();
             services.AddSingleton<IConversationStore, RedisConversationStore>();
         }
         else
@@ -108,6 +109,7 @@ public static class MessagePipelineRegistration
             services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
             services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
+            services.AddSingleton<ISendPacer, MemorySendPacer>();
             services.AddSingleton<IConversationStore, MemoryConversationStore>();
         }
 

@@ -20,6 +20,7 @@ internal sealed partial class DingTalkReplySender(
     DingTalkStreamingCard card,
     IOptionsMonitor<DingTalkOptions> options,
     IDeliveryLedger delivery,
+    ISendPacer pacer,
     IOptionsMonitor<AnswerOptions> answers,
     TimeProvider clock,
     ILogger<DingTalkReplySender> logger)
@@ -28,7 +29,7 @@ internal sealed partial class DingTalkReplySender(
     /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
     public const int MaxMsgParamBytes = 15000;
     private const int MaxContentBytes = MaxMsgParamBytes - 64;
-    private readonly ConversationRateLimiter _perConversation = new(20);
+    private const int PerConversationPerMinute = 20;
 
     protected override bool Streams(InboundMessage message, DingTalkRoute route) => card.Serves(message, route);
 
@@ -59,7 +60,7 @@ internal sealed partial class DingTalkReplySender(
             {
                 if (!await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.AtMostOnce, async ct =>
                     {
-                        _perConversation.Acquire(route.ConversationId);
+                        await pacer.AcquireAsync("dingtalk:" + route.ConversationId, PerConversationPerMinute, ct);
                         if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct))
                         {
                             webhook = null;

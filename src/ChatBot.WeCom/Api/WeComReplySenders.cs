@@ -8,10 +8,10 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.WeCom.Api;
 
 /// <summary>Self-built app: message/send to the user, 2,048 bytes a part, 30 a minute per member (wecom.md §3, §5).</summary>
-internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger delivery) : ReplySender<WeComAppRoute>
+internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger delivery, ISendPacer pacer) : ReplySender<WeComAppRoute>
 {
     public const int MaxBytes = 2048;
-    private readonly ConversationRateLimiter _perMember = new(30);
+    private const int PerMemberPerMinute = 30;
 
     protected override async Task SendAsync(InboundMessage message, WeComAppRoute route, string text, CancellationToken cancellationToken)
     {
@@ -23,7 +23,7 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
             var part = parts[i];
             await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.Resend, async ct =>
             {
-                _perMember.Acquire(route.UserId);
+                await pacer.AcquireAsync("wecom-app:" + route.UserId, PerMemberPerMinute, ct);
                 await api.SendTextAsync(route.UserId, route.AgentId, part, ct);
             }, cancellationToken);
         }
