@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Host.Cli;
 using Microsoft.AspNetCore.Builder;
@@ -10,31 +11,41 @@ using Microsoft.AspNetCore.Http;
 namespace ChatBot.Bench;
 
 /// <summary>
-/// Soak: two instances on one Redis (append-only) take a steady stream of signed DingTalk callbacks; at 30 % of the
-/// run one instance is killed with SIGKILL, at 60 % Redis is restarted. Replies go to a loopback session webhook that
-/// records each answer, so an answer delivered by the killed instance still counts. A refused or failed callback is
-/// retried as the platform does. Reports sent, acknowledged, answered, duplicated, lost, p99 ack and answer latency,
-/// and each instance's peak resident memory.
+/// Soak: two instances on one Redis (append-only) take signed DingTalk callbacks for hours, a mix as employees send it:
+/// a third are DMs asking policy questions of the documents (the public dev set's questions, unanswerable ones
+/// included), the rest @-mentions in ten group chats, and every ten minutes a burst. At 30 % of the run one instance
+/// is killed with SIGKILL and started again 15 s later, as a supervisor would; at 60 % Redis is restarted. Replies go
+/// to a loopback session webhook that records each message, so an answer delivered by the killed instance still
+/// counts, and a message delivered twice is seen. A refused or failed callback is retried as the platform does.
+/// Reports sent, acknowledged, answered, doubled, lost, p99 ack and first words, each instance's resident memory every
+/// minute and its slope per hour after the first ten minutes (the one never killed is the long-lived figure).
 /// </summary>
 internal static class SoakBench
 {
     private const string Secret = "soak-client-secret";
     private const string Robot = "dingsoak";
+    private const int BurstSize = 12;
+    private static readonly TimeSpan BurstEvery = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RestartAfter = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var (host, model, redisServer, redisDir) = (args[0], args[1], args[2], args[3]);
         var redisPort = int.Parse(args[4], CultureInfo.InvariantCulture);
-        var rate = int.Parse(args[5], CultureInfo.InvariantCulture);
+        var rate = double.Parse(args[5], CultureInfo.InvariantCulture);
         var seconds = int.Parse(args[6], CultureInfo.InvariantCulture);
+        var (docs, questionsFile, promptsFile) = (args[7], args[8], args[9]);
+        var tokens = args.Length > 10 ? args[10] : "48";
+        var questions = File.ReadLines(questionsFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("question").GetString()!).ToArray();
+        var prompts = File.ReadLines(promptsFile).Where(l => l.Length > 0).ToArray();
         var work = Directory.CreateTempSubdirectory("chatbot-soak").FullName;
         File.WriteAllText(Path.Combine(work, "quotas.json"), """{ "timeZone": "Asia/Shanghai", "dailyLimit": 1000000 }""");
-        var envelopeKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var envelopeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
         await using var webhook = await Webhook.StartAsync();
         var redis = StartRedis(redisServer, redisDir, redisPort);
         var ports = new[] { AckBench.FreePort(), AckBench.FreePort() };
-        var bots = ports.Select(port => AckBench.Start("dotnet", host, new Dictionary<string, string>
+        Process StartBot(int port) => AckBench.Start("dotnet", host, new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["DingTalk__ClientId"] = Robot,
@@ -43,34 +54,37 @@ internal static class SoakBench
             ["Redis__ConnectionString"] = $"127.0.0.1:{redisPort},abortConnect=false",
             ["Queue__EnvelopeKey"] = envelopeKey,
             ["Inference__ModelPath"] = model,
-            ["Inference__MaxNewTokens"] = "8",
+            ["Inference__MaxNewTokens"] = tokens,
+            ["Knowledge__Folder"] = docs,
             ["Quotas__PolicyFile"] = Path.Combine(work, "quotas.json"),
             ["Audit__Folder"] = Path.Combine(work, "audit"),
+            ["Privacy__PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Logging__LogLevel__Default"] = "Warning",
-        })).ToArray();
+        });
+        var bots = ports.Select(StartBot).ToArray();
         foreach (var port in ports)
         {
-            await AckBench.WaitReady($"http://127.0.0.1:{port}/healthz");
+            await AckBench.WaitReady($"http://127.0.0.1:{port}/healthz", withinSeconds: 120);
         }
 
-        var peaks = new long[bots.Length];
+        var memory = new SoakMemory(bots.Length);
         using var sampling = new CancellationTokenSource();
-        var sampler = SampleRssAsync(bots, peaks, sampling.Token);
+        var sampler = memory.SampleAsync(bots, sampling.Token);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(10) };
         var alive = new[] { true, true };
         var acks = new ConcurrentBag<double>();
         var sentAt = new ConcurrentDictionary<string, long>();
         var acknowledged = new ConcurrentDictionary<string, bool>();
-        var total = rate * seconds;
         var tasks = new List<Task>();
         var start = Stopwatch.GetTimestamp();
         var (killed, restarted) = (false, false);
-        for (var i = 0; i < total; i++)
+        var schedule = Schedule(rate, seconds);
+        for (var i = 0; i < schedule.Count; i++)
         {
-            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            var due = start + (long)(schedule[i] * Stopwatch.Frequency);
             while (Stopwatch.GetTimestamp() < due)
             {
-                await Task.Delay(1);
+                await Task.Delay(Math.Clamp((int)((due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency), 1, 1000));
             }
 
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -79,7 +93,16 @@ internal static class SoakBench
                 killed = true;
                 alive[0] = false;
                 bots[0].Kill(entireProcessTree: true); // SIGKILL
-                Console.Error.WriteLine($"soak: instance 1 killed with SIGKILL at {elapsed:F0} s");
+                memory.Note($"instance 1 killed with SIGKILL at {elapsed / 60:F0} min");
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(RestartAfter);
+                    bots[0] = StartBot(ports[0]);
+                    await AckBench.WaitReady($"http://127.0.0.1:{ports[0]}/healthz", withinSeconds: 120);
+                    alive[0] = true;
+                    memory.Restarted(0, Stopwatch.GetElapsedTime(start));
+                    memory.Note($"instance 1 started again, ready at {Stopwatch.GetElapsedTime(start).TotalMinutes:F0} min");
+                });
             }
 
             if (!restarted && elapsed >= seconds * 0.6)
@@ -91,49 +114,78 @@ internal static class SoakBench
                     await redis.WaitForExitAsync();
                     await Task.Delay(1000);
                     redis = StartRedis(redisServer, redisDir, redisPort);
-                    Console.Error.WriteLine("soak: Redis restarted (append-only file kept)");
+                    memory.Note($"Redis restarted at {Stopwatch.GetElapsedTime(start).TotalMinutes:F0} min (append-only file kept)");
                 });
             }
 
             var id = $"soak-{i}";
+            var dm = i % 3 == 0;
+            var body = SimulatedCallback.DingTalkBody(id, $"user{i % 200}", dm ? questions[i / 3 % questions.Length] : prompts[i % prompts.Length],
+                dm ? null : $"cidgroup{i % 10}", DateTimeOffset.UtcNow, webhook.Url(id), Robot);
             sentAt[id] = Stopwatch.GetTimestamp();
-            tasks.Add(SendAsync(http, ports, alive, id, i, webhook.Url(id), acks, acknowledged));
+            tasks.Add(SendAsync(http, ports, alive, i, body, acks, () => acknowledged[id] = true));
         }
 
         await Task.WhenAll(tasks);
-        // Answers still in flight (queued behind the restart) get a minute and a half to arrive.
+        // Answers still queued (behind a burst or the restart) get five minutes to arrive.
         var drain = Stopwatch.StartNew();
-        while (drain.Elapsed < TimeSpan.FromSeconds(90) && webhook.Answers.Count < acknowledged.Count)
+        while (drain.Elapsed < TimeSpan.FromMinutes(5) && webhook.Answers.Count < acknowledged.Count)
         {
-            await Task.Delay(500);
+            await Task.Delay(1000);
         }
 
         sampling.Cancel();
         await sampler;
-        var answerLatency = webhook.Answers.Select(a => Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value.First).TotalMilliseconds).Order().ToArray();
+        var firstWords = webhook.Answers.Select(a => Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value.First).TotalMilliseconds).Order().ToArray();
         var ackSorted = acks.Order().ToArray();
         var report = new
         {
-            soakSeconds = seconds, rate, sent = total, acknowledged = acknowledged.Count,
+            soakSeconds = seconds, rate, burst = BurstSize, sent = schedule.Count, acknowledged = acknowledged.Count,
             answered = webhook.Answers.Count,
-            duplicated = webhook.Answers.Values.Count(a => a.Count > 1),
-            lost = acknowledged.Keys.Count(k => !webhook.Answers.ContainsKey(k)) + (total - acknowledged.Count),
-            ackP99Ms = ackSorted.Length == 0 ? double.NaN : ackSorted[(int)(ackSorted.Length * 0.99)],
-            answerP99Ms = answerLatency.Length == 0 ? double.NaN : answerLatency[(int)(answerLatency.Length * 0.99)],
-            peakRssMb = peaks.Select(p => p / 1_000_000).ToArray(),
+            doubled = webhook.Answers.Values.Count(a => a.Doubled),
+            lost = acknowledged.Keys.Count(k => !webhook.Answers.ContainsKey(k)) + (schedule.Count - acknowledged.Count),
+            ackP99Ms = Percentile(ackSorted, 0.99),
+            firstWordsP50Ms = Percentile(firstWords, 0.5),
+            firstWordsP99Ms = Percentile(firstWords, 0.99),
+            peakRssMb = memory.Peaks.Select(p => Math.Round(p / 1e6)).ToArray(),
+            rssSlopePercentPerHour = Enumerable.Range(0, bots.Length).Select(b => Math.Round(memory.SlopePercentPerHour(b), 2)).ToArray(),
+            rssMbEachMinute = memory.Curve,
+            events = memory.Events,
         };
-        Console.WriteLine(JsonSerializer.Serialize(new { soak = report }));
-        Console.Error.WriteLine($"soak: sent {report.sent}, acknowledged {report.acknowledged}, answered {report.answered}, duplicated {report.duplicated}, lost {report.lost}, "
-            + $"ack p99 {report.ackP99Ms:F0} ms, answer p99 {report.answerP99Ms:F0} ms, peak RSS {string.Join(" / ", report.peakRssMb)} MB");
-        bots[1].Kill(entireProcessTree: true);
+        // A slope of a run too short to have one is NaN, written as such.
+        Console.WriteLine(JsonSerializer.Serialize(new { soak = report }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        Console.Error.WriteLine(string.Join('\n', memory.Events.Select(e => "soak: " + e)));
+        Console.Error.WriteLine($"soak: sent {report.sent}, acknowledged {report.acknowledged}, answered {report.answered}, doubled {report.doubled}, lost {report.lost}, "
+            + $"ack p99 {report.ackP99Ms:F0} ms, first words p50 {report.firstWordsP50Ms:F0} / p99 {report.firstWordsP99Ms:F0} ms, "
+            + $"peak RSS {string.Join(" / ", report.peakRssMb)} MB, RSS slope after 10 min {string.Join(" / ", report.rssSlopePercentPerHour)} %/h");
+        Console.Error.WriteLine("soak: RSS (MB) each minute, instance 1 / 2: " + string.Join("  ", memory.Curve.Select(c => $"{c[0]:F0}:{c[1]:F0}/{c[2]:F0}")));
+        foreach (var bot in bots)
+        {
+            bot.Kill(entireProcessTree: true);
+        }
+
         redis.Kill();
         return 0;
     }
 
-    /// <summary>Sent round-robin over the live instances; a refusal or a dead connection is retried, as the platform does.</summary>
-    private static async Task SendAsync(HttpClient http, int[] ports, bool[] alive, string id, int i, string session, ConcurrentBag<double> acks, ConcurrentDictionary<string, bool> acknowledged)
+    /// <summary>When each message is sent, in seconds from the start: a steady stream at the rate, and a burst every ten minutes.</summary>
+    private static List<double> Schedule(double rate, int seconds)
     {
-        var body = SimulatedCallback.DingTalkBody(id, $"user{i % 200}", "年假怎么算？", null, DateTimeOffset.UtcNow, session, Robot);
+        var times = Enumerable.Range(0, (int)(rate * seconds)).Select(i => i / rate).ToList();
+        for (var burst = BurstEvery.TotalSeconds / 2; burst < seconds; burst += BurstEvery.TotalSeconds)
+        {
+            times.AddRange(Enumerable.Repeat(burst, BurstSize));
+        }
+
+        times.Sort();
+        return times;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * p))];
+
+    /// <summary>Sent round-robin over the live instances; a refusal or a dead connection is retried, as the platform does.</summary>
+    private static async Task SendAsync(HttpClient http, int[] ports, bool[] alive, int i, byte[] body, ConcurrentBag<double> acks, Action acknowledged)
+    {
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var port = ports[(i + attempt) % ports.Length];
@@ -145,7 +197,7 @@ internal static class SoakBench
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     acks.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
-                    acknowledged[id] = true;
+                    acknowledged();
                     return;
                 }
             }
@@ -161,27 +213,7 @@ internal static class SoakBench
     private static Process StartRedis(string server, string dir, int port) =>
         AckBench.Start(server, $"--bind 127.0.0.1 --port {port} --dir {dir} --appendonly yes --appendfsync everysec --save \"\"", []);
 
-    private static async Task SampleRssAsync(Process[] bots, long[] peaks, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            for (var b = 0; b < bots.Length; b++)
-            {
-                try
-                {
-                    bots[b].Refresh();
-                    peaks[b] = Math.Max(peaks[b], bots[b].HasExited ? 0 : bots[b].WorkingSet64);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-
-            await Task.Delay(1000, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    /// <summary>A loopback session webhook: records when each message's answers arrive (by session = message id).</summary>
+    /// <summary>A loopback session webhook: records when each message's first reply arrives and whether one came twice.</summary>
     private sealed class Webhook : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -193,7 +225,7 @@ internal static class SoakBench
             _port = port;
         }
 
-        public ConcurrentDictionary<string, (long First, int Count)> Answers { get; } = new();
+        public ConcurrentDictionary<string, Received> Answers { get; } = new();
 
         public string Url(string session) => $"http://127.0.0.1:{_port}/robot/sendBySession?session={session}";
 
@@ -204,9 +236,12 @@ internal static class SoakBench
             var hook = new Webhook(app, port);
             app.MapPost("/robot/sendBySession", async (HttpRequest request, string session) =>
             {
-                await request.Body.CopyToAsync(Stream.Null);
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body);
+                // A welcome and a long answer's parts are several messages; the same message twice is a double.
+                var hash = Convert.ToHexString(SHA256.HashData(body.ToArray()));
                 var now = Stopwatch.GetTimestamp();
-                hook.Answers.AddOrUpdate(session, (now, 1), (_, old) => (old.First, old.Count + 1));
+                hook.Answers.AddOrUpdate(session, _ => new Received(now, [hash]), (_, old) => old.With(hash));
                 return Results.Json(new { errcode = 0, errmsg = "ok" });
             });
             await app.StartAsync();
@@ -214,5 +249,12 @@ internal static class SoakBench
         }
 
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+
+    private sealed record Received(long First, string[] Hashes)
+    {
+        public bool Doubled => Hashes.Distinct().Count() < Hashes.Length;
+
+        public Received With(string hash) => this with { Hashes = [.. Hashes, hash] };
     }
 }
