@@ -1,4 +1,5 @@
 using ChatBot.Core.Configuration;
+using ChatBot.Core.Replies;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.DingTalk;
@@ -56,6 +57,13 @@ public sealed class DingTalkOptions
     /// messages. A card DingTalk refuses falls back to the plain message.
     /// </summary>
     public string StreamingCardTemplateId { get; set; } = "";
+
+    /// <summary>
+    /// Markdown (default): answers go as DingTalk's <c>markdown</c> / <c>sampleMarkdown</c> messages, which every DingTalk
+    /// client renders (headings, bold, lists, links, quotes; tables written as rows). Text: plain text messages, in
+    /// which an @-mention in a group is highlighted (DingTalk does not highlight it inside Markdown).
+    /// </summary>
+    public ReplyFormat MessageFormat { get; set; } = ReplyFormat.Markdown;
 
     /// <summary>The template's variable that holds the answer text (the streaming key).</summary>
     public string StreamingCardContentKey { get; set; } = "content";

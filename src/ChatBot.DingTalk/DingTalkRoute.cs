@@ -1,4 +1,5 @@
 using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
 
 namespace ChatBot.DingTalk;
 
@@ -11,8 +12,12 @@ public sealed record DingTalkRoute(
     DateTimeOffset? SessionWebhookExpiresAt,
     string ConversationId,
     string RobotCode,
-    string? SenderStaffId) : ReplyRoute
+    string? SenderStaffId,
+    bool Markdown = false) : ReplyRoute
 {
     public const string Key = "dingtalk";
     public override string SenderKey => Key;
+
+    /// <summary>Sent as DingTalk's Markdown message (<c>DingTalk:MessageFormat</c>, fixed when the message came in).</summary>
+    public override MarkdownDialect Dialect => Markdown ? MarkdownDialect.DingTalk : MarkdownDialect.Plain;
 }

@@ -1,4 +1,5 @@
 using ChatBot.Core.Configuration;
+using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
 using Microsoft.Extensions.Options;
 
@@ -83,6 +84,13 @@ public sealed class WeComAppOptions
 
     /// <summary>The app's Secret, for access tokens. A secret: environment or a secret store, never the file.</summary>
     public string Secret { get; set; } = "";
+
+    /// <summary>
+    /// Text (default): answers as text messages, which every client shows. Markdown: the app's <c>markdown</c> message
+    /// (headings, bold, links, quotes), which the WeCom client renders but WeChat (the 微工作台 plugin) does not show at
+    /// all — choose it only where staff use the WeCom client.
+    /// </summary>
+    public ReplyFormat MessageFormat { get; set; } = ReplyFormat.Text;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Token);
 }

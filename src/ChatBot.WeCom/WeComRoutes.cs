@@ -1,4 +1,5 @@
 using ChatBot.Core.Messages;
+using ChatBot.Core.Replies;
 
 namespace ChatBot.WeCom;
 
@@ -9,14 +10,17 @@ public sealed record WeComAiBotRoute(string ResponseUrl, string? ChatId, string?
     public const string Key = "wecom-aibot";
     public override string SenderKey => Key;
 
-    public override bool RendersMarkdown => true;
+    public override MarkdownDialect Dialect => MarkdownDialect.Full;
 
     public override bool WelcomesOnEntry => true;
 }
 
 /// <summary>WeCom self-built app: <c>message/send</c> to the user through the app's agent (wecom.md §3).</summary>
-public sealed record WeComAppRoute(int AgentId, string UserId) : ReplyRoute
+public sealed record WeComAppRoute(int AgentId, string UserId, bool Markdown = false) : ReplyRoute
 {
     public const string Key = "wecom-app";
     public override string SenderKey => Key;
+
+    /// <summary>Sent as the app's Markdown message (<c>WeCom:App:MessageFormat</c>, fixed when the message came in).</summary>
+    public override MarkdownDialect Dialect => Markdown ? MarkdownDialect.WeCom : MarkdownDialect.Plain;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ChatBot.Core.Replies;
 
 namespace ChatBot.Core.Messages;
 
@@ -13,9 +14,13 @@ public abstract record ReplyRoute
     [JsonIgnore]
     public abstract string SenderKey { get; }
 
+    /// <summary>What the channel's messages show of the model's Markdown; the answer is written in it and screened again.</summary>
+    [JsonIgnore]
+    public virtual MarkdownDialect Dialect => MarkdownDialect.Plain;
+
     /// <summary>Whether the channel renders markdown (a citation is then a quote block); text channels get plain lines.</summary>
     [JsonIgnore]
-    public virtual bool RendersMarkdown => false;
+    public bool RendersMarkdown => Dialect != MarkdownDialect.Plain;
 
     /// <summary>
     /// Whether the platform says when someone opens the chat (WeCom AI bot's <c>enter_chat</c>) and the bot welcomes

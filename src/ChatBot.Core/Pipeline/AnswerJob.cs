@@ -322,17 +322,17 @@ public sealed partial class AnswerJob(
             LogOutputScreened(logger, message.Platform, hash, screen.Hits, string.Join(",", screen.Categories), options.OutputAction);
         }
 
-        if (message.Route.RendersMarkdown)
+        if (message.Route.Dialect == MarkdownDialect.Full)
         {
             return screen.Released;
         }
 
-        // A plain-text channel gets the Markdown as clean text, screened again: taking the markup out can join what
-        // it had split ("敏**感**词").
-        var plain = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
-        plain.Feed(MarkdownText.ToPlain(screen.Released));
-        plain.Finish();
-        return plain.Released;
+        // A channel that shows less than the model wrote gets its own rendition (clean text, or the part of Markdown
+        // its messages render), screened again: taking markup out can join what it had split ("敏**感**词").
+        var shown = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
+        shown.Feed(MarkdownText.Write(screen.Released, message.Route.Dialect));
+        shown.Finish();
+        return shown.Released;
     }
 
 }

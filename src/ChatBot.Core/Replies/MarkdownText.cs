@@ -6,107 +6,153 @@ using Markdig.Syntax.Inlines;
 
 namespace ChatBot.Core.Replies;
 
+/// <summary>What a channel's message shows of Markdown.</summary>
+public enum MarkdownDialect
+{
+    /// <summary>Nothing: a text message shows <c>**</c>, <c>#</c> and <c>|---|</c> as they are.</summary>
+    Plain,
+
+    /// <summary>
+    /// DingTalk's <c>markdown</c> / <c>sampleMarkdown</c>: headings, bold and italic, links, lists and quotes; no
+    /// tables or code blocks; a line ends only where it ends with two spaces (dingtalk.md §7).
+    /// </summary>
+    DingTalk,
+
+    /// <summary>The WeCom app's <c>markdown</c>: headings, bold, links, inline code and quotes; no lists or tables.</summary>
+    WeCom,
+
+    /// <summary>Markdown as the model wrote it: the WeCom AI bot's messages render CommonMark with tables.</summary>
+    Full,
+}
+
 /// <summary>
-/// The model writes Markdown; a channel that shows plain text (DingTalk text messages, the WeCom app's text) would show
-/// its <c>**</c>, <c>#</c> and <c>|---|</c>. This turns it into clean text that reads the same: headings and paragraphs
-/// as lines, list items with "• " or their number, a table as one line per row ("header：value；…", which stays
-/// readable at any width), links as "text (url)", code as it is. Parsed with Markdig, so what counts as Markdown is
-/// CommonMark's answer, not a regex's.
+/// The model writes Markdown; each channel shows a different part of it. This writes the model's Markdown again in
+/// what the channel shows: for plain text, headings and paragraphs as lines, list items with "• " or their number,
+/// links as "text (url)"; for DingTalk's and the WeCom app's Markdown, their subset kept and the rest written as text.
+/// A table, which no IM message renders, becomes one line per row ("header：value；…"), readable at any width.
+/// Parsed with Markdig, so what counts as Markdown is CommonMark's answer, not a regex's.
 /// </summary>
-public static class MarkdownText
+public sealed class MarkdownText
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().Build();
+    private readonly MarkdownDialect _dialect;
+    private readonly StringBuilder _text = new();
 
-    public static string ToPlain(string markdown)
+    private MarkdownText(MarkdownDialect dialect) => _dialect = dialect;
+
+    public static string ToPlain(string markdown) => Write(markdown, MarkdownDialect.Plain);
+
+    public static string Write(string markdown, MarkdownDialect dialect)
     {
-        var text = new StringBuilder();
-        foreach (var block in Markdown.Parse(markdown, Pipeline))
+        if (dialect == MarkdownDialect.Full)
         {
-            Write(block, text, "");
+            return markdown;
         }
 
-        return text.ToString().TrimEnd();
+        var writer = new MarkdownText(dialect);
+        foreach (var block in Markdown.Parse(markdown, Pipeline))
+        {
+            writer.Block(block, "");
+            if (dialect != MarkdownDialect.Plain)
+            {
+                // Blocks apart, or the channel's Markdown runs two paragraphs into one.
+                writer._text.Append('\n');
+            }
+        }
+
+        return writer._text.ToString().TrimEnd();
     }
 
-    private static void Write(Block block, StringBuilder text, string indent)
+    private bool Marked => _dialect != MarkdownDialect.Plain;
+
+    // DingTalk ends a line only where two spaces end it; elsewhere a newline is one.
+    private string LineEnd => _dialect == MarkdownDialect.DingTalk ? "  \n" : "\n";
+
+    private void Block(Block block, string indent)
     {
         switch (block)
         {
             case HeadingBlock heading:
-                Line(text, indent, Inlines(heading.Inline));
+                Line(indent, (Marked ? new string('#', heading.Level) + " " : "") + Inlines(heading.Inline));
                 break;
             case ParagraphBlock paragraph:
-                Line(text, indent, Inlines(paragraph.Inline));
+                Line(indent, Inlines(paragraph.Inline));
                 break;
             case Table table:
-                WriteTable(table, text, indent);
+                WriteTable(table, indent);
                 break;
             case ListBlock list:
-                var number = int.TryParse(list.OrderedStart, out var start) ? start : 1;
-                foreach (var item in list.OfType<ListItemBlock>())
-                {
-                    var marker = list.IsOrdered ? $"{number++}. " : "• ";
-                    var first = true;
-                    foreach (var child in item)
-                    {
-                        // The marker goes on the item's first line; what follows lines up under its text.
-                        var before = text.Length;
-                        Write(child, text, indent + new string(' ', marker.Length));
-                        if (first && text.Length > before)
-                        {
-                            text.Remove(before, indent.Length + marker.Length).Insert(before, indent + marker);
-                            first = false;
-                        }
-                    }
-                }
-
+                WriteList(list, indent);
                 break;
             case QuoteBlock quote:
                 foreach (var child in quote)
                 {
-                    Write(child, text, indent + "> ");
+                    Block(child, indent + "> ");
                 }
 
                 break;
             case CodeBlock code:
                 foreach (var line in code.Lines.Lines.Take(code.Lines.Count))
                 {
-                    Line(text, indent, line.ToString());
+                    Line(indent, line.ToString());
                 }
 
                 break;
             case ContainerBlock container:
                 foreach (var child in container)
                 {
-                    Write(child, text, indent);
+                    Block(child, indent);
                 }
 
                 break;
         }
     }
 
-    private static void WriteTable(Table table, StringBuilder text, string indent)
+    private void WriteList(ListBlock list, string indent)
+    {
+        var number = int.TryParse(list.OrderedStart, out var start) ? start : 1;
+        foreach (var item in list.OfType<ListItemBlock>())
+        {
+            // DingTalk renders Markdown lists; the others show the marker as text, where a bullet reads better.
+            var marker = list.IsOrdered ? $"{number++}. " : _dialect == MarkdownDialect.DingTalk ? "- " : "• ";
+            var first = true;
+            foreach (var child in item)
+            {
+                // The marker goes on the item's first line; what follows lines up under its text.
+                var before = _text.Length;
+                Block(child, indent + new string(' ', marker.Length));
+                if (first && _text.Length > before)
+                {
+                    _text.Remove(before, indent.Length + marker.Length).Insert(before, indent + marker);
+                    first = false;
+                }
+            }
+        }
+    }
+
+    private void WriteTable(Table table, string indent)
     {
         var rows = table.OfType<TableRow>().Select(row => row.OfType<TableCell>().Select(Cell).ToList()).ToList();
         var header = table.OfType<TableRow>().FirstOrDefault() is { IsHeader: true } ? rows[0] : null;
         foreach (var cells in header is null ? rows : rows.Skip(1))
         {
             var pairs = cells.Select((cell, i) => header is not null && i < header.Count && header[i].Length > 0 ? $"{header[i]}：{cell}" : cell);
-            Line(text, indent, string.Join("；", pairs.Where(p => p.Length > 0)));
+            // A row is a line, not a list item: beside a list, items would join it, and writing the text again would not give the same text.
+            Line(indent, string.Join("；", pairs.Where(p => p.Length > 0)));
         }
     }
 
-    private static string Cell(TableCell cell) => string.Join(" ", cell.OfType<ParagraphBlock>().Select(p => Inlines(p.Inline))).Trim();
+    private string Cell(TableCell cell) => string.Join(" ", cell.OfType<ParagraphBlock>().Select(p => Inlines(p.Inline))).Trim();
 
-    private static void Line(StringBuilder text, string indent, string line)
+    private void Line(string indent, string line)
     {
         foreach (var part in line.Split('\n'))
         {
-            text.Append(indent).Append(part.TrimEnd()).Append('\n');
+            _text.Append(indent).Append(part.TrimEnd()).Append(LineEnd);
         }
     }
 
-    private static string Inlines(ContainerInline? inlines)
+    private string Inlines(ContainerInline? inlines)
     {
         var text = new StringBuilder();
         for (var inline = inlines?.FirstChild; inline is not null; inline = inline.NextSibling)
@@ -117,7 +163,7 @@ public static class MarkdownText
         return text.ToString();
     }
 
-    private static void Inline(Inline inline, StringBuilder text)
+    private void Inline(Inline inline, StringBuilder text)
     {
         switch (inline)
         {
@@ -125,7 +171,8 @@ public static class MarkdownText
                 text.Append(literal.Content.ToString());
                 break;
             case CodeInline code:
-                text.Append(code.Content);
+                var tick = _dialect == MarkdownDialect.WeCom ? "`" : "";
+                text.Append(tick).Append(code.Content).Append(tick);
                 break;
             case LineBreakInline:
                 text.Append('\n');
@@ -137,10 +184,17 @@ public static class MarkdownText
                 break;
             case LinkInline link:
                 var label = Inlines(link);
-                text.Append(label);
-                if (!string.IsNullOrEmpty(link.Url) && link.Url != label)
+                if (Marked && !string.IsNullOrEmpty(link.Url))
                 {
-                    text.Append(" (").Append(link.Url).Append(')');
+                    text.Append('[').Append(label).Append("](").Append(link.Url).Append(')');
+                }
+                else
+                {
+                    text.Append(label);
+                    if (!string.IsNullOrEmpty(link.Url) && link.Url != label)
+                    {
+                        text.Append(" (").Append(link.Url).Append(')');
+                    }
                 }
 
                 break;
@@ -149,6 +203,12 @@ public static class MarkdownText
                 break;
             case HtmlInline:
                 // A tag is markup, not words.
+                break;
+            case EmphasisInline emphasis:
+                // Bold everywhere it renders; italic only on DingTalk; strike-through and the rest as plain words.
+                var mark = emphasis.DelimiterChar is '*' or '_' && (emphasis.DelimiterCount == 2 ? Marked : _dialect == MarkdownDialect.DingTalk)
+                    ? new string('*', emphasis.DelimiterCount) : "";
+                text.Append(mark).Append(Inlines(emphasis)).Append(mark);
                 break;
             case ContainerInline container:
                 for (var child = container.FirstChild; child is not null; child = child.NextSibling)

@@ -19,6 +19,10 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
 {
     // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
     private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions WebhookJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
     private readonly AccessTokenCache _token = new(clock);
 
     /// <summary>The app's credentials as last verified by a token call, for <c>/readyz</c>.</summary>
@@ -26,15 +30,24 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         ? _token.Health("DingTalk:ClientId and DingTalk:ClientSecret")
         : HealthCheckResult.Healthy("DingTalk is off");
 
-    public static string MsgParam(string content) => JsonSerializer.Serialize(new { content }, MsgParamJson);
+    /// <param name="title">The Markdown message's title (what the chat list and notification show), or null for a text message.</param>
+    public static string MsgParam(string content, string? title = null) => title is null
+        ? JsonSerializer.Serialize(new { content }, MsgParamJson)
+        : JsonSerializer.Serialize(new { title, text = content }, MsgParamJson);
 
+    private static string MsgKey(string? title) => title is null ? "sampleText" : "sampleMarkdown";
+
+    /// <param name="title">The Markdown message's title, or null for a text message.</param>
     /// <returns>False when the session has expired (300001): the caller falls back to the OpenAPI.</returns>
-    public async Task<bool> SendToWebhookAsync(Uri webhook, string content, string? atUserId, CancellationToken cancellationToken)
+    public async Task<bool> SendToWebhookAsync(Uri webhook, string content, string? atUserId, CancellationToken cancellationToken, string? title = null)
     {
-        object body = atUserId is null
-            ? new { msgtype = "text", text = new { content } }
-            : new { msgtype = "text", text = new { content = $"@{atUserId} {content}" }, at = new { atUserIds = new[] { atUserId }, isAtAll = false } };
-        using var response = await http.PostAsJsonAsync(webhook, body, cancellationToken);
+        // DingTalk notifies whoever is in at.atUserIds and shows the mention where "@id" is in the content.
+        var text = atUserId is null ? content : $"@{atUserId} {content}";
+        object? at = atUserId is null ? null : new { atUserIds = new[] { atUserId }, isAtAll = false };
+        object body = title is null
+            ? new { msgtype = "text", text = new { content = text }, at }
+            : new { msgtype = "markdown", markdown = new { title, text }, at };
+        using var response = await http.PostAsJsonAsync(webhook, body, WebhookJson, cancellationToken);
         // DingTalk's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
         var errcode = ErrcodeIn(await response.Content.ReadAsStringAsync(cancellationToken));
         if (errcode is null)
@@ -51,13 +64,13 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         };
     }
 
-    public async Task SendToGroupAsync(string robotCode, string openConversationId, string content, CancellationToken cancellationToken) =>
+    public async Task SendToGroupAsync(string robotCode, string openConversationId, string content, CancellationToken cancellationToken, string? title = null) =>
         await PostOpenApiAsync("v1.0/robot/groupMessages/send",
-            new { robotCode, openConversationId, msgKey = "sampleText", msgParam = MsgParam(content) }, null, cancellationToken);
+            new { robotCode, openConversationId, msgKey = MsgKey(title), msgParam = MsgParam(content, title) }, null, cancellationToken);
 
-    public async Task SendToUserAsync(string robotCode, string userId, string content, CancellationToken cancellationToken) =>
+    public async Task SendToUserAsync(string robotCode, string userId, string content, CancellationToken cancellationToken, string? title = null) =>
         await PostOpenApiAsync("v1.0/robot/oToMessages/batchSend",
-            new { robotCode, userIds = new[] { userId }, msgKey = "sampleText", msgParam = MsgParam(content) }, userId, cancellationToken);
+            new { robotCode, userIds = new[] { userId }, msgKey = MsgKey(title), msgParam = MsgParam(content, title) }, userId, cancellationToken);
 
     public Task<string> TokenAsync(CancellationToken cancellationToken) => _token.GetAsync(async ct =>
     {

@@ -29,6 +29,7 @@ internal sealed partial class DingTalkReplySender(
     /// <summary>msgParam ≤ 15,000 bytes (dingtalk.md §4.3); the same parts go through the webhook.</summary>
     public const int MaxMsgParamBytes = 15000;
     private const int MaxContentBytes = MaxMsgParamBytes - 64;
+    private const int TitleLength = 24;
     private const int PerConversationPerMinute = 20;
 
     protected override bool Streams(InboundMessage message, DingTalkRoute route) => card.Serves(message, route);
@@ -49,7 +50,11 @@ internal sealed partial class DingTalkReplySender(
     private async Task SendPlainAsync(InboundMessage message, DingTalkRoute route, string text, CancellationToken cancellationToken)
     {
         var group = message.ChatKind == ChatKind.Group;
-        var parts = Parts(text);
+        // The answer comes written for the route already; a notice or a command's reply is written here (the same
+        // writing twice is the same text). A Markdown message is titled by its first words (what the chat list and the
+        // notification show).
+        var title = route.RendersMarkdown ? Title(text) : null;
+        var parts = Parts(route.RendersMarkdown ? MarkdownText.Write(text, route.Dialect) : text, title);
         var webhook = UsableWebhook(route);
         var unknown = 0;
         for (var i = 0; i < parts.Count; i++)
@@ -61,10 +66,10 @@ internal sealed partial class DingTalkReplySender(
                 if (!await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.AtMostOnce, async ct =>
                     {
                         await pacer.AcquireAsync("dingtalk:" + route.ConversationId, PerConversationPerMinute, ct);
-                        if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct))
+                        if (webhook is null || !await api.SendToWebhookAsync(webhook, part, group ? route.SenderStaffId : null, ct, title))
                         {
                             webhook = null;
-                            await SendThroughOpenApiAsync(route, group, part, ct);
+                            await SendThroughOpenApiAsync(route, group, part, ct, title);
                         }
                     }, cancellationToken))
                 {
@@ -131,11 +136,11 @@ internal sealed partial class DingTalkReplySender(
     /// The limit is on msgParam, a JSON string, where quotes, backslashes and newlines take two bytes (control
     /// characters six): parts are cut smaller until every escaped part fits.
     /// </summary>
-    private static IReadOnlyList<string> Parts(string text)
+    private static IReadOnlyList<string> Parts(string text, string? title)
     {
-        var budget = MaxContentBytes;
+        var budget = MaxContentBytes - (title is null ? 0 : Encoding.UTF8.GetByteCount(title) + 16);
         var parts = ReplySplitter.Split(text, budget);
-        while (budget > 1024 && parts.Any(p => Encoding.UTF8.GetByteCount(DingTalkApiClient.MsgParam(p)) > MaxMsgParamBytes))
+        while (budget > 1024 && parts.Any(p => Encoding.UTF8.GetByteCount(DingTalkApiClient.MsgParam(p, title)) > MaxMsgParamBytes))
         {
             budget /= 2;
             parts = ReplySplitter.Split(text, budget);
@@ -151,12 +156,20 @@ internal sealed partial class DingTalkReplySender(
             ? new Uri(url)
             : null;
 
-    private async Task SendThroughOpenApiAsync(DingTalkRoute route, bool group, string content, CancellationToken cancellationToken)
+    /// <summary>The first line's words, as plain text, up to <see cref="TitleLength"/> characters.</summary>
+    internal static string Title(string markdown)
+    {
+        var first = MarkdownText.ToPlain(markdown).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        var title = first.TrimStart('>', '•', ' ');
+        return title.Length == 0 ? "…" : title.Length <= TitleLength ? title : title[..(TitleLength - 1)] + "…";
+    }
+
+    private async Task SendThroughOpenApiAsync(DingTalkRoute route, bool group, string content, CancellationToken cancellationToken, string? title = null)
     {
         if (group)
         {
             // conversationId of a group is its openConversationId (dingtalk.md §1).
-            await api.SendToGroupAsync(route.RobotCode, route.ConversationId, content, cancellationToken);
+            await api.SendToGroupAsync(route.RobotCode, route.ConversationId, content, cancellationToken, title);
             return;
         }
 
@@ -166,6 +179,6 @@ internal sealed partial class DingTalkReplySender(
             throw new PlatformApiException("DingTalk", "no senderStaffId and no live sessionWebhook", transient: false);
         }
 
-        await api.SendToUserAsync(route.RobotCode, route.SenderStaffId, content, cancellationToken);
+        await api.SendToUserAsync(route.RobotCode, route.SenderStaffId, content, cancellationToken, title);
     }
 }

@@ -4,6 +4,7 @@ using ChatBot.Core.Dedupe;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Signing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -78,7 +79,7 @@ internal sealed partial class DingTalkCallbackEndpoint(
             return Results.Content(Empty, "application/json");
         }
 
-        var inbound = message.ToInbound(_options.EffectiveRobotCode, clock.GetUtcNow());
+        var inbound = message.ToInbound(_options.EffectiveRobotCode, _options.MessageFormat == ReplyFormat.Markdown, clock.GetUtcNow());
         var outcome = await intake.AcceptAsync(inbound, context.RequestAborted, started);
         return outcome.AsksForRetry()
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)

@@ -26,7 +26,8 @@ internal sealed record DingTalkMessage(
     public bool Answerable => (Text is { Length: > 0 } || Media is not null) && !string.IsNullOrEmpty(SenderId);
 
     /// <summary>The message for intake, the same whether it came by HTTP callback or over the Stream socket.</summary>
-    public InboundMessage ToInbound(string effectiveRobotCode, DateTimeOffset receivedAt)
+    /// <param name="markdown">Answers go as DingTalk's Markdown message (<c>DingTalk:MessageFormat</c>).</param>
+    public InboundMessage ToInbound(string effectiveRobotCode, bool markdown, DateTimeOffset receivedAt)
     {
         var text = Text ?? "";
         var robotCode = string.IsNullOrEmpty(RobotCode) ? effectiveRobotCode : RobotCode;
@@ -39,7 +40,7 @@ internal sealed record DingTalkMessage(
             SenderDepartment: null,
             text,
             MsgId,
-            new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId),
+            new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId, markdown),
             receivedAt) { Media = Media };
     }
 

@@ -116,7 +116,7 @@ internal sealed partial class DingTalkStreamClient(
             return true;
         }
 
-        var outcome = await intake.AcceptAsync(message.ToInbound(settings.EffectiveRobotCode, clock.GetUtcNow()), cancellationToken);
+        var outcome = await intake.AcceptAsync(message.ToInbound(settings.EffectiveRobotCode, settings.MessageFormat == ReplyFormat.Markdown, clock.GetUtcNow()), cancellationToken);
         return !outcome.AsksForRetry();
     }
 

@@ -45,21 +45,29 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
     }, cancellationToken);
 
     /// <summary>Sends one text (≤ 2,048 bytes) to a user through the app.</summary>
-    public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken)
+    // The message type's own member only: WeCom reads "text" or "markdown" by msgtype, and a null beside it is noise.
+    private static readonly JsonSerializerOptions SendJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <param name="markdown">As the app's <c>markdown</c> message instead of text (same 2,048-byte limit).</param>
+    public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken, bool markdown = false)
     {
         var body = new
         {
             touser = userId,
-            msgtype = "text",
+            msgtype = markdown ? "markdown" : "text",
             agentid = agentId,
-            text = new { content },
+            text = markdown ? null : new { content },
+            markdown = markdown ? new { content } : null,
             // WeCom drops an identical message within the window: a retried send is not delivered twice.
             enable_duplicate_check = 1,
             duplicate_check_interval = 1800,
         };
         using var _ = await WithTokenAsync("message/send", async token =>
         {
-            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
+            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, SendJson, cancellationToken);
             response.EnsureSuccessStatusCode();
             return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
         }, cancellationToken);

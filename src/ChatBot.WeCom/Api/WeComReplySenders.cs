@@ -15,7 +15,10 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
 
     protected override async Task SendAsync(InboundMessage message, WeComAppRoute route, string text, CancellationToken cancellationToken)
     {
-        var parts = ReplySplitter.Split(text, MaxBytes);
+        // The answer comes written for the route already; a notice or a command's reply is written here (the same
+        // writing twice is the same text).
+        var markdown = route.RendersMarkdown;
+        var parts = ReplySplitter.Split(markdown ? MarkdownText.Write(text, route.Dialect) : text, MaxBytes);
         for (var i = 0; i < parts.Count; i++)
         {
             // Each part is recorded, so a retry after part 2 failed does not send part 1 again. A part whose outcome is
@@ -24,7 +27,7 @@ internal sealed class WeComAppReplySender(WeComApiClient api, IDeliveryLedger de
             await PartDelivery.SendAsync(delivery, $"{message.DedupeKey}#{i}", ResendPolicy.Resend, async ct =>
             {
                 await pacer.AcquireAsync("wecom-app:" + route.UserId, PerMemberPerMinute, ct);
-                await api.SendTextAsync(route.UserId, route.AgentId, part, ct);
+                await api.SendTextAsync(route.UserId, route.AgentId, part, ct, markdown);
             }, cancellationToken);
         }
     }

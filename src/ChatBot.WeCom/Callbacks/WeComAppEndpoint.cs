@@ -4,6 +4,7 @@ using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -71,7 +72,7 @@ internal sealed class WeComAppEndpoint
             SenderDepartment: null,
             message.Text ?? "",
             message.MsgId,
-            new WeComAppRoute(_options.AgentId, message.FromUserName),
+            new WeComAppRoute(_options.AgentId, message.FromUserName, _options.MessageFormat == ReplyFormat.Markdown),
             _clock.GetUtcNow()) { Media = message.Media };
         var outcome = await _intake.AcceptAsync(inbound, context.RequestAborted);
         return outcome.AsksForRetry() ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok();

@@ -143,9 +143,13 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         Assert.StartsWith("今天还可以提问 1 次", _wecom.AppMessages.Last().Content, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_markdown_answer_reaches_plain_text_channels_as_clean_text()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_markdown_answer_reaches_each_channel_as_its_message_type_renders_it(bool swapped)
     {
+        // Shipped: DingTalk as its Markdown message, the WeCom app as text (WeChat does not show the app's Markdown);
+        // each setting turned the other way.
         await using var dingtalk = new FakeDingTalk(ChatBotApp.DingTalkClientId, ChatBotApp.DingTalkSecret);
         await dingtalk.StartAsync();
         const string Markdown = "## 婚假\n\n**婚假**为 *10 天*。\n\n| 假期 | 天数 |\n|---|---|\n| 婚假 | 10 天 |\n\n- 在 OA 申请";
@@ -153,6 +157,8 @@ public sealed class ChatExperienceTests : IAsyncLifetime
             .With("WeCom:ApiBaseUrl", _wecom.BaseUrl.ToString())
             .With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString())
             .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
+            .With("DingTalk:MessageFormat", swapped ? "Text" : "Markdown")
+            .With("WeCom:App:MessageFormat", swapped ? "Markdown" : "Text")
             .With("Inference:WarmUp", "false")
             .WithServices(services => services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient(Markdown)));
         var client = app.Start();
@@ -163,8 +169,14 @@ public sealed class ChatExperienceTests : IAsyncLifetime
         await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count == 1 && dingtalk.WebhookMessages.Count == 1, 30);
 
         const string Plain = "婚假\n婚假为 10 天。\n假期：婚假；天数：10 天\n• 在 OA 申请";
-        Assert.StartsWith(Plain, Assert.Single(_wecom.AppMessages).Content, StringComparison.Ordinal);
-        Assert.StartsWith(Plain, Assert.Single(dingtalk.WebhookMessages).Content, StringComparison.Ordinal);
+        const string DingTalkMarkdown = "## 婚假  \n\n**婚假**为 *10 天*。  \n\n假期：婚假；天数：10 天  \n\n- 在 OA 申请";
+        const string WeComMarkdown = "## 婚假\n\n**婚假**为 10 天。\n\n假期：婚假；天数：10 天\n\n• 在 OA 申请";
+        var app1 = Assert.Single(_wecom.AppMessages).Content;
+        var dt = Assert.Single(dingtalk.WebhookMessages).Content;
+        Assert.StartsWith(swapped ? WeComMarkdown : Plain, app1, StringComparison.Ordinal);
+        Assert.StartsWith(swapped ? Plain : DingTalkMarkdown, dt, StringComparison.Ordinal);
+        Assert.Equal(swapped ? 1 : 0, _wecom.MarkdownMessages.Count);
+        Assert.Equal(swapped ? [] : ["婚假"], dingtalk.MarkdownTitles.ToArray());
     }
 
     [Fact]

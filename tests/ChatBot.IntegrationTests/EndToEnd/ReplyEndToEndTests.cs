@@ -130,7 +130,8 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         var (session, content, at) = Assert.Single(_dingtalk.WebhookMessages);
         Assert.Equal("s1", session);
         Assert.StartsWith("@wangwu ", content, StringComparison.Ordinal);
-        Assert.Equal(["wangwu"], at);
+        Assert.Equal(["wangwu"], at); // DingTalk notifies the asker of a Markdown message too, though it does not highlight the @
+        Assert.Single(_dingtalk.MarkdownTitles);
     }
 
     [Fact]
@@ -173,6 +174,8 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         Assert.Equal("wangwu", Assert.Single(_dingtalk.DirectMessages).User);
         Assert.Equal("cidGroupB", Assert.Single(_dingtalk.GroupMessages).Conversation);
         Assert.Empty(_dingtalk.WebhookMessages);
+        // As sampleMarkdown (the shipped DingTalk:MessageFormat), each titled.
+        Assert.Equal(2, _dingtalk.MarkdownTitles.Count(t => t.Length > 0));
     }
 
     [Fact]
@@ -245,7 +248,8 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
 
         var parts = _dingtalk.DirectMessages.Select(m => m.Content).ToList();
         Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(ChatBot.DingTalk.Api.DingTalkApiClient.MsgParam(p)) <= 15000));
-        Assert.Equal((answer + new ChatBot.Core.Pipeline.AnswerOptions().Disclaimer).Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..])).Replace("\n", "", StringComparison.Ordinal));
+        Assert.Equal((answer + new ChatBot.Core.Pipeline.AnswerOptions().Disclaimer).Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..]))
+            .Replace("  \n", "\n", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal)); // DingTalk's Markdown line ends are two spaces
     }
 
     [Fact]

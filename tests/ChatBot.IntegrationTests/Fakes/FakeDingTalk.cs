@@ -24,6 +24,9 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
 
     public ConcurrentQueue<(string Conversation, string Content)> GroupMessages { get; } = new();
 
+    /// <summary>The titles of the Markdown messages taken (webhook markdown, OpenAPI sampleMarkdown), in order; their texts are in the queues above.</summary>
+    public ConcurrentQueue<string> MarkdownTitles { get; } = new();
+
     public ConcurrentQueue<(string User, string Content)> DirectMessages { get; } = new();
 
     /// <summary>The directory: staff id → department ids. A user not listed gets 60121 (user not found).</summary>
@@ -93,13 +96,27 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
 
             using var json = JsonDocument.Parse(await BodyAsync(request));
             var root = json.RootElement;
-            if (root.GetProperty("msgtype").GetString() != "text")
+            // text {content} or markdown {title, text} (dingtalk.md §4.1), both non-empty.
+            var type = root.GetProperty("msgtype").GetString();
+            var content = type switch
             {
-                return Results.Json(new { errcode = 400105, errmsg = "不支持的消息类型" });
+                "text" => root.TryGetProperty("text", out var t) && t.TryGetProperty("content", out var c) ? c.GetString() : null,
+                "markdown" => root.TryGetProperty("markdown", out var m) && m.TryGetProperty("title", out var title) && title.GetString() is { Length: > 0 }
+                    && m.TryGetProperty("text", out var x) ? x.GetString() : null,
+                _ => null,
+            };
+            if (string.IsNullOrEmpty(content))
+            {
+                return Results.Json(new { errcode = 400105, errmsg = "不支持的消息类型或缺少参数" });
+            }
+
+            if (type == "markdown")
+            {
+                MarkdownTitles.Enqueue(root.GetProperty("markdown").GetProperty("title").GetString()!);
             }
 
             var at = root.TryGetProperty("at", out var a) && a.TryGetProperty("atUserIds", out var ids) ? ids.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
-            WebhookMessages.Enqueue((session, root.GetProperty("text").GetProperty("content").GetString()!, at));
+            WebhookMessages.Enqueue((session, content, at));
             return Results.Json(new { errcode = 0, errmsg = "ok" });
         });
 
@@ -151,7 +168,8 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
 
     private string? Content(JsonElement root)
     {
-        if (root.GetProperty("robotCode").GetString() != clientId || root.GetProperty("msgKey").GetString() != "sampleText")
+        var msgKey = root.GetProperty("msgKey").GetString();
+        if (root.GetProperty("robotCode").GetString() != clientId || msgKey is not ("sampleText" or "sampleMarkdown"))
         {
             return null;
         }
@@ -162,7 +180,20 @@ public sealed partial class FakeDingTalk(string clientId, string clientSecret) :
             return null;
         }
 
+        // sampleText {content}; sampleMarkdown {title, text} (dingtalk.md §4.3).
         using var param = JsonDocument.Parse(msgParam);
-        return param.RootElement.GetProperty("content").GetString();
+        if (msgKey == "sampleText")
+        {
+            return param.RootElement.TryGetProperty("content", out var content) ? content.GetString() : null;
+        }
+
+        if (!param.RootElement.TryGetProperty("title", out var title) || title.GetString() is not { Length: > 0 } titled
+            || !param.RootElement.TryGetProperty("text", out var text))
+        {
+            return null;
+        }
+
+        MarkdownTitles.Enqueue(titled);
+        return text.GetString();
     }
 }

@@ -23,6 +23,9 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
 
     public ConcurrentQueue<(string User, string Content)> AppMessages { get; } = new();
 
+    /// <summary>The app messages that came as <c>markdown</c> (also in <see cref="AppMessages"/>).</summary>
+    public ConcurrentQueue<(string User, string Content)> MarkdownMessages { get; } = new();
+
     public ConcurrentQueue<(string ResponseCode, string Markdown)> AiBotResponses { get; } = new();
 
     public int TokensIssued => _issued;
@@ -104,13 +107,15 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
 
             using var json = JsonDocument.Parse(await BodyAsync(request));
             var root = json.RootElement;
-            if (root.GetProperty("msgtype").GetString() != "text" || root.GetProperty("agentid").GetInt32() != agentId
+            // text {content} or markdown {content} (wecom.md §3), the same 2,048-byte limit.
+            var type = root.GetProperty("msgtype").GetString();
+            if (type is not ("text" or "markdown") || !root.TryGetProperty(type, out var message) || root.GetProperty("agentid").GetInt32() != agentId
                 || root.GetProperty("touser").GetString() is not { Length: > 0 } user)
             {
                 return Results.Json(new { errcode = 40008, errmsg = "invalid message type or agent" });
             }
 
-            var content = root.GetProperty("text").GetProperty("content").GetString() ?? "";
+            var content = message.GetProperty("content").GetString() ?? "";
             if (Encoding.UTF8.GetByteCount(content) > 2048)
             {
                 return Results.Json(new { errcode = 45002, errmsg = "content size out of limit" });
@@ -126,6 +131,11 @@ public sealed class FakeWeCom(string corpId, string secret, int agentId) : FakeP
             }
 
             _recent[(user, content)] = now;
+            if (type == "markdown")
+            {
+                MarkdownMessages.Enqueue((user, content));
+            }
+
             AppMessages.Enqueue((user, content));
             return Results.Json(new { errcode = 0, errmsg = "ok", invaliduser = "", msgid = Guid.NewGuid().ToString("N") });
         });
