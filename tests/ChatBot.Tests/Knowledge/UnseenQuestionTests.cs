@@ -94,6 +94,24 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Fact]
+    public void A_word_written_with_latin_letters_in_the_policy_is_reached_from_its_chinese_form()
+    {
+        using var index = Build("""
+            # 信息安全管理规定
+            ## 3 移动存储
+            办公电脑默认关闭USB存储。确需使用U盘的，须在OA提交申请，领用公司配发的加密U盘。
+            ## 4 打印与复印
+            打印涉密文件须在专用打印机上进行，打印后立即取走，读不清的文件须重新打印。
+            """);
+
+        // The policy writes U盘; the asker types 优盘, which CC-CEDICT glosses as it does U盘 ("USB flash drive").
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "优盘插上去读不出来", 3, _ => true);
+
+        Assert.Equal("3 移动存储", answer.Hits[0].Chunk.Heading);
+        Assert.NotEqual(Grounding.Refused, answer.Decision);
+    }
+
+    [Fact]
     public void A_question_answered_by_one_table_row_quotes_that_row_under_its_header()
     {
         using var index = Build("""

@@ -156,19 +156,22 @@ public sealed partial class GlossBridge
         }
     }
 
-    /// <summary>The dictionary's words in a text, longest first at each position (two characters at least).</summary>
+    /// <summary>
+    /// The dictionary's words in a text, longest first at each position (two characters at least): Chinese, or Latin
+    /// letters with Chinese as the dictionary writes them (U盘, T恤, 卡拉OK), a Latin run taken from its start only.
+    /// </summary>
     public static IEnumerable<string> Words(Lexicon lexicon, string text)
     {
         var longest = Math.Min(lexicon.Longest, 8);
         for (var start = 0; start < text.Length; start++)
         {
-            if (!Han(text[start]))
+            if (!(Han(text[start]) || (char.IsAsciiLetter(text[start]) && (start == 0 || !char.IsAsciiLetter(text[start - 1])))))
             {
                 continue;
             }
 
             var end = start;
-            while (end < text.Length && end - start < longest && Han(text[end]))
+            while (end < text.Length && end - start < longest && (Han(text[end]) || char.IsAsciiLetter(text[end])))
             {
                 end++;
             }
