@@ -93,6 +93,32 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.NotEqual(Grounding.Refused, answer.Decision);
     }
 
+    [Theory]
+    [InlineData("下礼拜想请6天假", "请假")]
+    [InlineData("上个月加了三天班", "加班")]
+    [InlineData("下周要出趟差", "出差")]
+    public void A_separable_verb_split_by_a_count_is_read_as_its_word(string question, string word)
+    {
+        Assert.Equal([word], KeyTerms.Separated(question, w => Cedict.Contains(w)));
+        Assert.Empty(KeyTerms.Separated("我想请假", w => Cedict.Contains(w))); // nothing between: the word is there as it is
+    }
+
+    [Fact]
+    public void A_leave_question_split_around_its_count_finds_the_leave_section()
+    {
+        using var index = Build("""
+            # 假期管理办法
+            ## 第二条 请假审批
+            员工请假须提前在OA提交申请：3天以内由直接上级审批，3天以上由部门负责人审批，7天以上报人力资源部备案。
+            ## 第三条 居家办公
+            经直接上级批准，员工每周可居家办公1天；居家办公期间须保持在线，按时参加线上会议。
+            """);
+
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "下礼拜想请6天假 要找哪些人批", 3, _ => true);
+
+        Assert.Equal("第二条 请假审批", answer.Hits[0].Chunk.Heading);
+    }
+
     [Fact]
     public void A_word_written_with_latin_letters_in_the_policy_is_reached_from_its_chinese_form()
     {

@@ -63,6 +63,14 @@ public static partial class KeyTerms
         return terms.Where(t => !Generic.Contains(t) && !t.All(char.IsDigit)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
+    /// <summary>
+    /// Words a question splits around a count, as Chinese separable verbs do (请6天假 is 请假, 加了三天班 is 加班, 出了趟差
+    /// is 出差): each pair of characters around an aspect particle and a number or measure word that
+    /// <paramref name="isWord"/> takes for a word. Grammar, not vocabulary: no word is listed.
+    /// </summary>
+    public static IReadOnlyList<string> Separated(string question, Func<string, bool> isWord) =>
+        SeparatedVerb().Matches(question).Select(m => m.Groups[1].Value + m.Groups[2].Value).Where(isWord).Distinct(StringComparer.Ordinal).ToList();
+
     private static IEnumerable<string> Rejoin(List<string> tokens, Func<string, bool> isWord)
     {
         for (var i = 0; i < tokens.Count; i++)
@@ -112,6 +120,11 @@ public static partial class KeyTerms
         stream.End();
         return tokens;
     }
+
+    // A character (not itself a particle, numeral or measure word), then 了/过, a count (digits or numerals) and a
+    // measure word, at least one of them, then a character. Inside a lookahead, so matches may overlap (上个月加了三天班).
+    [GeneratedRegex(@"(?=([\p{IsCJKUnifiedIdeographs}-[了过的一二两三四五六七八九十百半几个天周月年次趟回场]])(?:了|过)?(?=[了过0-9一二两三四五六七八九十百半几个天周月年次趟回场小时])(?:[0-9一二两三四五六七八九十百半几]+)?(?:个月|个星期|个小时|小时|[个天周月年次趟回场])?的?([\p{IsCJKUnifiedIdeographs}]))")]
+    private static partial Regex SeparatedVerb();
 
     // Runs of Han characters, or of Latin letters and digits.
     [GeneratedRegex(@"[\p{IsCJKUnifiedIdeographs}]+|[A-Za-z0-9]+")]

@@ -64,6 +64,13 @@ public static class KnowledgeSearch
         GroundingThresholds? thresholds = null, float[]? questionVector = null)
     {
         thresholds ??= GroundingThresholds.Default;
+        // A separable verb split by a count (请6天假) is searched and weighed as the word it is (请假) too.
+        var separated = KeyTerms.Separated(question, w => index.Lexicon.Contains(w) && index.Occurs(w));
+        if (separated.Count > 0)
+        {
+            question += " " + string.Join(" ", separated);
+        }
+
         var expansions = glossary.Expand(question);
         var english = EnglishWords.Stems(question);
         var fromEnglish = index.Bridge.FromEnglish(english);
