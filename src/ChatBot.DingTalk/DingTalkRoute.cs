@@ -13,7 +13,8 @@ public sealed record DingTalkRoute(
     string ConversationId,
     string RobotCode,
     string? SenderStaffId,
-    bool Markdown = false) : ReplyRoute
+    bool Markdown = false,
+    string? SenderNick = null) : ReplyRoute
 {
     public const string Key = "dingtalk";
     public override string SenderKey => Key;

@@ -18,7 +18,8 @@ namespace ChatBot.DingTalk.Api;
 /// <c>POST /v1.0/card/instances/createAndDeliver</c> with <c>cardTemplateId</c>, <c>outTrackId</c> (ours),
 /// <c>cardData.cardParamMap</c> (string values), <c>openSpaceId</c> <c>dtv1.card//IM_GROUP.&lt;openConversationId&gt;</c>
 /// or <c>dtv1.card//IM_ROBOT.&lt;userId&gt;</c>, the matching <c>imGroupOpenDeliverModel</c> /
-/// <c>imRobotOpenDeliverModel</c> (<c>robotCode</c>; <c>spaceType</c> IM_ROBOT), <c>callbackType</c> STREAM and
+/// <c>imRobotOpenDeliverModel</c> (<c>robotCode</c>; <c>spaceType</c> IM_ROBOT; in a group <c>atUserIds</c>, staff id → name, the
+/// SDK's <c>Dictionary&lt;string, string&gt;</c>), <c>callbackType</c> STREAM and
 /// <c>userIdType</c> 1 (staff ids); then <c>PUT /v1.0/card/streaming</c> with <c>outTrackId</c>, <c>guid</c> (per
 /// request), <c>key</c> (the template's variable), <c>content</c>, <c>isFull</c>, <c>isFinalize</c>, <c>isError</c>.
 /// Where sources disagree: community clients write the space type in upper or lower case (<c>IM_ROBOT</c> /
@@ -144,7 +145,10 @@ internal sealed partial class DingTalkStreamingCard(
                 cardTemplateId = settings.StreamingCardTemplateId, outTrackId = id, cardData, callbackType = "STREAM", userIdType = 1,
                 openSpaceId = "dtv1.card//IM_GROUP." + route.ConversationId,
                 imGroupOpenSpaceModel = new { supportForward = true },
-                imGroupOpenDeliverModel = new { robotCode = route.RobotCode },
+                // The asker is @-mentioned on the card, as a group's plain answer @s them (atUserIds: staff id → name).
+                imGroupOpenDeliverModel = string.IsNullOrEmpty(route.SenderStaffId)
+                    ? (object)new { robotCode = route.RobotCode }
+                    : new { robotCode = route.RobotCode, atUserIds = new Dictionary<string, string> { [route.SenderStaffId] = route.SenderNick ?? route.SenderStaffId } },
             }
             : new
             {

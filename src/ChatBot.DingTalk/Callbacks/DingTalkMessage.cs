@@ -17,7 +17,8 @@ internal sealed record DingTalkMessage(
     string? ChatbotUserId,
     string? RobotCode,
     string? SessionWebhook,
-    DateTimeOffset? SessionWebhookExpiresAt)
+    DateTimeOffset? SessionWebhookExpiresAt,
+    string? SenderNick = null)
 {
     /// <summary>What a message with no text to read is (picture, video, file, audio DingTalk did not transcribe); null otherwise.</summary>
     public string? Media => Text is { Length: > 0 } || MsgType is not ("picture" or "video" or "file" or "audio") ? null : MsgType;
@@ -40,7 +41,7 @@ internal sealed record DingTalkMessage(
             SenderDepartment: null,
             text,
             MsgId,
-            new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId, markdown),
+            new DingTalkRoute(SessionWebhook, SessionWebhookExpiresAt, ConversationId, robotCode, SenderStaffId, markdown, SenderNick),
             receivedAt) { Media = Media };
     }
 
@@ -77,7 +78,8 @@ internal sealed record DingTalkMessage(
                 String(root, "chatbotUserId"),
                 String(root, "robotCode"),
                 String(root, "sessionWebhook"),
-                EpochMs(root, "sessionWebhookExpiredTime"));
+                EpochMs(root, "sessionWebhookExpiredTime"),
+                String(root, "senderNick"));
         }
         // InvalidOperationException: a JSON string holding invalid UTF-8, found by the fuzz test.
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)

@@ -72,6 +72,8 @@ public sealed class DingTalkCardTests : IAsyncLifetime
         var card = Assert.Single(_dingtalk.Cards).Value;
         Assert.Equal(space, card.Space);
         Assert.True(card.Finalized);
+        // In a group the card @s the asker (by staff id, under the name DingTalk gave), as a plain answer does.
+        Assert.Equal(group is null ? null : new Dictionary<string, string> { ["staff-" + id] = "staff-" + id }, card.AtUserIds);
         var final = card.Updates[^1];
         Assert.True(final.Final);
         Assert.StartsWith(Answer, final.Content, StringComparison.Ordinal);

@@ -55,7 +55,19 @@ public sealed partial class FakeDingTalk
                 return Refuse("param.templateUnpublished", "param.templateUnpublished");
             }
 
-            var card = new FakeCard(space, map.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!));
+            // imGroupOpenDeliverModel.atUserIds, when given: an object of staff id → name, strings only.
+            Dictionary<string, string>? at = null;
+            if (deliver == "imGroupOpenDeliverModel" && model.TryGetProperty("atUserIds", out var ats))
+            {
+                if (ats.ValueKind != JsonValueKind.Object || ats.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
+                {
+                    return Refuse("param.invalid", "atUserIds must map user ids to names");
+                }
+
+                at = ats.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            }
+
+            var card = new FakeCard(space, map.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)) { AtUserIds = at };
             if (!Cards.TryAdd(id, card))
             {
                 return Refuse("param.outTrackIdExists", "outTrackId already used");
@@ -128,6 +140,9 @@ public sealed class FakeCard(string space, Dictionary<string, string> variables)
     public List<(string Content, bool Final)> Updates { get; } = [];
 
     public bool Finalized { get; set; }
+
+    /// <summary>Who the card @-mentions in a group (staff id → name), or null.</summary>
+    public Dictionary<string, string>? AtUserIds { get; init; }
 
     public string Content(string key = "content")
     {
