@@ -41,8 +41,9 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     /// <returns>False when the session has expired (300001): the caller falls back to the OpenAPI.</returns>
     public async Task<bool> SendToWebhookAsync(Uri webhook, string content, string? atUserId, CancellationToken cancellationToken, string? title = null)
     {
-        // DingTalk notifies whoever is in at.atUserIds and shows the mention where "@id" is in the content.
-        var text = atUserId is null ? content : $"@{atUserId} {content}";
+        // DingTalk notifies whoever is in at.atUserIds and shows the mention where "@id" is in the content; in Markdown
+        // on a line of its own, so a heading or list that opens the answer still renders.
+        var text = atUserId is null ? content : title is null ? $"@{atUserId} {content}" : $"@{atUserId}  \n\n{content}";
         object? at = atUserId is null ? null : new { atUserIds = new[] { atUserId }, isAtAll = false };
         object body = title is null
             ? new { msgtype = "text", text = new { content = text }, at }

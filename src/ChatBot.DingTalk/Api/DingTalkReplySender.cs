@@ -161,7 +161,14 @@ internal sealed partial class DingTalkReplySender(
     {
         var first = MarkdownText.ToPlain(markdown).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
         var title = first.TrimStart('>', '•', ' ');
-        return title.Length == 0 ? "…" : title.Length <= TitleLength ? title : title[..(TitleLength - 1)] + "…";
+        if (title.Length <= TitleLength)
+        {
+            return title.Length == 0 ? "…" : title;
+        }
+
+        // Never half of a surrogate pair (an emoji) before the ellipsis.
+        var cut = char.IsHighSurrogate(title[TitleLength - 2]) ? TitleLength - 2 : TitleLength - 1;
+        return title[..cut] + "…";
     }
 
     private async Task SendThroughOpenApiAsync(DingTalkRoute route, bool group, string content, CancellationToken cancellationToken, string? title = null)
