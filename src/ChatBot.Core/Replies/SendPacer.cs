@@ -62,7 +62,9 @@ internal sealed class MemorySendPacer : ISendPacer, IDisposable
 internal sealed class RedisSendPacer(IConnectionMultiplexer redis) : ISendPacer
 {
     // KEYS: the conversation's log. ARGV: window (ms), limit, a unique member. Returns 0 (taken) or ms to wait.
+    // replicate_commands: a no-op from Redis 5 on; before it, what lets a script write after reading TIME.
     private const string TakeScript = """
+        if redis.replicate_commands then redis.replicate_commands() end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local window = tonumber(ARGV[1])
