@@ -44,13 +44,13 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));
     }, cancellationToken);
 
-    /// <summary>Sends one text (≤ 2,048 bytes) to a user through the app.</summary>
     // The message type's own member only: WeCom reads "text" or "markdown" by msgtype, and a null beside it is noise.
     private static readonly JsonSerializerOptions SendJson = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Sends one text or Markdown message (≤ 2,048 bytes) to a user through the app.</summary>
     /// <param name="markdown">As the app's <c>markdown</c> message instead of text (same 2,048-byte limit).</param>
     public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken, bool markdown = false)
     {
