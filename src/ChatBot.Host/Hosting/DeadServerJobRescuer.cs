@@ -23,20 +23,21 @@ namespace ChatBot.Host.Hosting;
 internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis, string prefix, TimeSpan interval, ILogger<DeadServerJobRescuer> logger)
     : IBackgroundProcess
 {
-    // KEYS: fetched list, queue, job hash. ARGV: job id, fetch channel.
+    // KEYS: fetched list, queue, job hash, its state, its history. ARGV: job id, fetch channel. Returns 1 (queued
+    // again), 2 (dropped: its record is gone) or 0 (another rescuer or the library's watcher got there first).
+    // After Redis restarted empty, a worker still running may write a job's state back without its record: queued
+    // again it could never run, and would come back here every pass, so it is dropped once. "Gone" is judged by
+    // CreatedAt, which every record has from its creation: the library's watcher writes Checked into a hash it finds
+    // without one, so the key alone may exist with nothing in it.
     private const string RequeueScript = """
         if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+        if redis.call('HEXISTS', KEYS[3], 'CreatedAt') == 0 then
+          redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+          return 2
+        end
         redis.call('RPUSH', KEYS[2], ARGV[1])
         redis.call('HDEL', KEYS[3], 'Fetched', 'Checked')
         redis.call('PUBLISH', ARGV[2], ARGV[1])
-        return 1
-        """;
-
-    // KEYS: fetched list, job hash, its state, its history. ARGV: job id. Drops a fetched job whose record is gone.
-    private const string DropScript = """
-        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-        if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
-        redis.call('DEL', KEYS[3], KEYS[4])
         return 1
         """;
 
@@ -74,29 +75,22 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
             var fetched = $"{prefix}queue:{queue}:dequeued";
             foreach (var jobId in db.ListRange(fetched))
             {
-                var serverId = db.HashGet($"{prefix}job:{jobId}:state", "ServerId");
+                var job = $"{prefix}job:{jobId}";
+                var serverId = db.HashGet(job + ":state", "ServerId");
                 if (serverId.IsNullOrEmpty || db.HashExists($"{prefix}server:{serverId}", "StartedAt"))
                 {
                     continue;
                 }
 
-                // After Redis restarted empty, a worker still running may write a job's state back without its record:
-                // queued again it could never run, and would come back here every pass. Dropped once instead.
-                var job = $"{prefix}job:{jobId}";
-                if (!db.KeyExists(job))
+                switch ((int)db.ScriptEvaluate(RequeueScript, [fetched, $"{prefix}queue:{queue}", job, job + ":state", job + ":history"],
+                            [jobId, prefix + "JobFetchChannel"]))
                 {
-                    if ((int)db.ScriptEvaluate(DropScript, [fetched, job, job + ":state", job + ":history"], [jobId]) == 1)
-                    {
+                    case 1:
+                        LogRequeued(logger, jobId.ToString());
+                        break;
+                    case 2:
                         LogDropped(logger, jobId.ToString());
-                    }
-
-                    continue;
-                }
-
-                if ((int)db.ScriptEvaluate(RequeueScript, [fetched, $"{prefix}queue:{queue}", $"{prefix}job:{jobId}"],
-                        [jobId, prefix + "JobFetchChannel"]) == 1)
-                {
-                    LogRequeued(logger, jobId.ToString());
+                        break;
                 }
             }
         }
