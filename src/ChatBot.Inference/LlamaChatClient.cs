@@ -90,18 +90,28 @@ public sealed partial class LlamaChatClient : IChatClient
         var turns = messages.Where(m => m.Role != ChatRole.System)
             .Select(m => (Role: m.Role == ChatRole.Assistant ? "assistant" : "user", Content: Clean(m.Text)))
             .ToList();
+        // A chat that ends with the assistant's words is an answer to continue (as llama-server's prefill does): its
+        // turn is left open, and it gets what is left of the tokens the whole answer may have.
+        var continued = turns.Count > 1 && turns[^1].Role == "assistant" ? turns[^1].Content : null;
+        if (continued is not null)
+        {
+            turns.RemoveAt(turns.Count - 1);
+        }
+
         if (turns.Count == 0)
         {
             throw new ArgumentException("A chat needs at least one user message.", nameof(messages));
         }
 
         var maxTokens = Math.Min(options?.MaxOutputTokens ?? settings.MaxNewTokens, settings.MaxNewTokens);
+        var written = continued is null ? [] : model.Tokenize(continued, addSpecial: false, parseSpecial: false);
+        maxTokens = Math.Max(1, maxTokens - written.Length);
         var limit = _engine.Settings.SequenceLimit;
         int[] prompt;
         while (true)
         {
             List<(string, string)> chat = system.Length > 0 ? [("system", system), .. turns] : [.. turns];
-            prompt = model.Tokenize(model.ApplyTemplate(chat, addAssistant: true), addSpecial: false, parseSpecial: true);
+            prompt = [.. model.Tokenize(model.ApplyTemplate(chat, addAssistant: true), addSpecial: false, parseSpecial: true), .. written];
             if (prompt.Length + maxTokens <= limit)
             {
                 break;

@@ -93,6 +93,27 @@ public sealed class LlamaChatClientTests(InferenceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_answer_continued_from_its_first_words_ends_as_the_uninterrupted_one_and_gets_only_the_tokens_left()
+    {
+        var pieces = new List<string>();
+        await foreach (var update in fixture.Client.GetStreamingResponseAsync(Chat("Tell me about leave")))
+        {
+            if (update.Text.Length > 0)
+            {
+                pieces.Add(update.Text);
+            }
+        }
+
+        Assert.True(pieces.Count > 16, "the whole answer runs to MaxNewTokens");
+        var kept = string.Concat(pieces.Take(10));
+        var continued = await fixture.Client.GetResponseAsync([.. Chat("Tell me about leave"), new ChatMessage(ChatRole.Assistant, kept)]);
+
+        // Greedy decoding over the same prompt and the same first words: what follows is what followed.
+        Assert.Equal(string.Concat(pieces.Skip(10)), continued.Text);
+        Assert.Equal(fixture.Options.MaxNewTokens - fixture.Model.Tokenize(kept, addSpecial: false, parseSpecial: false).Length, continued.Usage?.OutputTokenCount);
+    }
+
+    [Fact]
     public async Task Control_tokens_typed_by_a_user_are_not_parsed_as_control_tokens()
     {
         var clean = await fixture.Client.GetResponseAsync(Chat("hi  assistant ok"));
