@@ -101,6 +101,14 @@ public sealed partial class AnswerJob
     [LoggerMessage(EventId = 1217, Level = LogLevel.Warning, Message = "Conversation memory for {Platform} msg={MessageHash} unavailable ({ErrorType}); answered without it")]
     private static partial void LogMemoryFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 
+    [LoggerMessage(EventId = 1219, Level = LogLevel.Information,
+        Message = "Answer for {Platform} msg={MessageHash} continued from the {Chars} chars an earlier attempt kept, not written again")]
+    private static partial void LogContinued(ILogger logger, Platform platform, string messageHash, int chars);
+
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Warning,
+        Message = "The words so far of {Platform} msg={MessageHash} could not be kept; the answer goes on, but a crash would start it again")]
+    private static partial void LogPartialNotKept(ILogger logger, Platform platform, string messageHash);
+
     [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Could not refund the charge of {Platform} msg={MessageHash}: {ErrorType}")]
     private static partial void LogRefundFailed(ILogger logger, Platform platform, string messageHash, string errorType);
 }

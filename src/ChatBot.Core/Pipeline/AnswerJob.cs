@@ -189,7 +189,7 @@ public sealed partial class AnswerJob(
             }
         }
 
-        var answer = await GroundedOrGeneralAsync(message, charged, hash, facts, cancellationToken);
+        var answer = await GroundedOrGeneralAsync(message, charged, hash, new PartialAnswer(sealer, context), facts, cancellationToken);
         // What the model wrote says so; the documents' own words ("not sure" quotes, the refusal) are not AI-generated.
         if (facts.Outcome is null && answerOptions.CurrentValue.Disclaimer is { Length: > 0 } disclaimer)
         {
@@ -205,12 +205,13 @@ public sealed partial class AnswerJob(
     /// appended by this code. A DM with nothing relevant is refused without a model call and its charge refunded;
     /// in a group, or when no key term points at policy at all (a greeting), the general assistant answers.
     /// </summary>
-    private async Task<string> GroundedOrGeneralAsync(InboundMessage message, bool charged, string hash, AnswerFacts facts, CancellationToken cancellationToken)
+    private async Task<string> GroundedOrGeneralAsync(InboundMessage message, bool charged, string hash, PartialAnswer partial, AnswerFacts facts,
+        CancellationToken cancellationToken)
     {
         var options = knowledgeOptions.CurrentValue;
         if (knowledge.IsEmpty)
         {
-            return await InferAsync(message, null, hash, facts, cancellationToken);
+            return await InferAsync(message, null, hash, partial, facts, cancellationToken);
         }
 
         // The directory is asked only when some document is limited to departments: most answers never wait on it.
@@ -225,7 +226,7 @@ public sealed partial class AnswerJob(
         if (!found.PolicyQuestion || (found.Refused && (message.ChatKind == ChatKind.Group || !options.RefuseInDirectMessages)))
         {
             metrics.Knowledge("general");
-            return await InferAsync(message, null, hash, facts, cancellationToken);
+            return await InferAsync(message, null, hash, partial, facts, cancellationToken);
         }
 
         var english = Citation.IsEnglish(message.Text);
@@ -252,13 +253,14 @@ public sealed partial class AnswerJob(
 
         metrics.Knowledge("grounded");
         var passages = found.Hits.Select(h => h.Chunk).ToList();
-        var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, facts, cancellationToken);
+        var answer = await InferAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, partial, facts, cancellationToken);
         var best = found.Hits[0].Chunk;
         facts.Documents = [best.Document];
         return answer + Citation.Block(best, Citation.Quote(best, found.Words ?? []), message.Route.RendersMarkdown, english);
     }
 
-    private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, AnswerFacts facts, CancellationToken cancellationToken)
+    private async Task<string> InferAsync(InboundMessage message, ChatMessage? grounding, string hash, PartialAnswer partial, AnswerFacts facts,
+        CancellationToken cancellationToken)
     {
         List<ChatMessage> prompt = [new(ChatRole.System, systemPrompt.Text)];
         if (grounding is not null)
@@ -271,13 +273,24 @@ public sealed partial class AnswerJob(
         prompt.Add(new ChatMessage(ChatRole.User, message.Text));
         var options = screening.CurrentValue;
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
+        // A worker that died mid-answer kept its words so far: the model continues them, and they are screened as
+        // if just written (a stream shows them again with the first new words).
+        var written = new StringBuilder(partial.Earlier());
+        if (written.Length > 0)
+        {
+            LogContinued(logger, message.Platform, hash, written.Length);
+            prompt.Add(new ChatMessage(ChatRole.Assistant, written.ToString()));
+            screen.Feed(written.ToString());
+        }
+
+        var keepFailed = false;
         var streaming = services.GetRequiredKeyedService<IReplySender>(message.Route.SenderKey) is IStreamingReplySender s && s.Streams(message) ? s : null;
         using var turn = await line.WaitForTurnAsync(message, streaming, cancellationToken);
         await using var thinking = StartThinking(message, streaming is not null);
         var lastUpdate = 0L;
         var (begun, firstToken, pieces) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
         long? modelTokens = null;
-        await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+        await foreach (var update in screen.Replaced ? AsyncEnumerable.Empty<ChatResponseUpdate>() : chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
         {
             // The closing update carries the model's own count; pieces are not tokens (a character split across
             // tokens arrives as one piece, and a remote server may send several tokens in one).
@@ -291,6 +304,13 @@ public sealed partial class AnswerJob(
             {
                 thinking.Cancel();
                 firstToken = Stopwatch.GetElapsedTime(begun);
+            }
+
+            written.Append(update.Text);
+            if (!partial.Keep(written) && !keepFailed)
+            {
+                keepFailed = true;
+                LogPartialNotKept(logger, message.Platform, hash);
             }
 
             // Only screened text is ever shown: what the hold-back has released, no more.
