@@ -10,18 +10,23 @@ namespace ChatBot.Host.Hosting;
 /// </summary>
 /// <remarks>
 /// Hangfire.Redis.StackExchange requeues such jobs only from a watcher that sleeps a fixed minute between passes,
-/// after Hangfire's watchdog has removed the dead server (<c>ServerTimeout</c>, which this host shortens). This
-/// process looks every few seconds at the same evidence the library uses — the job's <c>ServerId</c> names a server
-/// whose record is gone — and requeues with one atomic script that only pushes a job it removed from the fetched
-/// list, so it never races the library's watcher (or another instance's rescuer) into queueing a job twice.
+/// after Hangfire's watchdog has removed the dead server. This process looks every <c>interval</c> at the server named
+/// by each fetched job's <c>ServerId</c> and takes it for dead only when it has itself watched that server's heartbeat
+/// stand still for <c>deadAfter</c> over several passes of its own — not from a timestamp's age, and not from the
+/// server's record being gone. So a pause of Redis (every heartbeat stops, and restarts only after Redis is back),
+/// a pause of this process, or clocks apart between hosts do not make a live server dead; and a server the library's
+/// watchdog removed while it still ran (its heartbeat writes the record back, without <c>StartedAt</c>, and nothing
+/// tells it) keeps its jobs instead of having each one run twice. The requeue is one atomic script that only pushes a
+/// job it removed from the fetched list, so it never races the library's watcher (or another instance's rescuer)
+/// into queueing a job twice.
 /// <para>
 /// An enqueue cut off by a Redis timeout can leave the job's record written but never given a state: no worker
 /// will ever see it, and Hangfire keeps it for 30 days — a sealed message at rest with no answer coming (its
 /// intake told the platform to retry). Records with no state, older than <see cref="OrphanAge"/>, are deleted.
 /// </para>
 /// </remarks>
-internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis, string prefix, TimeSpan interval, ILogger<DeadServerJobRescuer> logger)
-    : IBackgroundProcess
+internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis, string prefix, TimeSpan interval, TimeSpan deadAfter,
+    ILogger<DeadServerJobRescuer> logger) : IBackgroundProcess
 {
     // KEYS: fetched list, queue, job hash, its state, its history. ARGV: job id, fetch channel. Returns 1 (queued
     // again), 2 (dropped: its record is gone) or 0 (another rescuer or the library's watcher got there first).
@@ -44,7 +49,11 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
     /// <summary>Far longer than any enqueue takes; a record without a state this old was abandoned.</summary>
     public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(2);
 
+    // A heartbeat seen still in fewer passes than this is not evidence, however long the gap between them was.
+    private const int PassesStill = 3;
+
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, Stillness> _watched = new(StringComparer.Ordinal);
     private long _lastSweep;
 
     public void Execute(BackgroundProcessContext context)
@@ -60,7 +69,8 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            // Redis away: the next pass tries again; the library's own watcher remains the slower backstop.
+            // Redis away: every heartbeat stopped with it, so what was watched says nothing; watching starts again.
+            _watched.Clear();
             LogFailed(logger, ex.GetType().Name);
         }
 
@@ -70,14 +80,25 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
     private void Rescue()
     {
         var db = redis.GetDatabase();
+        var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var queue in db.SetMembers(prefix + "queues"))
         {
             var fetched = $"{prefix}queue:{queue}:dequeued";
             foreach (var jobId in db.ListRange(fetched))
             {
                 var job = $"{prefix}job:{jobId}";
-                var serverId = db.HashGet(job + ":state", "ServerId");
-                if (serverId.IsNullOrEmpty || db.HashExists($"{prefix}server:{serverId}", "StartedAt"))
+                var serverId = (string?)db.HashGet(job + ":state", "ServerId");
+                if (serverId is null)
+                {
+                    continue;
+                }
+
+                if (!verdicts.TryGetValue(serverId, out var dead))
+                {
+                    verdicts[serverId] = dead = IsDead(serverId, db.HashGet($"{prefix}server:{serverId}", "Heartbeat"));
+                }
+
+                if (!dead)
                 {
                     continue;
                 }
@@ -86,7 +107,7 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
                             [jobId, prefix + "JobFetchChannel"]))
                 {
                     case 1:
-                        LogRequeued(logger, jobId.ToString());
+                        LogRequeued(logger, jobId.ToString(), serverId);
                         break;
                     case 2:
                         LogDropped(logger, jobId.ToString());
@@ -94,7 +115,28 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
                 }
             }
         }
+
+        // Servers holding no fetched job are no longer watched: watching starts again if one fetches.
+        foreach (var server in _watched.Keys.Where(s => !verdicts.ContainsKey(s)).ToList())
+        {
+            _watched.Remove(server);
+        }
     }
+
+    /// <summary>True once this process has seen <paramref name="heartbeat"/> unchanged for <c>deadAfter</c>, in several passes.</summary>
+    private bool IsDead(string serverId, RedisValue heartbeat)
+    {
+        if (!_watched.TryGetValue(serverId, out var still) || still.Heartbeat != heartbeat)
+        {
+            _watched[serverId] = new Stillness(heartbeat, Stopwatch.GetTimestamp(), 1);
+            return false;
+        }
+
+        _watched[serverId] = still = still with { Passes = still.Passes + 1 };
+        return still.Passes >= PassesStill && Stopwatch.GetElapsedTime(still.Since) >= deadAfter;
+    }
+
+    private sealed record Stillness(RedisValue Heartbeat, long Since, int Passes);
 
     /// <summary>Deletes job records that never got a state and were created before <paramref name="before"/>.</summary>
     public int SweepOrphans(DateTime before)
@@ -152,8 +194,8 @@ internal sealed partial class DeadServerJobRescuer(IConnectionMultiplexer redis,
     [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Job record {JobId} was never queued (its enqueue was cut off); deleted")]
     private static partial void LogOrphanDeleted(ILogger logger, string jobId);
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died; queued again")]
-    private static partial void LogRequeued(ILogger logger, string jobId);
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Job {JobId} was held by server {ServerId}, whose heartbeat stopped; queued again")]
+    private static partial void LogRequeued(ILogger logger, string jobId, string serverId);
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Job {JobId} was held by a server that died, and its record is gone (Redis lost it); dropped")]
     private static partial void LogDropped(ILogger logger, string jobId);

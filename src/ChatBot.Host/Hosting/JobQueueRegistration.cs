@@ -69,8 +69,9 @@ internal static class JobQueueRegistration
                 options.WorkerCount = queue.WorkerCount > 0 ? queue.WorkerCount : Math.Clamp(inferenceParallelism * 4, 16, 64);
                 options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
                 // Hangfire's defaults (5-min server timeout and check) leave a killed instance's answers waiting longer
-                // than WeCom's 6-minute stream window. A live server beats every 5 s; one silent for 20 s is dead.
-                options.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                // than WeCom's 6-minute stream window. A live server beats every 2 s; the rescuer below takes one whose
+                // beat it has watched stand still for 10 s for dead. The library's watchdog only tidies the server list.
+                options.HeartbeatInterval = TimeSpan.FromSeconds(2);
                 options.ServerCheckInterval = TimeSpan.FromSeconds(5);
                 options.ServerTimeout = TimeSpan.FromSeconds(20);
             });
@@ -78,7 +79,7 @@ internal static class JobQueueRegistration
             {
                 // Hangfire's hosted server runs every IBackgroundProcess registered in the container beside its workers.
                 services.AddSingleton<Hangfire.Server.IBackgroundProcess>(provider => new DeadServerJobRescuer(provider.GetRequiredService<IConnectionMultiplexer>(),
-                    HangfirePrefix, TimeSpan.FromSeconds(5), provider.GetRequiredService<ILogger<DeadServerJobRescuer>>()));
+                    HangfirePrefix, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), provider.GetRequiredService<ILogger<DeadServerJobRescuer>>()));
             }
         }
 

@@ -51,6 +51,67 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         Directory.Delete(config, recursive: true);
     }
 
+    [Fact]
+    public async Task An_instance_killed_mid_answer_has_it_continued_by_another_from_the_words_it_kept_and_delivered_once()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        await using var wecom = new FakeWeCom(ChatBotApp.CorpId, "test-app-secret", ChatBotApp.AgentId);
+        await wecom.StartAsync();
+        var config = Directory.CreateTempSubdirectory("chatbot-crash").FullName;
+        var settings = BotProcess.SharedRedisSettings(redis, config);
+        // A long answer (about 4 s on the tiny model), so the kill lands in the middle of its generation.
+        (settings["Inference:MaxNewTokens"], settings["Inference:ContextSize"], settings["Inference:ParallelSequences"]) = ("1500", "4096", "1");
+        settings["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString();
+        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
+        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
+        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
+        settings["WeCom:App:Secret"] = "test-app-secret";
+        using var doomed = BotProcess.Start(settings, config);
+        await doomed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
+        using var heir = new ChatBotApp()
+            .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
+            .With("Inference:MaxNewTokens", "1500").With("Inference:ContextSize", "4096").With("Inference:ParallelSequences", "1")
+            .With("WeCom:ApiBaseUrl", wecom.BaseUrl.ToString()).With("Inference:WarmUp", "false");
+        using var client = new HttpClient { BaseAddress = doomed.BaseUrl };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("41101", "a long question before the crash", user: "midway"))).StatusCode);
+
+        // The words so far, kept sealed in the job's record while the model writes: the moment they are there, kill.
+        using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
+        var db = mux.GetDatabase();
+        var server = mux.GetServer(mux.GetEndPoints()[0]);
+        var database = StackExchange.Redis.ConfigurationOptions.Parse(redis).DefaultDatabase ?? 0;
+        string? job = null;
+        await QuotaIntakeTests.WaitUntil(() =>
+        {
+            job = server.Keys(database, "chatbot:hangfire:job:*").Select(k => k.ToString())
+                .FirstOrDefault(k => k.Count(c => c == ':') == 3 && db.HashExists(k, "partial"));
+            return job is not null;
+        }, 60);
+        doomed.KillHard();
+        var sinceKill = Stopwatch.StartNew();
+        Assert.False(db.HashExists(job!, "answer"), "killed before the answer was whole");
+        Assert.Empty(wecom.AppMessages);
+
+        // Only now a worker that can take the job over; it must see the dead one's heartbeat stand still itself.
+        heir.Start();
+        var sealer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ChatBot.Core.Queue.EnvelopeSealer>(heir.Services);
+        var kept = System.Text.Encoding.UTF8.GetString(sealer.OpenBytes(System.Text.Json.JsonSerializer.Deserialize<string>((string)db.HashGet(job!, "partial")!)!));
+        Assert.NotEmpty(kept);
+
+        await QuotaIntakeTests.WaitUntil(() => heir.Logs.Lines.Any(l => l.EventId == 1200), 90);
+        output.WriteLine($"answer delivered {sinceKill.Elapsed.TotalSeconds:F1} s after kill -9; {kept.Length} chars were kept");
+        Assert.Contains(heir.Logs.Lines, l => l.EventId == 1401);
+        var continued = Assert.Single(heir.Logs.Lines, l => l.EventId == 1219);
+        Assert.Contains($"the {kept.Length} chars", continued.Line, StringComparison.Ordinal);
+        await Task.Delay(1000);
+        var parts = wecom.AppMessages.ToList();
+        Assert.All(parts, p => Assert.Equal("midway", p.User));
+        Assert.Equal(parts.Count, parts.Select(p => p.Content).Distinct().Count()); // no part twice
+        Assert.True(parts.Sum(p => p.Content.Length) >= kept.Length, "the answer delivered carries what was kept and more");
+        Directory.Delete(config, recursive: true);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -69,6 +130,11 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
 
             await QuotaIntakeTests.WaitUntil(() => intake.Logs.Lines.Any(l => l.EventId is 1410 or 1411));
             Assert.Contains(intake.Logs.Lines, l => l.EventId == (appendOnly ? 1411 : 1410));
+            if (!appendOnly)
+            {
+                // This Redis runs with save "": the warning says it keeps nothing, not that it keeps snapshots.
+                Assert.Contains(intake.Logs.Lines, l => l.EventId == 1410 && l.Line.Contains("keeps nothing", StringComparison.Ordinal));
+            }
         }
 
         redis.Stop(); // SIGKILL: no shutdown save

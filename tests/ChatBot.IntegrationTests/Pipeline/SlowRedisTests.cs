@@ -182,6 +182,38 @@ public sealed class SlowRedisTests
         Assert.False(await db.KeyExistsAsync("chatbot:hangfire:job:lost-1:state"));
     }
 
+    [Fact]
+    public async Task A_server_whose_heartbeat_goes_on_keeps_its_job_even_without_its_record_and_loses_it_once_the_beat_stands_still()
+    {
+        var redis = RedisServer.IsolatedDatabase();
+        using var app = new ChatBotApp().With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", EnvelopeKey);
+        app.Start();
+        // A server Hangfire's watchdog removed while it still ran (a long pause): its heartbeat writes its record back
+        // without StartedAt, and nothing tells it. Its job, in a queue no worker here listens on, must stay with it.
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        var db = mux.GetDatabase();
+        await db.SetAddAsync("chatbot:hangfire:queues", "beating");
+        await db.HashSetAsync("chatbot:hangfire:job:beat-1", [new HashEntry("Type", "x"), new HashEntry("State", "Processing"), new HashEntry("CreatedAt", "1765000000000")]);
+        await db.HashSetAsync("chatbot:hangfire:job:beat-1:state", [new HashEntry("State", "Processing"), new HashEntry("ServerId", "zombie-server")]);
+        await db.ListRightPushAsync("chatbot:hangfire:queue:beating:dequeued", "beat-1");
+        for (var i = 0; i < 16; i++)
+        {
+            await db.HashSetAsync("chatbot:hangfire:server:zombie-server", "Heartbeat", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            await Task.Delay(1000);
+        }
+
+        Assert.DoesNotContain(app.Logs.Lines, l => l.EventId == 1401);
+        Assert.Equal(1, await db.ListLengthAsync("chatbot:hangfire:queue:beating:dequeued"));
+
+        // The beat stops: after 10 s of it standing still, seen over several passes, the job is queued again, once.
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Any(l => l.EventId == 1401), 40);
+        Assert.True(stopped.Elapsed >= TimeSpan.FromSeconds(9), $"taken for dead {stopped.Elapsed.TotalSeconds:F1} s after its last beat");
+        Assert.Single(app.Logs.Lines, l => l.EventId == 1401 && l.Line.Contains("beat-1", StringComparison.Ordinal));
+        Assert.Equal(1, await db.ListLengthAsync("chatbot:hangfire:queue:beating"));
+        Assert.Equal(0, await db.ListLengthAsync("chatbot:hangfire:queue:beating:dequeued"));
+    }
+
     private static ChatBot.Host.Hosting.DeadServerJobRescuer Hangfire_Rescuer(ChatBotApp app) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Hangfire.Server.IBackgroundProcess>(app.Services)
             .OfType<ChatBot.Host.Hosting.DeadServerJobRescuer>().Single();
