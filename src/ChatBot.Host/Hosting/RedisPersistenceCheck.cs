@@ -16,7 +16,12 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
             var facts = await InspectAsync(redis);
             if (!facts.AppendOnly)
             {
-                LogNotPersisting(logger, facts.RdbSnapshots ? "only RDB snapshots, losing what came since the last one" : "nothing");
+                LogNotPersisting(logger, facts.RdbSnapshots switch
+                {
+                    true => "only RDB snapshots, losing what came since the last one",
+                    false => "nothing (no RDB snapshots either: save is empty)",
+                    null => "at most RDB snapshots (CONFIG GET save was refused, so which is not known)",
+                });
             }
             else
             {
@@ -38,9 +43,21 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
         admin.AbortOnConnectFail = true;
         admin.ConnectTimeout = 5000;
         await using var connection = await ConnectionMultiplexer.ConnectAsync(admin);
-        var info = (await connection.GetServers().First().InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        return new RedisFacts(info.GetValueOrDefault("redis_version") ?? "?", info.GetValueOrDefault("aof_enabled") == "1",
-            info.GetValueOrDefault("rdb_last_save_time") is { } saved && saved != "0");
+        var server = connection.GetServers().First();
+        var info = (await server.InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        // Whether Redis snapshots is its "save" setting: INFO's rdb_last_save_time is set at start even when it never
+        // saves. Managed Redis services may refuse CONFIG; then it is not known.
+        bool? snapshots;
+        try
+        {
+            snapshots = (await server.ConfigGetAsync("save")).Any(p => p.Key == "save" && !string.IsNullOrWhiteSpace(p.Value));
+        }
+        catch (RedisServerException)
+        {
+            snapshots = null;
+        }
+
+        return new RedisFacts(info.GetValueOrDefault("redis_version") ?? "?", info.GetValueOrDefault("aof_enabled") == "1", snapshots);
     }
 
     [LoggerMessage(EventId = 1410, Level = LogLevel.Warning,
@@ -54,5 +71,5 @@ internal sealed partial class RedisPersistenceCheck(ConfigurationOptions redis, 
     private static partial void LogUnknown(ILogger logger, string errorType);
 }
 
-/// <param name="RdbSnapshots">Redis has saved an RDB snapshot: a restart keeps what came before the last one.</param>
-internal sealed record RedisFacts(string Version, bool AppendOnly, bool RdbSnapshots);
+/// <param name="RdbSnapshots">Redis saves RDB snapshots (a restart keeps what came before the last one); null when it would not say.</param>
+internal sealed record RedisFacts(string Version, bool AppendOnly, bool? RdbSnapshots);
