@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "ack" => await AckBench.RunAsync(args[1..]),
     "stream-ack" => await StreamAckBench.RunAsync(args[1..]),
     "soak" => await SoakBench.RunAsync(args[1..]),
+    "recovery" => await RecoveryBench.RunAsync(args[1..]),
     "burst" => await BurstBench.RunAsync(args[1..]),
     "bare-server" => await BareServer.RunAsync(args[1..]),
     "screening" => ScreeningBench.Run(args[1..]),
@@ -20,6 +21,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("ChatBot.Bench inference|ack|stream-ack|soak|burst|knowledge|bare-server|screening|quota [options] — see bench/run");
+    Console.Error.WriteLine("ChatBot.Bench inference|ack|stream-ack|soak|recovery|burst|knowledge|bare-server|screening|quota [options] — see bench/run");
     return 2;
 }

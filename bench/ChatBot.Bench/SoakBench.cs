@@ -214,7 +214,7 @@ internal static class SoakBench
         AckBench.Start(server, $"--bind 127.0.0.1 --port {port} --dir {dir} --appendonly yes --appendfsync everysec --save \"\"", []);
 
     /// <summary>A loopback session webhook: records when each message's first reply arrives and whether one came twice.</summary>
-    private sealed class Webhook : IAsyncDisposable
+    internal sealed class Webhook : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly int _port;
@@ -251,7 +251,7 @@ internal static class SoakBench
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 
-    private sealed record Received(long First, string[] Hashes)
+    internal sealed record Received(long First, string[] Hashes)
     {
         public bool Doubled => Hashes.Distinct().Count() < Hashes.Length;
 
