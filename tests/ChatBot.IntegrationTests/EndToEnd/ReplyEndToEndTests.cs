@@ -137,7 +137,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task DingTalk_direct_message_answers_through_the_session_webhook_without_an_at()
     {
-        await _client.PostAsync(DingTalk("dm-1", "私聊", session: "s-dm"));
+        Assert.Equal(HttpStatusCode.OK, await _client.DeliverAsync(DingTalk("dm-1", "私聊", session: "s-dm")));
 
         await QuotaIntakeTests.WaitUntil(() => !_dingtalk.WebhookMessages.IsEmpty, 30);
         var (session, content, at) = Assert.Single(_dingtalk.WebhookMessages);

@@ -83,8 +83,8 @@ public sealed class ExpiredQuestionTests
         app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 5 }""");
         var client = app.Start();
 
-        await client.PostAsync(PlatformCallbacks.App("old-1", "年假怎么算", user: "patient"));
-        await client.PostAsync(PlatformCallbacks.App("old-2", "病假怎么算", user: "patient"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await client.DeliverAsync(PlatformCallbacks.App("old-1", "年假怎么算", user: "patient")));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await client.DeliverAsync(PlatformCallbacks.App("old-2", "病假怎么算", user: "patient")));
         await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 1215) == 2, 30);
         await Task.Delay(500);
 
