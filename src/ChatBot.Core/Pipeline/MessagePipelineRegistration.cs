@@ -95,6 +95,8 @@ public static class MessagePipelineRegistration
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
         services.AddSingleton(provider => new AnswerLine(parallelism, perUser: Options<QuotaOptions>(provider).MaxInFlightPerUser));
         services.AddSingleton<QueueNotice>();
+        services.AddSingleton<AnswerDelivery>();
+        services.AddSingleton<AnswerSettlement>();
         services.AddHostedService<AdminFilesCheck>();
         if (redis)
         {
@@ -116,10 +118,20 @@ public static class MessagePipelineRegistration
         return services;
     }
 
+    /// <summary>
+    /// What writes answers, on an instance that runs workers only: it needs the chat client, which an intake-only
+    /// instance does not have (Queue:RunWorkers=false loads no model).
+    /// </summary>
+    public static IServiceCollection AddAnswerWriting(this IServiceCollection services)
+    {
+        services.AddSingleton<ModelTurn>();
+        services.AddSingleton<AnswerWriter>();
+        return services;
+    }
+
     private static T Options<T>(IServiceProvider provider)
         where T : class => provider.GetRequiredService<IOptions<T>>().Value;
 
-    /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
     /// <summary>Every edit of an admin file, taken or refused, as an <c>admin</c> audit line: when a limit changed is on record.</summary>
     private static Action<AdminFileChange> Audited(IServiceProvider provider)
     {
@@ -128,6 +140,7 @@ public static class MessagePipelineRegistration
         return change => audit.Write(AuditRecord.ForFileChange(change, clock.GetUtcNow()));
     }
 
+    /// <summary>Loads the admin files at start-up, so a broken one stops start-up instead of the first message.</summary>
     private sealed class AdminFilesCheck(HotReloadedFile<SensitiveWordList> words, HotReloadedFile<QuotaPolicy> quotas, KnowledgeBase knowledge, SystemPrompt prompt) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)

@@ -62,6 +62,7 @@ internal static class JobQueueRegistration
         });
         if (queue.RunWorkers)
         {
+            services.AddAnswerWriting();
             services.AddHangfireServer((provider, options) =>
             {
                 // More workers than the model has sequences: a crowd's jobs reach the answer line at once, where each
