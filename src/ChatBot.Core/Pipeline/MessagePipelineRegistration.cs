@@ -91,6 +91,8 @@ public static class MessagePipelineRegistration
         services.ReplyRouteKinds();
         services.AddSingleton(provider => new EnvelopeSealer(QueueOptionsValidator.Key(Options<QueueOptions>(provider)) ?? RandomNumberGenerator.GetBytes(32),
             provider.GetRequiredService<ReplyRouteKinds>()));
+        services.AddSingleton<IntakeSettlement>();
+        services.AddSingleton<IntakeNotices>();
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
         services.AddSingleton(provider => new AnswerLine(parallelism, perUser: Options<QuotaOptions>(provider).MaxInFlightPerUser));

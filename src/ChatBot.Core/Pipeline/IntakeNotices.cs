@@ -4,14 +4,30 @@ using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Quotas;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Pipeline;
 
-/// <summary>The notices intake sends instead of an answer: over quota, over burst, a spent group budget, text only.</summary>
-public sealed partial class MessageIntake
+/// <summary>
+/// The notices intake queues instead of an answer — over quota, over burst, a spent group budget, text only, paused —
+/// each at most once per asker (or group) per interval, the rest taken in quietly; and whether a direct chat's answer
+/// starts with the welcome.
+/// </summary>
+public sealed partial class IntakeNotices(
+    IDedupeStore dedupe,
+    IntakeSettlement settlement,
+    IOptionsMonitor<QuotaOptions> quotaOptions,
+    IOptionsMonitor<AnswerOptions> answerOptions,
+    ILogger<IntakeNotices> logger)
 {
+    /// <summary>How often one asker is told the bot is paused, however many questions they send meanwhile.</summary>
+    public static readonly TimeSpan PausedInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often one asker is told the bot reads only text.</summary>
+    public static readonly TimeSpan TextOnlyInterval = TimeSpan.FromMinutes(10);
+
     /// <summary>Over quota or too fast: one notice per user per interval; the rest are taken in quietly.</summary>
-    private async Task<IntakeOutcome> NoticeAsync(Attempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
+    internal async Task<IntakeOutcome> OverQuotaAsync(IntakeAttempt attempt, QuotaDecision decision, CancellationToken cancellationToken)
     {
         var burst = decision.Verdict == QuotaVerdict.OverBurst;
         var group = decision.Verdict == QuotaVerdict.OverGroup;
@@ -30,59 +46,59 @@ public sealed partial class MessageIntake
         try
         {
             due = interval <= TimeSpan.Zero
-                || await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+                || await attempt.Within(dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
-        catch (Exception ex) when (IsSystemFailure(ex))
+        catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {
-            GiveBackLater(attempt, charged: false);
-            return Unavailable(attempt, "notice", ex);
+            settlement.GiveBackLater(attempt, charged: false);
+            return settlement.Unavailable(attempt, "notice", ex);
         }
 
         var what = burst ? "over-burst" : group ? "over-group-budget" : "over-quota";
         if (due)
         {
             var kind = burst ? AnswerKind.OverBurst : group ? AnswerKind.OverGroupBudget : AnswerKind.OverQuota;
-            var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+            var outcome = await settlement.EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
             if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
             {
                 // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
-                _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
+                _ = settlement.ReleaseQuietlyAsync(noticeKey, attempt.Owner);
             }
 
             return outcome;
         }
 
-        return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
+        return await settlement.AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
     }
 
     /// <summary>
     /// A notice in place of an answer, at most once per asker per <paramref name="interval"/>: an image, file or video
     /// (an album of twenty photos gets one reply), or a question while an admin has paused the bot. Nothing charged.
     /// </summary>
-    private async Task<IntakeOutcome> OnceAsync(Attempt attempt, AnswerKind kind, string what, TimeSpan interval, CancellationToken cancellationToken)
+    internal async Task<IntakeOutcome> OnceAsync(IntakeAttempt attempt, AnswerKind kind, string what, TimeSpan interval, CancellationToken cancellationToken)
     {
         var message = attempt.Message;
         var noticeKey = $"notice:{what}:{message.Platform}:{message.BotId}:{message.SenderId}";
         bool due;
         try
         {
-            due = await Within(attempt, dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+            due = await attempt.Within(dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
-        catch (Exception ex) when (IsSystemFailure(ex))
+        catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {
-            GiveBackLater(attempt, charged: false);
-            return Unavailable(attempt, "notice", ex);
+            settlement.GiveBackLater(attempt, charged: false);
+            return settlement.Unavailable(attempt, "notice", ex);
         }
 
         if (!due)
         {
-            return await AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
+            return await settlement.AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
         }
 
-        var outcome = await EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), what, cancellationToken);
+        var outcome = await settlement.EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), what, cancellationToken);
         if (outcome == IntakeOutcome.Unavailable)
         {
-            _ = ReleaseQuietlyAsync(noticeKey, attempt.Owner);
+            _ = settlement.ReleaseQuietlyAsync(noticeKey, attempt.Owner);
         }
 
         return outcome;
@@ -93,7 +109,7 @@ public sealed partial class MessageIntake
     /// where the platform does not announce a new chat itself. A store that cannot tell in time skips the welcome
     /// rather than the question.
     /// </summary>
-    private async Task<bool> WelcomeDueAsync(Attempt attempt, CancellationToken cancellationToken)
+    internal async Task<bool> WelcomeDueAsync(IntakeAttempt attempt, CancellationToken cancellationToken)
     {
         var message = attempt.Message;
         var texts = answerOptions.CurrentValue;
@@ -106,9 +122,9 @@ public sealed partial class MessageIntake
         {
             // Kept for weeks, so the key names the sender by pseudonym, not by platform id.
             var key = $"notice:welcome:{message.Platform}:{message.BotId}:{Pseudonym.Of(message.SenderId)}";
-            return await Within(attempt, dedupe.TryClaimAsync(key, attempt.Owner, texts.WelcomeInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+            return await attempt.Within(dedupe.TryClaimAsync(key, attempt.Owner, texts.WelcomeInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
-        catch (Exception ex) when (IsSystemFailure(ex))
+        catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {
             LogWelcomeSkipped(logger, ex.GetType().Name);
             return false;
@@ -117,10 +133,4 @@ public sealed partial class MessageIntake
 
     [LoggerMessage(EventId = 1218, Level = LogLevel.Warning, Message = "The welcome of a new direct chat was skipped: the store did not answer ({ErrorType})")]
     private static partial void LogWelcomeSkipped(ILogger logger, string errorType);
-
-    /// <summary>How often one asker is told the bot is paused, however many questions they send meanwhile.</summary>
-    public static readonly TimeSpan PausedInterval = TimeSpan.FromMinutes(1);
-
-    /// <summary>How often one asker is told the bot reads only text.</summary>
-    public static readonly TimeSpan TextOnlyInterval = TimeSpan.FromMinutes(10);
 }
