@@ -41,7 +41,7 @@ internal static class KnowledgeBench
             rows.Add(Measure("ChatBot with SmartCn words", round, () => Reindexed(docs, lexicon, new SmartChineseAnalyzer(LuceneVersion.LUCENE_48)),
                 index => q => KnowledgeSearch.Find(index, glossary, q, 3, _ => true), questions, docs));
             rows.Add(Measure("BM25 standard, 500-char chunks", round, () => new KnowledgeIndex(FixedChunks(docs), analyzer: new StandardAnalyzer(LuceneVersion.LUCENE_48)),
-                index => q => new KnowledgeAnswer(true, Grounding.Answered, index.Search([(q, 1f)], null, 3, _ => true), 1), questions, docs));
+                index => q => new KnowledgeSearchResult(true, Grounding.Answered, index.Search([(q, 1f)], null, 3, _ => true), 1), questions, docs));
         }
 
         var pages = Directory.CreateTempSubdirectory("chatbot-pages");
@@ -62,7 +62,7 @@ internal static class KnowledgeBench
         return new KnowledgeIndex(bigrams.Chunks, lexicon, analyzer);
     }
 
-    private static object Measure(string peer, int round, Func<KnowledgeIndex> build, Func<KnowledgeIndex, Func<string, KnowledgeAnswer>> searcher,
+    private static object Measure(string peer, int round, Func<KnowledgeIndex> build, Func<KnowledgeIndex, Func<string, KnowledgeSearchResult>> searcher,
         List<JsonElement> questions, string docs)
     {
         var watch = Stopwatch.StartNew();

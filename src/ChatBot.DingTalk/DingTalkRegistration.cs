@@ -4,7 +4,7 @@ using ChatBot.Core.Messages;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;
-using ChatBot.DingTalk.Stream;
+using ChatBot.DingTalk.LongConnection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

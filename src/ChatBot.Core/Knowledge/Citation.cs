@@ -17,7 +17,7 @@ public static class Citation
 
     /// <summary>
     /// The clause (line or sentence; a table row under its header) of the passage that holds the most of the words
-    /// that found it (<see cref="KnowledgeAnswer.Words"/>), longer words counting more: a section answers with one
+    /// that found it (<see cref="KnowledgeSearchResult.Words"/>), longer words counting more: a section answers with one
     /// clause or one row, and that is what the employee checks.
     /// </summary>
     public static string Quote(Chunk chunk, IReadOnlyCollection<string> found)

@@ -59,7 +59,7 @@ public sealed partial class KnowledgeBase : IDisposable
 
     public bool IsEmpty => Index.Chunks.Count == 0;
 
-    public KnowledgeAnswer Find(string question, int top, Func<Chunk, bool> allowed, GroundingThresholds? thresholds = null)
+    public KnowledgeSearchResult Find(string question, int top, Func<Chunk, bool> allowed, GroundingThresholds? thresholds = null)
     {
         var index = Index;
         var vector = _embedder is not null && index.Vectors is not null ? Embed(_embedder, [question])[0] : null;

@@ -10,7 +10,7 @@ public static class KnowledgeReplies
     /// "Not sure": the admin's line, then the closest sections, each cited with the clause that matched — the employee
     /// reads the rule itself rather than a model's stretch of a near miss.
     /// </summary>
-    public static string Unsure(KnowledgeAnswer found, string lead, int sections, bool markdown, bool english)
+    public static string Unsure(KnowledgeSearchResult found, string lead, int sections, bool markdown, bool english)
     {
         var reply = new StringBuilder(lead);
         foreach (var chunk in found.Hits.Take(sections).Select(h => h.Chunk))

@@ -93,7 +93,7 @@ public sealed class ChatBotMetrics
 
     public void Knowledge(string result) => _knowledge.Add(1, new KeyValuePair<string, object?>("result", result));
 
-    public void QueueNotice(string result) => _queueNotices.Add(1, new KeyValuePair<string, object?>("result", result));
+    public void LineNotice(string result) => _queueNotices.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void Reconnected(string connection) => _reconnects.Add(1, new KeyValuePair<string, object?>("connection", connection));
 

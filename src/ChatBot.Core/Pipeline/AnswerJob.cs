@@ -41,7 +41,7 @@ public sealed partial class AnswerJob(
 {
     public async Task RunAsync(string envelope, PerformContext? context, CancellationToken cancellationToken)
     {
-        SealedAnswer answer;
+        AnswerRequest answer;
         try
         {
             answer = sealer.Open(envelope);
@@ -130,7 +130,7 @@ public sealed partial class AnswerJob(
     }
 
     /// <summary>What this request is answered with: the answer to a question, a command's reply, or its kind's notice.</summary>
-    private async Task<string> TextAsync(SealedAnswer answer, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
+    private async Task<string> TextAsync(AnswerRequest answer, string hash, PerformContext? context, AnswerFacts facts, CancellationToken cancellationToken)
     {
         var message = answer.Message;
         var resetsAt = answer.QuotaResetsAt?.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture);

@@ -33,7 +33,7 @@ public sealed partial class AnswerSettlement(
     /// once per that age (at least <c>Quotas:NoticeInterval</c>) however many of their questions expired (one notice
     /// after an outage, not twenty).
     /// </summary>
-    public async Task ExpireAsync(SealedAnswer answer, string hash, TimeSpan waited, long started, AnswerFacts facts)
+    public async Task ExpireAsync(AnswerRequest answer, string hash, TimeSpan waited, long started, AnswerFacts facts)
     {
         var message = answer.Message;
         var options = answerOptions.CurrentValue;
@@ -56,7 +56,7 @@ public sealed partial class AnswerSettlement(
     }
 
     /// <summary>A send whose outcome is unknown: recorded as such, refunded, and settled so no retry or rescue sends again.</summary>
-    public async Task SettleUnknownAsync(SealedAnswer answer, string hash, DeliveryUnknownException unknown, long started, AnswerFacts facts)
+    public async Task SettleUnknownAsync(AnswerRequest answer, string hash, DeliveryUnknownException unknown, long started, AnswerFacts facts)
     {
         var message = answer.Message;
         LogDeliveryUnknown(logger, message.Platform, hash, unknown.Channel, unknown.FollowedUp);
@@ -67,7 +67,7 @@ public sealed partial class AnswerSettlement(
     }
 
     /// <summary>The system failed, not the user: the question is given back, and the user is told where a channel still works.</summary>
-    public async Task SettleFailedAsync(SealedAnswer answer, string hash, long started, AnswerFacts facts, string code)
+    public async Task SettleFailedAsync(AnswerRequest answer, string hash, long started, AnswerFacts facts, string code)
     {
         var message = answer.Message;
         metrics.Reply(message.Platform, "failed", code);
@@ -106,7 +106,7 @@ public sealed partial class AnswerSettlement(
         _ => "refused_input_notice",
     };
 
-    private async Task RefundAsync(SealedAnswer answer, string hash)
+    private async Task RefundAsync(AnswerRequest answer, string hash)
     {
         if (!answer.Charged)
         {

@@ -58,7 +58,7 @@ public sealed partial class IntakeNotices(
         if (due)
         {
             var kind = burst ? AnswerKind.OverBurst : group ? AnswerKind.OverGroupBudget : AnswerKind.OverQuota;
-            var outcome = await settlement.EnqueueAsync(attempt, new SealedAnswer(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
+            var outcome = await settlement.EnqueueAsync(attempt, new AnswerRequest(message, kind, QuotaResetsAt: decision.Day.ResetsAt, ClaimOwner: attempt.Owner), what, cancellationToken);
             if (outcome == IntakeOutcome.Unavailable && interval > TimeSpan.Zero)
             {
                 // The notice did not go out: the platform's retry may claim the notice again rather than stay quiet.
@@ -95,7 +95,7 @@ public sealed partial class IntakeNotices(
             return await settlement.AcceptClaimAsync(attempt, IntakeOutcome.Answered, what + "-quiet", cancellationToken);
         }
 
-        var outcome = await settlement.EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), what, cancellationToken);
+        var outcome = await settlement.EnqueueAsync(attempt, new AnswerRequest(message, kind, ClaimOwner: attempt.Owner), what, cancellationToken);
         if (outcome == IntakeOutcome.Unavailable)
         {
             _ = settlement.ReleaseQuietlyAsync(noticeKey, attempt.Owner);

@@ -25,7 +25,7 @@ public sealed partial class IntakeSettlement(
     AuditTrail audit,
     ILogger<IntakeSettlement> logger)
 {
-    internal async Task<IntakeOutcome> EnqueueAsync(IntakeAttempt attempt, SealedAnswer answer, string what, CancellationToken cancellationToken)
+    internal async Task<IntakeOutcome> EnqueueAsync(IntakeAttempt attempt, AnswerRequest answer, string what, CancellationToken cancellationToken)
     {
         try
         {

@@ -16,7 +16,7 @@ namespace ChatBot.Core.Pipeline;
 /// <summary>
 /// The one door every verified message goes through: claim → command, pause, media, length, screen → charge → queue,
 /// inside <see cref="IntakeOptions.Deadline"/>. It never runs the bot; it decides what the message is answered with
-/// (a <see cref="SealedAnswer"/> of its <see cref="AnswerKind"/>) and hands it on: notices to
+/// (a <see cref="AnswerRequest"/> of its <see cref="AnswerKind"/>) and hands it on: notices to
 /// <see cref="IntakeNotices"/>, the enqueue and the claim's acceptance or give-back to <see cref="IntakeSettlement"/>.
 /// The platform hears "taken" only once the job is durably queued.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed partial class MessageIntake(
         if (message.Media is null && ChatCommands.Parse(message.Text) is { } command)
         {
             var kind = ChatCommands.ForAdmins(command.Kind) && !roles.CurrentValue.IsAdmin(message.Platform, message.SenderId) ? AnswerKind.AdminOnly : command.Kind;
-            return await settlement.EnqueueAsync(attempt, new SealedAnswer(message, kind, ClaimOwner: attempt.Owner), "command", cancellationToken);
+            return await settlement.EnqueueAsync(attempt, new AnswerRequest(message, kind, ClaimOwner: attempt.Owner), "command", cancellationToken);
         }
 
         string? paused;
@@ -89,7 +89,7 @@ public sealed partial class MessageIntake(
         // Longer than the model can take: said at once, no inference, no charge — it would fail the same on every try.
         if (message.Text.Length > answerOptions.CurrentValue.MaxQuestionChars)
         {
-            return await settlement.EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.TooLong, ClaimOwner: attempt.Owner), "too-long", cancellationToken);
+            return await settlement.EnqueueAsync(attempt, new AnswerRequest(message, AnswerKind.TooLong, ClaimOwner: attempt.Owner), "too-long", cancellationToken);
         }
 
         // Refused input: a neutral refusal, no inference, and no quota charged (the user did not get an answer).
@@ -102,7 +102,7 @@ public sealed partial class MessageIntake(
                 metrics.ScreeningHit("input", hit.Category);
             }
 
-            return await settlement.EnqueueAsync(attempt, new SealedAnswer(message, AnswerKind.RefusedInput, ClaimOwner: attempt.Owner), "refused-input", cancellationToken);
+            return await settlement.EnqueueAsync(attempt, new AnswerRequest(message, AnswerKind.RefusedInput, ClaimOwner: attempt.Owner), "refused-input", cancellationToken);
         }
 
         QuotaDecision decision;
@@ -123,7 +123,7 @@ public sealed partial class MessageIntake(
             return await notices.OverQuotaAsync(attempt, decision, cancellationToken);
         }
 
-        var answer = new SealedAnswer(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner,
+        var answer = new AnswerRequest(message, AnswerKind.Inference, decision.Charged, ClaimOwner: attempt.Owner,
             Welcome: await notices.WelcomeDueAsync(attempt, cancellationToken));
         return await settlement.EnqueueAsync(attempt, answer, "accepted", cancellationToken);
     }

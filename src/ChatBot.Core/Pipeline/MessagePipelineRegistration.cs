@@ -96,7 +96,7 @@ public static class MessagePipelineRegistration
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IAnswerQueue, HangfireAnswerQueue>();
         services.AddSingleton(provider => new AnswerLine(parallelism, perUser: Options<QuotaOptions>(provider).MaxInFlightPerUser));
-        services.AddSingleton<QueueNotice>();
+        services.AddSingleton<LineNotice>();
         services.AddSingleton<AnswerDelivery>();
         services.AddSingleton<AnswerSettlement>();
         services.AddHostedService<AdminFilesCheck>();

@@ -24,7 +24,7 @@ public sealed partial class ModelTurn(
     SensitiveWordScreener screener,
     IOptionsMonitor<ScreeningOptions> screening,
     IOptionsMonitor<AnswerOptions> answerOptions,
-    QueueNotice line,
+    LineNotice line,
     ConversationMemory memory,
     AnswerDelivery replies,
     ChatBotMetrics metrics,

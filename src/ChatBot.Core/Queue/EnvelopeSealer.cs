@@ -28,7 +28,7 @@ public sealed class EnvelopeSealer
         _key = key;
     }
 
-    public string Seal(SealedAnswer answer)
+    public string Seal(AnswerRequest answer)
     {
         var plain = JsonSerializer.SerializeToUtf8Bytes(answer, _json);
         try
@@ -56,12 +56,12 @@ public sealed class EnvelopeSealer
     }
 
     /// <exception cref="EnvelopeException">The envelope was not sealed with this key, or was altered.</exception>
-    public SealedAnswer Open(string envelope)
+    public AnswerRequest Open(string envelope)
     {
         var plain = OpenBytes(envelope);
         try
         {
-            return JsonSerializer.Deserialize<SealedAnswer>(plain, _json) ?? throw new EnvelopeException("The envelope is empty.");
+            return JsonSerializer.Deserialize<AnswerRequest>(plain, _json) ?? throw new EnvelopeException("The envelope is empty.");
         }
         finally
         {
@@ -101,19 +101,6 @@ public sealed class EnvelopeSealer
         }
     }
 }
-
-/// <summary>
-/// What a job needs, sealed: the message (with its text and reply route), what to answer with, whether a quota
-/// charge is to be given back if the system fails, and the intake attempt whose dedupe claim the job must accept
-/// before it may answer (null: no claim to check).
-/// </summary>
-public sealed record SealedAnswer(
-    InboundMessage Message,
-    AnswerKind Kind,
-    bool Charged = false,
-    DateTimeOffset? QuotaResetsAt = null,
-    string? ClaimOwner = null,
-    bool Welcome = false);
 
 /// <summary>An envelope that cannot be opened. Its message never says anything about the content.</summary>
 public sealed class EnvelopeException(string message) : Exception(message);

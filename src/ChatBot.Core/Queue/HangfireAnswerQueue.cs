@@ -34,7 +34,7 @@ internal sealed class HangfireAnswerQueue : IAnswerQueue, IDisposable
         }
     }
 
-    public Task<string> EnqueueAsync(SealedAnswer answer, DateTimeOffset deadline, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(AnswerRequest answer, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var work = new Work(_sealer.Seal(answer), deadline, cancellationToken);
         if (!_work.Writer.TryWrite(work))

@@ -10,7 +10,7 @@ public interface IAnswerQueue
 {
     /// <param name="deadline">When intake stops waiting: an enqueue not yet begun by then is not begun at all.</param>
     /// <returns>The job id.</returns>
-    Task<string> EnqueueAsync(SealedAnswer answer, DateTimeOffset deadline, CancellationToken cancellationToken);
+    Task<string> EnqueueAsync(AnswerRequest answer, DateTimeOffset deadline, CancellationToken cancellationToken);
 }
 
 /// <summary>What the job should answer with.</summary>

@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Replies;
-using ChatBot.DingTalk.Stream;
+using ChatBot.DingTalk.LongConnection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -232,7 +232,7 @@ internal static class KnowledgeCommand
         return rows;
     }
 
-    private static Grounding Decide(KnowledgeAnswer answer, GroundingThresholds t) =>
+    private static Grounding Decide(KnowledgeSearchResult answer, GroundingThresholds t) =>
         !answer.PolicyQuestion ? Grounding.Refused : answer.Coverage >= t.AnswerAt ? Grounding.Answered : answer.Coverage >= t.UnsureAt ? Grounding.Unsure : Grounding.Refused;
 
     private static string? Miss(EvalResult r)
@@ -252,7 +252,7 @@ internal static class KnowledgeCommand
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeAnswer Answer);
+    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeSearchResult Answer);
 
     private static async Task<List<string>> ReadLinesAsync(TextReader input)
     {

@@ -69,7 +69,7 @@ public sealed class CrowdTests : IAsyncLifetime
         await Task.Delay(500);
         var notices = _dingtalk.WebhookMessages.ToList();
         Assert.Equal(6, notices.Count);
-        var places = notices.Select(n => QueueNotices.Place(n.Content)).Order().ToList();
+        var places = notices.Select(n => LineNotices.Place(n.Content)).Order().ToList();
         Assert.All(places, p => Assert.InRange(p, 1, 6));
         Assert.Equal(6, notices.Select(n => n.Session).Distinct().Count());
 
@@ -81,12 +81,12 @@ public sealed class CrowdTests : IAsyncLifetime
         foreach (var user in users)
         {
             var mine = all.Where(m => m.Session == "s-" + user).Select(m => m.Content).ToList();
-            var answers = mine.Where(c => !QueueNotices.Is(c)).ToList();
+            var answers = mine.Where(c => !LineNotices.Is(c)).ToList();
             Assert.Single(answers);
             if (mine.Count == 2)
             {
                 // The notice came first, then the answer.
-                Assert.True(QueueNotices.Is(mine[0]), $"{user}: the notice must come before the answer");
+                Assert.True(LineNotices.Is(mine[0]), $"{user}: the notice must come before the answer");
             }
             else
             {
@@ -111,10 +111,10 @@ public sealed class CrowdTests : IAsyncLifetime
         await Task.Delay(1000);
         Assert.Equal(1, Volatile.Read(ref _atGate)); // the other three wait in the line, not at the model
         _gate.SetResult();
-        await QuotaIntakeTests.WaitUntil(() => _dingtalk.WebhookMessages.Count(m => !QueueNotices.Is(m.Content)) >= 4, 90);
+        await QuotaIntakeTests.WaitUntil(() => _dingtalk.WebhookMessages.Count(m => !LineNotices.Is(m.Content)) >= 4, 90);
         await Task.Delay(1000);
-        Assert.DoesNotContain(_dingtalk.WebhookMessages, m => QueueNotices.Is(m.Content));
-        Assert.Equal(4, _dingtalk.WebhookMessages.Count(m => !QueueNotices.Is(m.Content)));
+        Assert.DoesNotContain(_dingtalk.WebhookMessages, m => LineNotices.Is(m.Content));
+        Assert.Equal(4, _dingtalk.WebhookMessages.Count(m => !LineNotices.Is(m.Content)));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class CrowdTests : IAsyncLifetime
             // The gate opens once the notice has been seen (or after 30 s, when the assertion below fails): a fixed
             // count of refreshes was too short on a loaded 2-core CI machine, where the two busy askers' jobs can take
             // longer than two seconds to reach the model.
-            if (heldFor < 0 && (contents.Exists(QueueNotices.Is) || held.Elapsed > TimeSpan.FromSeconds(30)))
+            if (heldFor < 0 && (contents.Exists(LineNotices.Is) || held.Elapsed > TimeSpan.FromSeconds(30)))
             {
                 heldFor = contents.Count;
                 _gate.SetResult();
@@ -160,8 +160,8 @@ public sealed class CrowdTests : IAsyncLifetime
         }
 
         // While held: the notice with place 1; finished: the answer, which replaced it.
-        Assert.Contains(contents.Take(heldFor), c => QueueNotices.Is(c) && QueueNotices.Place(c) == 1);
-        Assert.False(QueueNotices.Is(contents[^1]));
+        Assert.Contains(contents.Take(heldFor), c => LineNotices.Is(c) && LineNotices.Place(c) == 1);
+        Assert.False(LineNotices.Is(contents[^1]));
         Assert.NotEmpty(contents[^1]);
     }
 }

@@ -141,7 +141,7 @@ public sealed class DingTalkStreamTests : IAsyncLifetime
     [Fact]
     public void The_reconnect_delay_grows_is_jittered_and_is_capped_at_a_minute()
     {
-        var delays = Enumerable.Range(0, 12).Select(n => Enumerable.Range(0, 20).Select(_ => ChatBot.Core.Connections.ReconnectBackoff.Delay(n, ChatBot.DingTalk.Stream.DingTalkStreamClient.MaxBackoff)).ToList()).ToList();
+        var delays = Enumerable.Range(0, 12).Select(n => Enumerable.Range(0, 20).Select(_ => ChatBot.Core.Connections.ReconnectBackoff.Delay(n, ChatBot.DingTalk.LongConnection.DingTalkStreamClient.MaxBackoff)).ToList()).ToList();
 
         Assert.All(delays, d => Assert.True(d.Distinct().Count() > 1, "jittered"));
         Assert.True(delays[3].Min() > delays[1].Max(), "grows");
@@ -199,7 +199,7 @@ public sealed class DingTalkStreamScaleOutTests
         }
 
         // Twelve askers on two instances of two sequences each: some are told their place in line first.
-        var answers = () => dingtalk.WebhookMessages.Where(m => !QueueNotices.Is(m.Content)).ToList();
+        var answers = () => dingtalk.WebhookMessages.Where(m => !LineNotices.Is(m.Content)).ToList();
         await QuotaIntakeTests.WaitUntil(() => answers().Count >= 12, 120);
         await Task.Delay(2000);
 

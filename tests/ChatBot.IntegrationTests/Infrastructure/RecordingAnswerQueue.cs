@@ -16,7 +16,7 @@ public sealed class RecordingAnswerQueue : IAnswerQueue
 
     public bool Fail { get; set; }
 
-    public Task<string> EnqueueAsync(SealedAnswer answer, DateTimeOffset deadline, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(AnswerRequest answer, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         if (Fail)
         {

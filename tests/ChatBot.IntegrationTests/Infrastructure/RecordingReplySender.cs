@@ -11,10 +11,10 @@ public sealed class RecordingReplySender : IReplySender
 {
     private readonly ConcurrentQueue<(InboundMessage Message, string Text)> _sent = new();
 
-    public IReadOnlyList<(InboundMessage Message, string Text)> Sent => [.. _sent.Where(s => !s.Message.MessageId.EndsWith(QueueNotice.MessageIdSuffix, StringComparison.Ordinal))];
+    public IReadOnlyList<(InboundMessage Message, string Text)> Sent => [.. _sent.Where(s => !s.Message.MessageId.EndsWith(LineNotice.MessageIdSuffix, StringComparison.Ordinal))];
 
     /// <summary>"You are number N in line" notices, sent while the question waited for the model (not answers).</summary>
-    public IReadOnlyList<(InboundMessage Message, string Text)> QueueNotices => [.. _sent.Where(s => s.Message.MessageId.EndsWith(QueueNotice.MessageIdSuffix, StringComparison.Ordinal))];
+    public IReadOnlyList<(InboundMessage Message, string Text)> LineNotices => [.. _sent.Where(s => s.Message.MessageId.EndsWith(LineNotice.MessageIdSuffix, StringComparison.Ordinal))];
 
     public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
     {

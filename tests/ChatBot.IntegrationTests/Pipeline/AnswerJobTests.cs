@@ -66,7 +66,7 @@ public sealed class AnswerJobTests
         app.Start();
         var sealer = app.Services.GetRequiredService<EnvelopeSealer>();
         var message = new InboundMessage(Platform.WeCom, "bot", ChatKind.Direct, "u", "u", null, "hi", "crash-1", new WeComAppRoute(1, "u"), DateTimeOffset.UtcNow);
-        var envelope = sealer.Seal(new SealedAnswer(message, AnswerKind.Inference));
+        var envelope = sealer.Seal(new AnswerRequest(message, AnswerKind.Inference));
 
         // The first run sends and records delivery; the process "dies" before Hangfire marks the job done,
         // so Hangfire runs it again.

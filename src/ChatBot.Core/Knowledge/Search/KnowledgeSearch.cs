@@ -18,7 +18,7 @@ public enum Grounding
 /// <param name="Coverage">How much of the question the best passage covers, 0–1 (<see cref="KnowledgeSearch"/>).</param>
 /// <param name="Missing">The question's key terms the best passage does not hold: what a glossary entry could bridge.</param>
 /// <param name="Words">The question's key terms and every word that stood for them (glossary, dictionary): what a quote is chosen by.</param>
-public sealed record KnowledgeAnswer(bool PolicyQuestion, Grounding Decision, IReadOnlyList<(Chunk Chunk, float Score)> Hits, double Coverage,
+public sealed record KnowledgeSearchResult(bool PolicyQuestion, Grounding Decision, IReadOnlyList<(Chunk Chunk, float Score)> Hits, double Coverage,
     IReadOnlyList<string>? Missing = null, IReadOnlyList<string>? Words = null)
 {
     public bool Refused => Decision == Grounding.Refused;
@@ -60,7 +60,7 @@ public static class KnowledgeSearch
     private const double EnglishUnknownWeight = 0.5;
 
     /// <param name="questionVector">The question's embedding when dense retrieval is on: its nearest passages join BM25's by reciprocal rank fusion.</param>
-    public static KnowledgeAnswer Find(KnowledgeIndex index, Glossary glossary, string question, int top, Func<Chunk, bool> allowed,
+    public static KnowledgeSearchResult Find(KnowledgeIndex index, Glossary glossary, string question, int top, Func<Chunk, bool> allowed,
         GroundingThresholds? thresholds = null, float[]? questionVector = null)
     {
         thresholds ??= GroundingThresholds.Default;
@@ -108,7 +108,7 @@ public static class KnowledgeSearch
 
         if (concepts.Count == 0)
         {
-            return new KnowledgeAnswer(PolicyQuestion: false, Grounding.Refused, [], 0);
+            return new KnowledgeSearchResult(PolicyQuestion: false, Grounding.Refused, [], 0);
         }
 
         List<(string, float)> pieces = [(question, 1f), .. expansions.Select(e => (e.Term, 1f))];
@@ -127,7 +127,7 @@ public static class KnowledgeSearch
         var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();
         var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
             : concepts.Where(c => Support(index, c, ordered[0].Chunk) < 0.5).Select(c => c.Term).ToList();
-        return new KnowledgeAnswer(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList());
+        return new KnowledgeSearchResult(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList());
     }
 
     private static double Coverage(KnowledgeIndex index, List<Concept> concepts, Chunk chunk)

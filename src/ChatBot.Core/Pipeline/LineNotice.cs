@@ -18,7 +18,7 @@ namespace ChatBot.Core.Pipeline;
 /// A notice is a courtesy: one the platform's rate limit
 /// would delay is skipped rather than holding the answer back, and one that fails is logged and forgotten.
 /// </summary>
-public sealed partial class QueueNotice(AnswerLine line, IServiceProvider services, IOptionsMonitor<AnswerOptions> options, ChatBotMetrics metrics, ILogger<QueueNotice> logger)
+public sealed partial class LineNotice(AnswerLine line, IServiceProvider services, IOptionsMonitor<AnswerOptions> options, ChatBotMetrics metrics, ILogger<LineNotice> logger)
 {
     /// <summary>A notice goes out under the message's id with this suffix, so the delivery ledger never takes it for the answer.</summary>
     public const string MessageIdSuffix = "#queued";
@@ -73,16 +73,16 @@ public sealed partial class QueueNotice(AnswerLine line, IServiceProvider servic
                 await sender.SendAsync(message with { MessageId = message.MessageId + MessageIdSuffix }, text, cancellationToken);
             }
 
-            metrics.QueueNotice("sent");
+            metrics.LineNotice("sent");
         }
         catch (PacingException)
         {
-            metrics.QueueNotice("skipped_rate_limit");
+            metrics.LineNotice("skipped_rate_limit");
             LogSkipped(logger, message.Platform, hash);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
         {
-            metrics.QueueNotice("failed");
+            metrics.LineNotice("failed");
             LogFailed(logger, message.Platform, hash, ex is PlatformApiException api ? api.Code : ex.GetType().Name);
         }
     }

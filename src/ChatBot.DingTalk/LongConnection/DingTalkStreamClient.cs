@@ -12,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ChatBot.DingTalk.Stream;
+namespace ChatBot.DingTalk.LongConnection;
 
 /// <summary>
 /// DingTalk's Stream mode: the bot dials out, so no public URL is needed. It keeps one connection open for ever —

@@ -1,7 +1,7 @@
 using ChatBot.Core.Connections;
 using Microsoft.Extensions.Logging;
 
-namespace ChatBot.DingTalk.Stream;
+namespace ChatBot.DingTalk.LongConnection;
 
 /// <summary>
 /// One Stream-mode socket (stream-modes.md §1.2–§1.5): reads frames, answers <c>ping</c>, hands robot messages to

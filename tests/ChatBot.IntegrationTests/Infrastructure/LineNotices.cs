@@ -4,7 +4,7 @@ using ChatBot.Core.Pipeline;
 namespace ChatBot.IntegrationTests.Infrastructure;
 
 /// <summary>Recognises the default "you are number N in line" notice among what a fake platform received.</summary>
-public static class QueueNotices
+public static class LineNotices
 {
     private static readonly string Template = new AnswerOptions().QueuedText;
     private static readonly int PlaceAt = Template.IndexOf("{0}", StringComparison.Ordinal);

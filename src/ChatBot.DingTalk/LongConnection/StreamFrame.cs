@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ChatBot.DingTalk.Stream;
+namespace ChatBot.DingTalk.LongConnection;
 
 /// <summary>Topics this bot subscribes and answers (stream-modes.md §1.1, §1.4).</summary>
 internal static class StreamTopics
