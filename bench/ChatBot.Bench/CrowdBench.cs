@@ -68,7 +68,7 @@ internal static class CrowdBench
     /// <summary>Every user asks at once; returns each one's seconds to the answer's first words, and to the last answer.</summary>
     private static async Task<(double[] Ttfts, double All)> Crowd(HttpClient http, string token, string aesKey, int users, string round)
     {
-        var notice = new AnswerOptions().QueuedText;
+        var notice = new AnswerOptions().PlaceInLineText;
         var noticeStart = notice[..notice.IndexOf("{0}", StringComparison.Ordinal)];
         var clock = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, users).Select(async i =>

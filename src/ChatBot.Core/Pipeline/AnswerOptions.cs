@@ -15,9 +15,9 @@ public sealed class AnswerOptions
 
     /// <summary>
     /// Told at once to a user whose question waits for the model because others are being answered; {0} is the
-    /// place in line (1 = next). Empty: no notice.
+    /// place in line (1 = next). Empty: no notice. Was <c>Answers:QueuedText</c>, which still works.
     /// </summary>
-    public string QueuedText { get; set; } = "前面还有人在提问，你排在第 {0} 位，轮到你时马上回答。Others are being answered; you are number {0} in line and will be answered in turn.";
+    public string PlaceInLineText { get; set; } = "前面还有人在提问，你排在第 {0} 位，轮到你时马上回答。Others are being answered; you are number {0} in line and will be answered in turn.";
 
     /// <summary>
     /// The longest question taken, in characters. The model reads 2,048 tokens a conversation by default, with the
@@ -116,7 +116,7 @@ public sealed class AnswerOptionsValidator : IValidateOptions<AnswerOptions>
             errors.Add("Answers:FailureText must not be empty: it is what a user is told when the system failed to answer.");
         }
 
-        if (FormatText.Problem("Answers:QueuedText", options.QueuedText, 1, "the place in line") is { } problem)
+        if (FormatText.Problem("Answers:PlaceInLineText", options.PlaceInLineText, 1, "the place in line") is { } problem)
         {
             errors.Add(problem);
         }

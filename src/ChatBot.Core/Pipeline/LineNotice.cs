@@ -55,7 +55,7 @@ public sealed partial class LineNotice(AnswerLine line, IServiceProvider service
     {
         var hash = LogId.Hash(message.MessageId);
         LogQueued(logger, message.Platform, hash, place, line.Capacity);
-        if (options.CurrentValue.QueuedText is not { Length: > 0 } format)
+        if (options.CurrentValue.PlaceInLineText is not { Length: > 0 } format)
         {
             return;
         }

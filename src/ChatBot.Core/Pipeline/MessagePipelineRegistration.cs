@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Audit;
+using ChatBot.Core.Configuration;
 using ChatBot.Core.Conversations;
 using ChatBot.Core.Dedupe;
 using ChatBot.Core.Knowledge;
@@ -45,7 +46,10 @@ public static class MessagePipelineRegistration
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));
-        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.Section)).ValidateOnStart();
+        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.Section))
+            .PostConfigure<IConfiguration>((o, all) => o.PlaceInLineText = RenamedSettings.Carried(all, "Answers:PlaceInLineText") ?? o.PlaceInLineText)
+            .ValidateOnStart();
+        services.AddHostedService<RenamedSettings>();
         services.AddSingleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>();
         services.AddOptions<ScreeningOptions>().Bind(configuration.GetSection(ScreeningOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScreeningOptions>, ScreeningOptionsValidator>();

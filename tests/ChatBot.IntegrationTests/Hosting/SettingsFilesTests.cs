@@ -1,4 +1,5 @@
 using ChatBot.Host.Hosting;
+using ChatBot.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 
 namespace ChatBot.IntegrationTests.Hosting;
@@ -34,5 +35,29 @@ public sealed class SettingsFilesTests : IDisposable
         Assert.Equal("Warning", configuration["Logging:LogLevel:Microsoft.AspNetCore"]);
         // ...and overridden by the local file.
         Assert.Equal("Error", configuration["Logging:LogLevel:Hangfire"]);
+    }
+}
+
+/// <summary>A renamed setting keeps working under its old key, with a warning naming the new one; the new key wins.</summary>
+public sealed class RenamedSettingsTests
+{
+    [Theory]
+    [InlineData(null, "old {0}")]
+    [InlineData("new {0}", "new {0}")]
+    public void The_old_key_still_sets_the_renamed_option_and_start_up_says_so(string? newValue, string expected)
+    {
+        using var app = new ChatBotApp().With("Answers:QueuedText", "old {0}");
+        if (newValue is not null)
+        {
+            app.With("Answers:PlaceInLineText", newValue);
+        }
+
+        app.Start();
+
+        var options = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ChatBot.Core.Pipeline.AnswerOptions>>(app.Services).CurrentValue;
+        Assert.Equal(expected, options.PlaceInLineText);
+        var warning = Assert.Single(app.Logs.Lines, l => l.EventId == 1010);
+        Assert.Contains("Answers:QueuedText was renamed Answers:PlaceInLineText", warning.Line, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ namespace ChatBot.IntegrationTests.Infrastructure;
 /// <summary>Recognises the default "you are number N in line" notice among what a fake platform received.</summary>
 public static class LineNotices
 {
-    private static readonly string Template = new AnswerOptions().QueuedText;
+    private static readonly string Template = new AnswerOptions().PlaceInLineText;
     private static readonly int PlaceAt = Template.IndexOf("{0}", StringComparison.Ordinal);
 
     public static bool Is(string content) => content.StartsWith(Template[..PlaceAt], StringComparison.Ordinal);
