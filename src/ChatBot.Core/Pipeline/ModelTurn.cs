@@ -48,8 +48,12 @@ public sealed partial class ModelTurn(
         var options = screening.CurrentValue;
         var screen = new StreamingScreen(screener, options.OutputAction, options.ReplacementText);
         // A worker that died mid-answer kept its words so far: the model continues them, and they are screened as
-        // if just written (a stream shows them again with the first new words).
-        var written = new StringBuilder(partial.Earlier());
+        // if just written (a stream shows them again with the first new words). Only the local engine is known to
+        // continue a chat that ends with the assistant's words (LlamaChatClient leaves that turn open); a remote
+        // server may open a new turn after them (vLLM without continue_final_message), so there the answer is
+        // written again from the start.
+        var continues = ContinuesAnswers;
+        var written = new StringBuilder(continues ? partial.Earlier() : null);
         if (written.Length > 0)
         {
             LogContinued(logger, message.Platform, hash, written.Length);
@@ -81,7 +85,7 @@ public sealed partial class ModelTurn(
             }
 
             written.Append(update.Text);
-            if (!partial.Keep(written) && !keepFailed)
+            if (continues && !partial.Keep(written) && !keepFailed)
             {
                 keepFailed = true;
                 LogPartialNotKept(logger, message.Platform, hash);
@@ -128,6 +132,11 @@ public sealed partial class ModelTurn(
         shown.Finish();
         return shown.Released;
     }
+
+    private bool ContinuesAnswers => chat.GetService<ChatClientMetadata>()?.ProviderName == LocalProvider;
+
+    // The provider name the local engine's client reports (ChatBot.Inference.LlamaChatClient).
+    private const string LocalProvider = "llama.cpp";
 
     // Memory helps a follow-up; it never costs an answer: a store that fails is logged and the answer goes on without it.
     private async Task<IReadOnlyList<ChatMessage>> RecallAsync(InboundMessage message, string hash, CancellationToken cancellationToken)
