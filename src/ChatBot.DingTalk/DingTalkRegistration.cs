@@ -1,7 +1,6 @@
 using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
-using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;
 using ChatBot.DingTalk.LongConnection;

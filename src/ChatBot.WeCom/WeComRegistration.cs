@@ -2,7 +2,6 @@ using ChatBot.Core.Health;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Queue;
-using ChatBot.Core.Replies;
 using ChatBot.WeCom.Api;
 using ChatBot.WeCom.Callbacks;
 using ChatBot.WeCom.LongConnection;

@@ -1,5 +1,6 @@
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Replies;
 using ChatBot.Core.Screening;

@@ -1,5 +1,5 @@
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Queue;
-using ChatBot.Core.Replies;
 
 namespace ChatBot.Core.Pipeline;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
 using ChatBot.Core.Replies;

@@ -1,6 +1,6 @@
 using System.Net.Http;
 
-namespace ChatBot.Core.Replies;
+namespace ChatBot.Core.PlatformApi;
 
 /// <summary>
 /// One platform access token, fetched once for all callers (one refresh at a time), renewed five minutes

@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Replies;
+namespace ChatBot.Core.PlatformApi;
 
 /// <summary>A platform API said no. <see cref="Transient"/>: busy or throttled, worth a retry later.</summary>
 public sealed class PlatformApiException(string platform, string code, bool transient)

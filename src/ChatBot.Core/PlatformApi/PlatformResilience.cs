@@ -3,7 +3,7 @@ using Microsoft.Extensions.Http.Resilience;
 using System.Net.Http;
 using Polly;
 
-namespace ChatBot.Core.Replies;
+namespace ChatBot.Core.PlatformApi;
 
 /// <summary>
 /// The shape every platform API pipeline shares: an overall timeout, jittered exponential retries decided by the

@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Replies;
+namespace ChatBot.Core.PlatformApi;
 
 /// <summary>
 /// URLs taken from a callback (WeCom <c>response_url</c>, DingTalk <c>sessionWebhook</c>) are only called on an

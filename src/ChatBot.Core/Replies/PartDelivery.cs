@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using ChatBot.Core.PlatformApi;
 using Polly.CircuitBreaker;
 
 namespace ChatBot.Core.Replies;

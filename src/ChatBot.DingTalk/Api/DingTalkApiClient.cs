@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
-using ChatBot.Core.Replies;
+using ChatBot.Core.PlatformApi;
 using ChatBot.DingTalk.LongConnection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Text;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using ChatBot.Core.Messages;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -5,6 +5,7 @@ using ChatBot.Core.Connections;
 using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChatBot.Core.Knowledge.Access;
-using ChatBot.Core.Replies;
+using ChatBot.Core.PlatformApi;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using ChatBot.Core.Messages;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using ChatBot.Core.PlatformApi;
 using Microsoft.Extensions.DependencyInjection;
-using ChatBot.Core.Replies;
 using Polly;
 using Polly.Timeout;
 

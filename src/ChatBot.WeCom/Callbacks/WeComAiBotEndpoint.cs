@@ -4,7 +4,6 @@ using ChatBot.Core.Callbacks;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
-using ChatBot.Core.Replies;
 using ChatBot.WeCom.Crypto;
 using ChatBot.WeCom.Streams;
 using Microsoft.AspNetCore.Http;

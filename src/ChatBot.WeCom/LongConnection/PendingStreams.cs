@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
-using ChatBot.Core.Replies;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 

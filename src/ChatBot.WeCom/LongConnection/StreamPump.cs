@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ChatBot.Core.Replies;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.Logging;
 

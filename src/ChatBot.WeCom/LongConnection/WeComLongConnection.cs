@@ -5,7 +5,6 @@ using ChatBot.Core.Health;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
-using ChatBot.Core.Replies;
 using ChatBot.WeCom.Callbacks;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.DependencyInjection;

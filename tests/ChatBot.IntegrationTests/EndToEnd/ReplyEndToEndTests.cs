@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ChatBot.Core.Messages;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using ChatBot.Host.Cli;
 using ChatBot.IntegrationTests.Fakes;

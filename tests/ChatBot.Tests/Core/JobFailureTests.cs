@@ -1,6 +1,6 @@
 using ChatBot.Core.Pipeline;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Queue;
-using ChatBot.Core.Replies;
 using StackExchange.Redis;
 
 namespace ChatBot.Tests.Core;

@@ -1,4 +1,5 @@
 using ChatBot.Core.Messages;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Privacy;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,7 +82,7 @@ public sealed partial class AskerDepartments(IServiceProvider services, IOptions
     public static string[] Forms(Platform platform, string department) => [department, $"{platform.ToString().ToLowerInvariant()}:{department}"];
 
     // A platform error says which code; other messages may carry a URL, and a URL carries the access token.
-    private static string Describe(Exception ex) => ex is Replies.PlatformApiException api ? api.Code : ex is OperationCanceledException ? "timed out" : "no answer";
+    private static string Describe(Exception ex) => ex is PlatformApiException api ? api.Code : ex is OperationCanceledException ? "timed out" : "no answer";
 
     public void Dispose() => _cache.Dispose();
 

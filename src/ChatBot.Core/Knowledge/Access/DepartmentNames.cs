@@ -1,5 +1,6 @@
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Messages;
+using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Quotas;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -108,7 +109,7 @@ public sealed partial class DepartmentNames(IServiceProvider services, ILogger<D
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return $"{platform}'s department list could not be read ({(ex is Replies.PlatformApiException api ? api.Code : ex is OperationCanceledException ? "timed out" : "no answer")})";
+            return $"{platform}'s department list could not be read ({(ex is PlatformApiException api ? api.Code : ex is OperationCanceledException ? "timed out" : "no answer")})";
         }
 
         if (list is null)

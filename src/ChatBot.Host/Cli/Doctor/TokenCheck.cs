@@ -1,4 +1,4 @@
-using ChatBot.Core.Replies;
+using ChatBot.Core.PlatformApi;
 
 namespace ChatBot.Host.Cli.Doctor;
 
