@@ -35,11 +35,19 @@ public sealed class HugePageWeightsTests
         var client = new LlamaChatClient(inMemory, () => Greedy);
 
         var during = client.GetResponseAsync(question);
-        var moved = model.PromoteWeightsToHugePages();
+        var promoted = model.PromoteWeightsToHugePages();
+        Assert.NotNull(promoted);
+        var moved = promoted.Value;
+        // A kernel short of free 2 MiB blocks while other test processes run (EAGAIN, ENOMEM) leaves the rest to
+        // khugepaged, as the product does; asking again a few times here is what khugepaged would do, sooner.
+        var whole = model.SizeBytes - (8 << 20); // the whole model but for the ends of its buffers that are not whole 2 MiB pages
+        for (var again = 0; again < 10 && moved.HugePageBytes < whole; again++)
+        {
+            await Task.Delay(300);
+            moved = model.PromoteWeightsToHugePages() ?? moved;
+        }
 
-        Assert.NotNull(moved);
-        // the whole model but for the ends of its buffers that are not whole 2 MiB pages
-        Assert.InRange(moved.Value.HugePageBytes, model.SizeBytes - (8 << 20), long.MaxValue);
+        Assert.True(moved.HugePageBytes >= whole, $"{moved.HugePageBytes} bytes on huge pages of {model.SizeBytes}; the kernel said: {moved.Error ?? "nothing (busy)"}");
         Assert.Equal(expected, (await during).Text);
         Assert.Equal(expected, (await client.GetResponseAsync(question)).Text);
         Assert.NotEmpty(expected);
