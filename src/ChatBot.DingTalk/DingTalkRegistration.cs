@@ -44,7 +44,7 @@ public static partial class DingTalkRegistration
         {
             builder.Services.AddSingleton<DingTalkStreamClient>();
             builder.Services.AddHostedService(provider => provider.GetRequiredService<DingTalkStreamClient>());
-            builder.Services.AddSingleton<IReadinessCheck>(provider => provider.GetRequiredService<DingTalkStreamClient>());
+            builder.Services.AddReadinessCheck<DingTalkStreamClient>(DingTalkStreamClient.CheckName);
         }
 
         return builder;

@@ -50,7 +50,7 @@ public static class WeComRegistration
         {
             builder.Services.AddSingleton<WeComLongConnection>();
             builder.Services.AddHostedService(provider => provider.GetRequiredService<WeComLongConnection>());
-            builder.Services.AddSingleton<IReadinessCheck>(provider => provider.GetRequiredService<WeComLongConnection>());
+            builder.Services.AddReadinessCheck<WeComLongConnection>(WeComLongConnection.CheckName);
         }
 
         // AI-bot answers wait here for refresh callbacks or the long connection: shared (sealed) when Redis is.

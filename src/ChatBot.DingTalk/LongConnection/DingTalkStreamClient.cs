@@ -2,13 +2,13 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using ChatBot.Core.Connections;
-using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.PlatformApi;
 using ChatBot.Core.Replies;
 using ChatBot.DingTalk.Api;
 using ChatBot.DingTalk.Callbacks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,16 +29,23 @@ internal sealed partial class DingTalkStreamClient(
     IOptionsMonitor<IntakeOptions> intakeOptions,
     TimeProvider clock,
     ChatBotMetrics metrics,
-    ILogger<DingTalkStreamClient> logger) : BackgroundService, IReadinessCheck
+    ILogger<DingTalkStreamClient> logger) : BackgroundService, IHealthCheck
 {
     /// <summary>DingTalk's SDKs cap their backoff at a minute (stream-modes.md §1.7).</summary>
     internal static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(30);
     private readonly ConnectionStatus _status = new();
 
-    public string Name => "dingtalk-stream";
+    /// <summary>Its name in <c>/readyz</c> and in the <c>chatbot_long_connection_up</c> gauge.</summary>
+    public const string CheckName = "dingtalk-stream";
 
     public (bool Ok, string Detail) Check() => _status.Check();
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var (ok, detail) = Check();
+        return Task.FromResult(ok ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Unhealthy(detail));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -73,7 +80,7 @@ internal sealed partial class DingTalkStreamClient(
             }
 
             _status.Reconnecting();
-            metrics.Reconnected(Name);
+            metrics.Reconnected(CheckName);
             if (ended == connection.GoingAway)
             {
                 // Make before break: deliveries to the old socket have stopped; it drains while the next one opens.

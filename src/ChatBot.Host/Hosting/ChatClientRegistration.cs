@@ -8,6 +8,7 @@ using ChatBot.Host.Observability;
 using ChatBot.Inference;
 using ChatBot.Inference.Engine;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenAI;
 
@@ -46,7 +47,7 @@ internal static partial class ChatClientRegistration
         {
             case "Local":
                 builder.AddLocalInference();
-                builder.Services.AddSingleton<IReadinessCheck, ModelReadiness>();
+                builder.Services.AddSingleton<ModelReadiness>().AddReadinessCheck<ModelReadiness>("model");
                 if (options.WarmUp)
                 {
                     builder.Services.AddHostedService<InferenceWarmUp>();
@@ -121,15 +122,13 @@ internal static partial class ChatClientRegistration
         }
     }
 
-    private sealed class ModelReadiness(LocalInference inference) : IReadinessCheck
+    private sealed class ModelReadiness(LocalInference inference) : IHealthCheck
     {
-        public string Name => "model";
-
-        public (bool Ok, string Detail) Check() =>
-            inference.IsLoaded ? (true, inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : "")) : (false, "loading the model");
-
-        // A model that fails to load stops the host (exit 2), so not loaded is always on the way up.
-        public bool IsStarting => !inference.IsLoaded;
+        // A model that fails to load stops the host (exit 2), so not loaded is always on the way up: starting, not broken.
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(inference.IsLoaded
+                ? HealthCheckResult.Healthy(inference.ModelDescription + (inference.IsSynthetic ? " — SYNTHETIC, random replies" : ""))
+                : HealthEndpoints.StartingUp("loading the model"));
     }
 
     /// <summary>Says at every start that questions may leave the building: an allowance nobody should forget is on.</summary>

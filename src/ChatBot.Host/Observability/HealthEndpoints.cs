@@ -16,16 +16,21 @@ namespace ChatBot.Host.Observability;
 /// </summary>
 internal static class HealthEndpoints
 {
-    public const string ReadyTag = "ready";
+    private const string ReadyTag = HealthTags.Ready;
 
     private const string StartingKey = "starting";
     private static readonly Dictionary<string, object> Starting = new() { [StartingKey] = true };
 
+    /// <summary>
+    /// A part on its way up (the model loading): healthy to the framework, so it logs no error for every probe of a
+    /// normal start, and marked starting, so <c>/readyz</c> still answers 503.
+    /// </summary>
+    public static HealthCheckResult StartingUp(string detail) => HealthCheckResult.Healthy(detail, Starting);
+
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
     {
+        // The parts' own checks (the model, each long connection) register themselves beside it (HealthTags).
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
-        // The parts' own readiness (model, long connections) joins the framework, one check each, under its own name.
-        builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>, ReadinessRegistrations>();
         return builder;
     }
 
@@ -73,23 +78,6 @@ internal static class HealthEndpoints
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 return HealthCheckResult.Unhealthy("unavailable: " + ex.GetType().Name);
-            }
-        }
-    }
-
-    private sealed class ReadinessRegistrations(IEnumerable<IReadinessCheck> checks) : IConfigureOptions<HealthCheckServiceOptions>
-    {
-        public void Configure(HealthCheckServiceOptions options)
-        {
-            foreach (var check in checks)
-            {
-                options.Registrations.Add(new HealthCheckRegistration(check.Name, _ => new DelegateHealthCheck(() =>
-                {
-                    var (ok, detail) = check.Check();
-                    return ok ? HealthCheckResult.Healthy(detail)
-                        : check.IsStarting ? HealthCheckResult.Healthy(detail, Starting)
-                        : HealthCheckResult.Unhealthy(detail);
-                }), HealthStatus.Unhealthy, [ReadyTag]));
             }
         }
     }

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Reflection;
-using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
+using ChatBot.DingTalk.LongConnection;
 using ChatBot.Inference;
+using ChatBot.WeCom.LongConnection;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -138,8 +139,18 @@ internal static class MetricsEndpoint
             }
         }
 
-        private IEnumerable<Measurement<int>> LongConnections() =>
-            services.GetServices<IReadinessCheck>().Where(c => c.Name.Contains("stream", StringComparison.Ordinal) || c.Name.Contains("long-connection", StringComparison.Ordinal))
-                .Select(c => new Measurement<int>(c.Check().Ok ? 1 : 0, new KeyValuePair<string, object?>("connection", c.Name)));
+        // Each long connection this instance runs, by the name its readiness check has.
+        private IEnumerable<Measurement<int>> LongConnections()
+        {
+            if (services.GetService<WeComLongConnection>() is { } wecom)
+            {
+                yield return new Measurement<int>(wecom.Check().Ok ? 1 : 0, new KeyValuePair<string, object?>("connection", WeComLongConnection.CheckName));
+            }
+
+            if (services.GetService<DingTalkStreamClient>() is { } dingtalk)
+            {
+                yield return new Measurement<int>(dingtalk.Check().Ok ? 1 : 0, new KeyValuePair<string, object?>("connection", DingTalkStreamClient.CheckName));
+            }
+        }
     }
 }

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Connections;
-using ChatBot.Core.Health;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.WeCom.Callbacks;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,7 +30,7 @@ internal sealed partial class WeComLongConnection(
     IServiceProvider services,
     TimeProvider clock,
     ChatBotMetrics metrics,
-    ILogger<WeComLongConnection> logger) : BackgroundService, IReadinessCheck
+    ILogger<WeComLongConnection> logger) : BackgroundService, IHealthCheck
 {
     private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan StandbyInterval = TimeSpan.FromSeconds(2);
@@ -40,10 +40,18 @@ internal sealed partial class WeComLongConnection(
     private volatile bool _standby;
     private volatile bool _taken;
 
-    public string Name => "wecom-aibot-long-connection";
+    /// <summary>Its name in <c>/readyz</c> and in the <c>chatbot_long_connection_up</c> gauge.</summary>
+    public const string CheckName = "wecom-aibot-long-connection";
 
+    /// <summary>Up, or on standby while another instance holds the bot's one connection.</summary>
     public (bool Ok, string Detail) Check() =>
         !_status.IsConnected && _standby ? (true, "standby: another instance holds the bot's one connection") : _status.Check();
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var (ok, detail) = Check();
+        return Task.FromResult(ok ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Unhealthy(detail));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,7 +85,7 @@ internal sealed partial class WeComLongConnection(
                 }
 
                 _status.Reconnecting();
-                metrics.Reconnected(Name);
+                metrics.Reconnected(CheckName);
                 failures = healthy ? 0 : failures + 1;
                 var delay = ReconnectBackoff.Delay(failures, MaxBackoff);
                 LogReconnecting(logger, _status.Problem ?? "closed", delay.TotalSeconds);
