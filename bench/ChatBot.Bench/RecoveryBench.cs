@@ -140,14 +140,30 @@ internal static class RecoveryBench
                 }
 
                 var seconds = await DeliveredAsync(id, killed);
-                (keepWords ? kept : again).Add(seconds);
-                pair[keepWords ? 0 : 1] = seconds;
-                Console.Error.WriteLine($"recovery: round {round + 1}, {(keepWords ? "words kept" : "words dropped")}: delivered {seconds:F1} s after kill -9 (answer alone {alone:F1} s)");
+                if (seconds < 0)
+                {
+                    // The synthetic model's random words can end early: this answer was whole before the kill, so the
+                    // round measures nothing and its pair is left out.
+                    pair[keepWords ? 0 : 1] = double.NaN;
+                    Console.Error.WriteLine($"recovery: round {round + 1}, {(keepWords ? "words kept" : "words dropped")}: the answer arrived {-seconds:F1} s before the kill; round left out");
+                }
+                else
+                {
+                    (keepWords ? kept : again).Add(seconds);
+                    pair[keepWords ? 0 : 1] = seconds;
+                    Console.Error.WriteLine($"recovery: round {round + 1}, {(keepWords ? "words kept" : "words dropped")}: delivered {seconds:F1} s after kill -9 (answer alone {alone:F1} s)");
+                }
                 bots[index] = StartBot(ports[index]);
                 await AckBench.WaitReady($"http://127.0.0.1:{ports[index]}/healthz", withinSeconds: 120);
+                // A started instance moves its weights onto huge pages in the background for some seconds: an answer
+                // it writes meanwhile is slower, so the next kill would find fewer words kept. Let it settle first.
+                await Task.Delay(TimeSpan.FromSeconds(30));
             }
 
-            ratios.Add(pair[0] / pair[1]);
+            if (!double.IsNaN(pair[0] / pair[1]))
+            {
+                ratios.Add(pair[0] / pair[1]);
+            }
         }
 
         var report = new
@@ -170,5 +186,10 @@ internal static class RecoveryBench
         return 0;
     }
 
-    private static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
+    // The middle value, or the mean of the two middle ones.
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 }
