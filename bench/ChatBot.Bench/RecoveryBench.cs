@@ -27,7 +27,6 @@ internal static class RecoveryBench
         var tokens = args.Length > 3 ? args[3] : "400";
         var rounds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
         var work = Directory.CreateTempSubdirectory("chatbot-recovery").FullName;
-        File.WriteAllText(Path.Combine(work, "quotas.json"), """{ "timeZone": "Asia/Shanghai", "dailyLimit": 1000000 }""");
         var envelopeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var redisPort = AckBench.FreePort();
         using var redisProcess = AckBench.Start(redisServer, $"--bind 127.0.0.1 --port {redisPort} --dir {work} --save \"\" --appendonly no", []);
@@ -37,23 +36,13 @@ internal static class RecoveryBench
         await using var webhook = await SoakBench.Webhook.StartAsync();
 
         var ports = new[] { AckBench.FreePort(), AckBench.FreePort() };
-        Process StartBot(int port) => AckBench.Start("dotnet", host, new Dictionary<string, string>
+        Process StartBot(int port)
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["DingTalk__ClientId"] = Robot,
-            ["DingTalk__ClientSecret"] = Secret,
-            ["DingTalk__AllowedReplyHosts__0"] = "127.0.0.1",
-            ["Redis__ConnectionString"] = $"127.0.0.1:{redisPort}",
-            ["Queue__EnvelopeKey"] = envelopeKey,
-            ["Inference__ModelPath"] = model,
-            ["Inference__MaxNewTokens"] = tokens,
-            ["Quotas__PolicyFile"] = Path.Combine(work, "quotas.json"),
-            ["Audit__Folder"] = Path.Combine(work, "audit"),
-            ["Answers__ThinkingNoticeAfter"] = "00:00:00",
-            ["Answers__WelcomeInterval"] = "00:00:00",
-            ["Privacy__PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Logging__LogLevel__Default"] = "Warning",
-        });
+            var environment = SoakBench.BotEnvironment(Robot, Secret, port, $"127.0.0.1:{redisPort}", envelopeKey, model, tokens, work);
+            // Only the answer reaches the webhook: its arrival is the figure.
+            (environment["Answers__ThinkingNoticeAfter"], environment["Answers__WelcomeInterval"]) = ("00:00:00", "00:00:00");
+            return AckBench.Start("dotnet", host, environment);
+        }
         var bots = ports.Select(StartBot).ToArray();
         foreach (var port in ports)
         {

@@ -39,28 +39,17 @@ internal static class SoakBench
         var questions = File.ReadLines(questionsFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("question").GetString()!).ToArray();
         var prompts = File.ReadLines(promptsFile).Where(l => l.Length > 0).ToArray();
         var work = Directory.CreateTempSubdirectory("chatbot-soak").FullName;
-        File.WriteAllText(Path.Combine(work, "quotas.json"), """{ "timeZone": "Asia/Shanghai", "dailyLimit": 1000000 }""");
         var envelopeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
         await using var webhook = await Webhook.StartAsync();
         var redis = StartRedis(redisServer, redisDir, redisPort);
         var ports = new[] { AckBench.FreePort(), AckBench.FreePort() };
-        Process StartBot(int port) => AckBench.Start("dotnet", host, new Dictionary<string, string>
+        Process StartBot(int port)
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["DingTalk__ClientId"] = Robot,
-            ["DingTalk__ClientSecret"] = Secret,
-            ["DingTalk__AllowedReplyHosts__0"] = "127.0.0.1",
-            ["Redis__ConnectionString"] = $"127.0.0.1:{redisPort},abortConnect=false",
-            ["Queue__EnvelopeKey"] = envelopeKey,
-            ["Inference__ModelPath"] = model,
-            ["Inference__MaxNewTokens"] = tokens,
-            ["Knowledge__Folder"] = docs,
-            ["Quotas__PolicyFile"] = Path.Combine(work, "quotas.json"),
-            ["Audit__Folder"] = Path.Combine(work, "audit"),
-            ["Privacy__PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Logging__LogLevel__Default"] = "Warning",
-        });
+            var environment = BotEnvironment(Robot, Secret, port, $"127.0.0.1:{redisPort},abortConnect=false", envelopeKey, model, tokens, work);
+            environment["Knowledge__Folder"] = docs;
+            return AckBench.Start("dotnet", host, environment);
+        }
         var bots = ports.Select(StartBot).ToArray();
         foreach (var port in ports)
         {
@@ -166,6 +155,33 @@ internal static class SoakBench
 
         redis.Kill();
         return 0;
+    }
+
+    /// <summary>
+    /// What a bot instance of the soak and recovery benches runs with: the DingTalk robot answering through the
+    /// loopback webhook, on a shared Redis and envelope key, the model and answer length given, no daily limit (written
+    /// to <paramref name="work"/>), logs at Warning; each bench adds its own.
+    /// </summary>
+    internal static Dictionary<string, string> BotEnvironment(string robot, string secret, int port, string redis, string envelopeKey, string model,
+        string tokens, string work)
+    {
+        var quotas = Path.Combine(work, "quotas.json");
+        File.WriteAllText(quotas, """{ "timeZone": "Asia/Shanghai", "dailyLimit": 1000000 }""");
+        return new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["DingTalk__ClientId"] = robot,
+            ["DingTalk__ClientSecret"] = secret,
+            ["DingTalk__AllowedReplyHosts__0"] = "127.0.0.1",
+            ["Redis__ConnectionString"] = redis,
+            ["Queue__EnvelopeKey"] = envelopeKey,
+            ["Inference__ModelPath"] = model,
+            ["Inference__MaxNewTokens"] = tokens,
+            ["Quotas__PolicyFile"] = quotas,
+            ["Audit__Folder"] = Path.Combine(work, "audit"),
+            ["Privacy__PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
     }
 
     /// <summary>When each message is sent, in seconds from the start: a steady stream at the rate, and a burst every ten minutes.</summary>

@@ -13,13 +13,14 @@ internal sealed record IntakeAttempt(InboundMessage Message, string Owner, long 
 
     public TimeSpan Elapsed => Clock.GetElapsedTime(Started);
 
-    /// <summary>What is left of the deadline, never negative.</summary>
-    public TimeSpan Left => Deadline - Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
-
     public DateTimeOffset DeadlineAt => Clock.GetUtcNow() + Deadline - Elapsed;
 
-    /// <summary>Awaits a step inside what is left of the deadline.</summary>
-    public async Task<T> Within<T>(Task<T> step, CancellationToken cancellationToken) => await step.WaitAsync(Left, Clock, cancellationToken);
+    /// <summary>Awaits a step inside what is left of the deadline (none left: it must be done already).</summary>
+    public async Task<T> Within<T>(Task<T> step, CancellationToken cancellationToken)
+    {
+        var left = Deadline - Elapsed;
+        return await step.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, Clock, cancellationToken);
+    }
 
     // Any failure of a step — a Redis error, a timeout, or the platform hanging up (cancellation) — gives back what
     // the attempt took; only the runtime's own fatal errors pass through.

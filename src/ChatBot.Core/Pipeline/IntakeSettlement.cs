@@ -114,8 +114,7 @@ public sealed partial class IntakeSettlement(
         {
             // Capped by what is left of the deadline: past it the platform has stopped waiting, and a 503 in time
             // (the release still lands, queued behind the enqueue) beats a 200 it never reads.
-            released = await dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask()
-                .WaitAsync(attempt.Left, attempt.Clock, cancellationToken);
+            released = await attempt.Within(dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask(), cancellationToken);
         }
         catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {

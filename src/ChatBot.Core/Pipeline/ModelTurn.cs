@@ -53,12 +53,13 @@ public sealed partial class ModelTurn(
         // server may open a new turn after them (vLLM without continue_final_message), so there the answer is
         // written again from the start.
         var continues = ContinuesAnswers;
-        var written = new StringBuilder(continues ? partial.Earlier() : null);
-        if (written.Length > 0)
+        var earlier = continues ? partial.Earlier() : null;
+        var written = new StringBuilder(earlier);
+        if (earlier is { Length: > 0 })
         {
-            LogContinued(logger, message.Platform, hash, written.Length);
-            prompt.Add(new ChatMessage(ChatRole.Assistant, written.ToString()));
-            screen.Feed(written.ToString());
+            LogContinued(logger, message.Platform, hash, earlier.Length);
+            prompt.Add(new ChatMessage(ChatRole.Assistant, earlier));
+            screen.Feed(earlier);
         }
 
         var keepFailed = false;

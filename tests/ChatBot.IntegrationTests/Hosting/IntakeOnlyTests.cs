@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using ChatBot.IntegrationTests.Infrastructure;
@@ -24,12 +23,7 @@ public sealed class IntakeOnlyTests(Xunit.Abstractions.ITestOutputHelper output)
         settings["Inference:ModelPath"] = "/nonexistent/qwen2.5-0.5b-instruct-q4_k_m.gguf";
         settings["Inference:NativeLibraryPath"] = "/nonexistent/native";
         settings["Queue:RunWorkers"] = runWorkers ? "true" : "false";
-        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
-        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(CultureInfo.InvariantCulture);
-        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
-        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
-        settings["WeCom:App:Secret"] = "test-app-secret";
-        return settings;
+        return BotProcess.WithWeComApp(settings);
     }
 
     [Fact]

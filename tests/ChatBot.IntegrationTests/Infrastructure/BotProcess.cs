@@ -59,6 +59,25 @@ public sealed class BotProcess : IDisposable
         };
     }
 
+    /// <summary>
+    /// Adds the WeCom self-built app with <see cref="ChatBotApp"/>'s test keys (secret "test-app-secret", as the fake
+    /// WeCom servers are given) to a process's settings; its API at <paramref name="apiBaseUrl"/> when given.
+    /// </summary>
+    public static Dictionary<string, string?> WithWeComApp(Dictionary<string, string?> settings, Uri? apiBaseUrl = null)
+    {
+        if (apiBaseUrl is not null)
+        {
+            settings["WeCom:ApiBaseUrl"] = apiBaseUrl.ToString();
+        }
+
+        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
+        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
+        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
+        settings["WeCom:App:Secret"] = "test-app-secret";
+        return settings;
+    }
+
     /// <summary>The same for one instance on its own, in memory (no Redis): its own copy of config/ in <paramref name="configDirectory"/>.</summary>
     public static Dictionary<string, string?> LocalSettings(string configDirectory)
     {

@@ -22,12 +22,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         wecom.Inject(Fault.Delay(0), Fault.Delay(120_000));
         var config = Directory.CreateTempSubdirectory("chatbot-crash").FullName;
         var settings = BotProcess.SharedRedisSettings(redis, config);
-        settings["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString();
-        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
-        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
-        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
-        settings["WeCom:App:Secret"] = "test-app-secret";
+        BotProcess.WithWeComApp(settings, wecom.BaseUrl);
         using var doomed = BotProcess.Start(settings, config);
         await doomed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
         using var client = new HttpClient { BaseAddress = doomed.BaseUrl };
@@ -61,12 +56,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         var settings = BotProcess.SharedRedisSettings(redis, config);
         // A long answer (about 4 s on the tiny model), so the kill lands in the middle of its generation.
         (settings["Inference:MaxNewTokens"], settings["Inference:ContextSize"], settings["Inference:ParallelSequences"]) = ("1500", "4096", "1");
-        settings["WeCom:ApiBaseUrl"] = wecom.BaseUrl.ToString();
-        settings["WeCom:App:CorpId"] = ChatBotApp.CorpId;
-        settings["WeCom:App:AgentId"] = ChatBotApp.AgentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["WeCom:App:Token"] = ChatBotApp.AppToken;
-        settings["WeCom:App:EncodingAesKey"] = ChatBotApp.AppKey;
-        settings["WeCom:App:Secret"] = "test-app-secret";
+        BotProcess.WithWeComApp(settings, wecom.BaseUrl);
         using var doomed = BotProcess.Start(settings, config);
         await doomed.WaitUntilAliveAsync(TimeSpan.FromSeconds(60));
         using var heir = new ChatBotApp()
