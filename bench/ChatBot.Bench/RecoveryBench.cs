@@ -162,7 +162,9 @@ internal static class RecoveryBench
             keptOverAgain = ratios.Select(r => Math.Round(r, 2)).ToArray(), keptOverAgainMedian = Math.Round(Median(ratios), 2),
             doubled = webhook.Answers.Values.Count(a => a.Doubled),
         };
-        Console.WriteLine(JsonSerializer.Serialize(new { recovery = report }));
+        // A median of no round (every answer ended before its kill) is NaN, written as such.
+        Console.WriteLine(JsonSerializer.Serialize(new { recovery = report },
+            new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.Error.WriteLine($"recovery: {tokens}-token answers; alone {report.answerAloneS:F1} s; kill -9 halfway → delivered: words kept {report.killToDeliveredKeptS:F1} s, "
             + $"written again {report.killToDeliveredWrittenAgainS:F1} s (medians), kept/again {string.Join(" ", report.keptOverAgain)} → {report.keptOverAgainMedian}×; doubled {report.doubled}");
         foreach (var bot in bots)
