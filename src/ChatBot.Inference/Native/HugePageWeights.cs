@@ -31,6 +31,10 @@ internal sealed partial class HugePageWeights
     private const int MadvCollapse = 25;
     private const int EAgain = 11;
     private const ulong HugePage = 2 << 20;
+
+    /// <summary>The longest rest between two collapses (one that waited long on compaction is not matched in full).</summary>
+    private static readonly TimeSpan MaxRest = TimeSpan.FromMilliseconds(20);
+
     private readonly HashSet<(ulong Start, ulong End)> _before;
     private readonly List<(ulong Start, ulong End)> _mappings = [];
 
@@ -97,11 +101,16 @@ internal sealed partial class HugePageWeights
                 failure = $"madvise(MADV_HUGEPAGE) failed with errno {Marshal.GetLastPInvokeError()}";
             }
 
-            // one huge page a call: the kernel takes the process's memory-map lock for each collapse, and the JIT,
-            // the GC and the first requests after start need it too; a whole mapping at once held them off
+            // One huge page a call: the kernel takes the process's memory-map lock for each collapse, and the JIT,
+            // the GC and the requests after start need it too; a whole mapping at once held them off. Then a rest as
+            // long as the call took, so the copy takes at most half a core. Paced, not niced: a nice-19 thread that
+            // holds the lock is preempted by every busy thread and the whole process waits on it (callbacks stalled
+            // 2–3 s on a loaded 2-core machine, past DingTalk's deadline); the kernel does not lend it priority.
             for (var page = (start + HugePage - 1) & ~(HugePage - 1); failure is null && page + HugePage <= end; page += HugePage)
             {
+                var collapseStarted = Stopwatch.GetTimestamp();
                 failure = Collapse(page);
+                Thread.Sleep(TimeSpan.FromTicks(Math.Min(Stopwatch.GetElapsedTime(collapseStarted).Ticks, MaxRest.Ticks)));
             }
 
             if (failure is not null && Unchanged((start, end), [.. AnonymousMappings().OrderBy(mapping => mapping.Start)]))
@@ -207,24 +216,7 @@ internal sealed partial class HugePageWeights
             && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end);
     }
 
-    /// <summary>
-    /// Gives the calling thread the lowest CPU priority (nice 19): the collapse's copying is charged to the thread
-    /// that asks for it, and should only use what requests and generation leave. Linux sets nice per thread.
-    /// </summary>
-    public static void YieldTheCores()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            _ = setpriority(0 /* PRIO_PROCESS, which for a thread id means that thread */, gettid(), 19);
-        }
-    }
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial int madvise(nint address, nuint length, int advice);
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setpriority(int which, int who, int priority);
-
-    [LibraryImport("libc")]
-    private static partial int gettid();
 }

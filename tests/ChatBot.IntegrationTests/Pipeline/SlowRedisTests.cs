@@ -46,6 +46,9 @@ public sealed class SlowRedisTests
             .With("Redis:ConnectionString", redis.Replace(RedisServer.Shared.Endpoint, proxy.Endpoint, StringComparison.Ordinal))
             .With("Queue:EnvelopeKey", EnvelopeKey);
         var client = app.Start();
+        // A first message while Redis is quick, so what is timed below is the deadline, not the first request's JIT
+        // (which took up to 1.7 s more on a loaded 2-core machine).
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.DingTalk("slow-dt-0", "先问一句", user: "patient-dt"))).StatusCode);
 
         // Each Redis answer takes 2 s: the header binding alone uses most of the 2.5-s deadline, and intake gets the rest.
         proxy.ResponseDelay = TimeSpan.FromSeconds(2);
@@ -59,7 +62,7 @@ public sealed class SlowRedisTests
         await Task.Delay(TimeSpan.FromSeconds(3));
         // DingTalk's retry (signed anew) is taken in once Redis answers again.
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.DingTalk("slow-dt-1", "年假怎么算", user: "patient-dt"))).StatusCode);
-        Assert.Equal(AnswerKind.Inference, Assert.Single(app.Queue!.Queued).Kind);
+        Assert.Equal([AnswerKind.Inference, AnswerKind.Inference], app.Queue!.Queued.Select(q => q.Kind));
     }
 
     [Fact]
