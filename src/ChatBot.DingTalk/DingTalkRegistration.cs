@@ -32,7 +32,8 @@ public static partial class DingTalkRegistration
             provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<DingTalkStreamingCard>();
-        builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) => provider.GetRequiredService<DingTalkApiClient>());
+        builder.Services.AddKeyedSingleton<IDepartmentDirectory>(Platform.DingTalk, (provider, _) =>
+            new DingTalkDirectory(provider.GetRequiredService<DingTalkApiClient>(), provider.GetRequiredService<IOptionsMonitor<DingTalkOptions>>()));
         builder.Services.AddReplyRoute<DingTalkRoute, DingTalkReplySender>(DingTalkRoute.Key);
 
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("dingtalk-credentials",

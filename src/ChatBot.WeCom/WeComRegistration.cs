@@ -48,6 +48,7 @@ public static class WeComRegistration
         if (Enum.TryParse<WeComAiBotMode>(aiBot[nameof(WeComAiBotOptions.Mode)], ignoreCase: true, out var mode) && mode == WeComAiBotMode.LongConnection
             && !string.IsNullOrWhiteSpace(aiBot[nameof(WeComAiBotOptions.Secret)]))
         {
+            builder.Services.AddSingleton<AiBotFrames>();
             builder.Services.AddSingleton<WeComLongConnection>();
             builder.Services.AddHostedService(provider => provider.GetRequiredService<WeComLongConnection>());
             builder.Services.AddReadinessCheck<WeComLongConnection>(WeComLongConnection.CheckName);

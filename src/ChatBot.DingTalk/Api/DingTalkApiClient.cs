@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.PlatformApi;
 using ChatBot.DingTalk.LongConnection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -13,9 +12,10 @@ namespace ChatBot.DingTalk.Api;
 /// <summary>
 /// DingTalk's reply APIs (dingtalk.md §4): the <c>sessionWebhook</c> (no token, legacy errcode body) and the new
 /// OpenAPI with a cached access token (header <c>x-acs-dingtalk-access-token</c>, errors as HTTP status + code), and
-/// the directory on the older host (same token as a query parameter, errors as <c>errcode</c>).
+/// the older host's <c>topapi</c> (same token as a query parameter, errors as <c>errcode</c>) that
+/// <see cref="DingTalkDirectory"/> reads.
 /// </summary>
-internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock) : IDepartmentDirectory
+internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock)
 {
     // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
     private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -119,58 +119,8 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         throw new PlatformApiException("DingTalk", $"gateway open HTTP {(int)response.StatusCode} {Code(root)}".TrimEnd(), IsTransient(response.StatusCode, Code(root)));
     }
 
-    /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
-    public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
-    {
-        using var document = await OapiAsync("user/get", new { userid = userId, language = "zh_CN" }, cancellationToken);
-        return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(d => d.ToString()).ToList()
-            : [];
-    }
-
-    /// <summary>
-    /// Every department under the root (id 1), walked breadth first through <c>topapi/v2/department/listsub</c>, which
-    /// gives one level per call. Bounded: a directory larger than <see cref="MaxDepartmentCalls"/> calls is refused
-    /// rather than walked for minutes.
-    /// </summary>
-    public async Task<IReadOnlyList<DepartmentEntry>?> ListAsync(CancellationToken cancellationToken)
-    {
-        if (!options.CurrentValue.Enabled)
-        {
-            return null;
-        }
-
-        var found = new List<DepartmentEntry>();
-        var pending = new Queue<long>([1]);
-        for (var calls = 0; pending.TryDequeue(out var parent); calls++)
-        {
-            if (calls == MaxDepartmentCalls)
-            {
-                throw new PlatformApiException("DingTalk", $"department/listsub: more than {MaxDepartmentCalls} departments with children", transient: false);
-            }
-
-            using var document = await OapiAsync("department/listsub", new { dept_id = parent, language = "zh_CN" }, cancellationToken);
-            if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
-            {
-                continue;
-            }
-
-            foreach (var department in result.EnumerateArray())
-            {
-                var id = department.GetProperty("dept_id").GetInt64();
-                found.Add(new DepartmentEntry(id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    department.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null));
-                pending.Enqueue(id);
-            }
-        }
-
-        return found;
-    }
-
-    private const int MaxDepartmentCalls = 2_000;
-
     /// <summary>One call to the older host's <c>topapi/v2/…</c>: token as a query parameter, errors as <c>errcode</c> in a 200.</summary>
-    private async Task<JsonDocument> OapiAsync(string what, object body, CancellationToken cancellationToken)
+    internal async Task<JsonDocument> OapiAsync(string what, object body, CancellationToken cancellationToken)
     {
         // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
         var document = await _token.CallAsync(TokenAsync, async token =>

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using ChatBot.Inference.Native;
-using LLama.Exceptions;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +20,6 @@ namespace ChatBot.Inference.Engine;
 /// </summary>
 internal sealed partial class LlamaEngine : IDisposable
 {
-    private const int QuantisationBlock = 32;
     private readonly LlamaModel _model;
     private readonly LlamaEngineSettings _settings;
     private readonly ILogger _logger;
@@ -30,46 +27,19 @@ internal sealed partial class LlamaEngine : IDisposable
     private readonly SafeGgmlThreadPoolHandle? _threadPool;
     private readonly LLamaBatch _batch = new();
     private readonly EngineSlot[] _slots;
-    private readonly PrefixCache _prefixCache;
-    private readonly ConcurrentQueue<GenerationRequest> _pending = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly EngineAdmission _admission;
     private readonly Thread _thread;
-    private long _admissions;
     private volatile bool _stopping;
 
     public LlamaEngine(LlamaModel model, LlamaEngineSettings settings, ILogger logger)
     {
         _model = model;
-        _settings = settings;
         _logger = logger;
-        var parameters = LLamaContextParams.Default();
-        parameters.n_ctx = (uint)settings.TotalCells;
-        parameters.n_batch = (uint)settings.BatchSize;
-        parameters.n_ubatch = (uint)settings.BatchSize;
-        parameters.n_seq_max = (uint)settings.Parallel + 1;
-        parameters.n_threads = settings.Threads;
-        parameters.n_threads_batch = settings.Threads;
-        parameters.no_perf = true;
-        parameters.kv_unified = false;
-        parameters.type_k = parameters.type_v = (GGMLType)settings.KvCache;
-        // A quantised cache needs head sizes that are whole blocks (32); a model without them still runs, in F16.
-        // Asked anyway, this llama.cpp aborts the process (an assertion) rather than refusing the context.
-        var wholeBlocks = model.HeadSize % QuantisationBlock == 0;
-        var context = settings.KvCache == KvCacheType.F16 || wholeBlocks ? TryCreateContext(model, parameters) : null;
-        if (context is null && settings.KvCache != KvCacheType.F16)
-        {
-            LogKvFallback(logger, settings.KvCache.ToString(), model.Path);
-            _settings = settings = settings with { KvCache = KvCacheType.F16 };
-            parameters.type_k = parameters.type_v = GGMLType.GGML_TYPE_F16;
-            context = TryCreateContext(model, parameters);
-        }
-
-        _context = context ?? throw new InvalidOperationException(
-            $"llama.cpp could not create a context of {settings.Parallel + 1} × {settings.ContextSize} tokens of {settings.KvCache} (Inference:ParallelSequences, Inference:ContextSize, Inference:KvCacheType) for '{model.Path}'.");
-        _threadPool = SafeGgmlThreadPoolHandle.Create(settings.Threads, settings.ThreadPoolPoll);
+        (_context, _settings) = EngineContext.Create(model, settings, logger);
+        _threadPool = SafeGgmlThreadPoolHandle.Create(_settings.Threads, _settings.ThreadPoolPoll);
         _threadPool?.AttachTo(_context);
-        _prefixCache = new PrefixCache(_context, _batch, settings.BatchSize, logger);
-        _slots = Enumerable.Range(1, settings.Parallel).Select(seq => new EngineSlot(seq)).ToArray();
+        _slots = Enumerable.Range(1, _settings.Parallel).Select(seq => new EngineSlot(seq)).ToArray();
+        _admission = new EngineAdmission(_slots, new PrefixCache(_context, _batch, _settings.BatchSize, logger), _settings);
         _thread = new Thread(Run) { IsBackground = true, Name = "llama-decode" };
         _thread.Start();
     }
@@ -79,7 +49,7 @@ internal sealed partial class LlamaEngine : IDisposable
     public LlamaEngineSettings Settings => _settings;
 
     /// <summary>Requests being generated right now (for tests and metrics).</summary>
-    public int Active => _slots.Count(s => s.Request is not null);
+    public int Active => _admission.Active;
 
     /// <summary>KV cells the active sequences hold (each slot's position), for metrics.</summary>
     public int CellsInUse => _slots.Sum(s => s.Request is not null ? s.Position : 0);
@@ -91,16 +61,16 @@ internal sealed partial class LlamaEngine : IDisposable
             try
             {
                 var idle = Active == 0;
-                Admit();
+                _admission.Admit();
                 if (Active == 0)
                 {
-                    _wake.Wait();
+                    _admission.WaitForWork();
                     continue;
                 }
 
                 if (idle)
                 {
-                    Gather();
+                    _admission.Gather(() => _stopping);
                 }
 
                 Step();
@@ -115,22 +85,15 @@ internal sealed partial class LlamaEngine : IDisposable
             }
         }
 
-        while (_pending.TryDequeue(out var left))
-        {
-            left.Close(GenerationFinish.None, new ObjectDisposedException(nameof(LlamaEngine)));
-        }
+        _admission.CloseWaiting();
     }
 
-    private static SafeLLamaContextHandle? TryCreateContext(LlamaModel model, LLamaContextParams parameters)
+    /// <summary>Queues a request for a free slot; it completes through its own channel.</summary>
+    public GenerationRequest Submit(GenerationRequest request)
     {
-        try
-        {
-            return SafeLLamaContextHandle.Create(model.Handle, parameters);
-        }
-        catch (RuntimeError)
-        {
-            return null;
-        }
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        _admission.Submit(request);
+        return request;
     }
 
     private void Step()
@@ -259,7 +222,7 @@ internal sealed partial class LlamaEngine : IDisposable
         }
 
         _stopping = true;
-        _wake.Release();
+        _admission.Wake();
         _thread.Join();
         foreach (var slot in _slots)
         {
@@ -268,12 +231,8 @@ internal sealed partial class LlamaEngine : IDisposable
 
         _context.Dispose();
         _threadPool?.Dispose();
-        _wake.Dispose();
+        _admission.Dispose();
     }
-
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning,
-        Message = "The KV cache cannot be {KvCache} for '{Path}' (its attention heads are not whole quantisation blocks); it runs in F16 (Inference:KvCacheType)")]
-    private static partial void LogKvFallback(ILogger logger, string kvCache, string path);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "The decode loop failed with {ErrorType}; the requests in flight were failed")]
     private static partial void LogLoopFault(ILogger logger, string errorType);

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Connections;
-using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
-using ChatBot.Core.Pipeline;
-using ChatBot.WeCom.Callbacks;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -17,15 +14,13 @@ namespace ChatBot.WeCom.LongConnection;
 
 /// <summary>
 /// The AI bot's long connection (stream-modes.md §2): no public URL. The instance holding the lease connects,
-/// subscribes, sends a heartbeat, takes <c>aibot_msg_callback</c> into <see cref="MessageIntake"/> and records what it
-/// owes; its <see cref="StreamPump"/> streams each answer back on the callback's req_id, wherever a worker produced
-/// it. Reconnects for ever with capped, jittered backoff — except after <c>disconnected_event</c>: another client took
+/// subscribes, sends a heartbeat and hands each frame to <see cref="AiBotFrames"/>; its <see cref="StreamPump"/>
+/// streams each answer back on the callback's req_id, wherever a worker produced it. Reconnects for ever with capped, jittered backoff — except after <c>disconnected_event</c>: another client took
 /// the bot, and fighting for it would have both kick each other, so it stays down and says so.
 /// </summary>
 internal sealed partial class WeComLongConnection(
     IOptionsMonitor<WeComOptions> options,
-    IOptionsMonitor<AnswerOptions> answers,
-    MessageIntake intake,
+    AiBotFrames frames,
     IStreamStore streams,
     IServiceProvider services,
     TimeProvider clock,
@@ -163,7 +158,13 @@ internal sealed partial class WeComLongConnection(
                 {
                     using (frame)
                     {
-                        await HandleAsync(frame.RootElement, socket, pending, session);
+                        if (await frames.HandleAsync(frame.RootElement, socket, pending, session.Token) == AiBotFrames.Outcome.Kicked)
+                        {
+                            _taken = true;
+                            _status.Problem = "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one";
+                            LogTaken(logger);
+                            await session.CancelAsync();
+                        }
                     }
                 }
             }
@@ -178,73 +179,6 @@ internal sealed partial class WeComLongConnection(
             return true;
         }
     }
-
-    private async Task HandleAsync(JsonElement frame, LongConnectionSocket socket, IPendingStreams pending, CancellationTokenSource session)
-    {
-        var cmd = frame.GetProperty("cmd").GetString();
-        var reqId = frame.TryGetProperty("headers", out var headers) && headers.TryGetProperty("req_id", out var id) ? id.GetString() : null;
-        if (!frame.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-
-        // Read straight from the event, not through the message parser: a kick must be seen even if its body lacks a field.
-        if (cmd == "aibot_event_callback" && body.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object
-            && ev.TryGetProperty("eventtype", out var type) && type.GetString() == "disconnected_event")
-        {
-            _taken = true;
-            _status.Problem = "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one";
-            LogTaken(logger);
-            await session.CancelAsync();
-            return;
-        }
-
-        if (cmd == "aibot_event_callback" && reqId is not null && WeComAiBotMessage.Parse(body.GetRawText()) is { EntersChat: true }
-            && answers.CurrentValue.WelcomeText is { Length: > 0 } welcome)
-        {
-            // Only for enter_chat, on the event's own req_id, within 5 s (stream-modes.md §2.3); not awaited here, so
-            // a slow ack does not hold the frames behind it.
-            _ = WelcomeAsync(socket, reqId, welcome, session.Token);
-            return;
-        }
-
-        if (cmd != "aibot_msg_callback" || reqId is null || WeComAiBotMessage.Parse(body.GetRawText()) is not { Answerable: true } message)
-        {
-            return;
-        }
-
-        var bot = options.CurrentValue.AiBot;
-        var inbound = message.ToInbound(message.AiBotId.Length > 0 ? message.AiBotId : bot.BotId, bot.MentionName, viaLongConnection: true, clock.GetUtcNow());
-        // Owed before intake decides: a job finishing first still finds its stream registered.
-        await pending.AddAsync(new PendingStream(message.AnswerStreamId, reqId, inbound.ChatId, inbound.ChatKind == ChatKind.Group, inbound.ReceivedAt));
-        var outcome = await intake.AcceptAsync(inbound, session.Token);
-        if (outcome is IntakeOutcome.Duplicate or IntakeOutcome.Unavailable or IntakeOutcome.InProgress)
-        {
-            // Not this delivery's to answer (a repeat of a message already owed, or not taken in): WeCom gets no ack
-            // for callbacks, so nothing else is said.
-            LogNotTaken(logger, outcome.ToString());
-        }
-    }
-
-    private async Task WelcomeAsync(LongConnectionSocket socket, string reqId, string welcome, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var errcode = await socket.CommandAsync("aibot_respond_welcome_msg", reqId, new { msgtype = "text", text = new { content = welcome } },
-                TimeSpan.FromSeconds(5), cancellationToken);
-            if (errcode != 0)
-            {
-                LogWelcomeFailed(logger, $"errcode {errcode}");
-            }
-        }
-        catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
-        {
-            LogWelcomeFailed(logger, ex.GetType().Name);
-        }
-    }
-
-    [LoggerMessage(EventId = 2306, Level = LogLevel.Warning, Message = "WeCom long connection: the welcome for enter_chat was not taken ({Problem})")]
-    private static partial void LogWelcomeFailed(ILogger logger, string problem);
 
     private async Task HeartbeatAsync(LongConnectionSocket socket, TimeSpan interval, CancellationTokenSource session)
     {
@@ -311,9 +245,6 @@ internal sealed partial class WeComLongConnection(
 
     [LoggerMessage(EventId = 2303, Level = LogLevel.Error, Message = "WeCom AI bot long connection taken by another client (disconnected_event): not reconnecting, so the two do not kick each other; stop the other client or this one")]
     private static partial void LogTaken(ILogger logger);
-
-    [LoggerMessage(EventId = 2304, Level = LogLevel.Information, Message = "WeCom long-connection message not taken in this time: {Outcome}")]
-    private static partial void LogNotTaken(ILogger logger, string outcome);
 
     [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "WeCom long connection: a pump pass failed ({ErrorType}); the next one tries again")]
     private static partial void LogPumpFailed(ILogger logger, string errorType);

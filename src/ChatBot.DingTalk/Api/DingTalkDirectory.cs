@@ -1,0 +1,63 @@
+using System.Text.Json;
+using ChatBot.Core.Knowledge.Access;
+using ChatBot.Core.PlatformApi;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.DingTalk.Api;
+
+/// <summary>
+/// The organisation's departments, for documents limited to some of them: read from the older host's
+/// <c>topapi/v2/…</c> through <see cref="DingTalkApiClient.OapiAsync"/> (its token and errcode rules).
+/// </summary>
+internal sealed class DingTalkDirectory(DingTalkApiClient api, IOptionsMonitor<DingTalkOptions> options) : IDepartmentDirectory
+{
+    private const int MaxDepartmentCalls = 2_000;
+
+    /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
+    public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var document = await api.OapiAsync("user/get", new { userid = userId, language = "zh_CN" }, cancellationToken);
+        return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(d => d.ToString()).ToList()
+            : [];
+    }
+
+    /// <summary>
+    /// Every department under the root (id 1), walked breadth first through <c>topapi/v2/department/listsub</c>, which
+    /// gives one level per call. Bounded: a directory larger than <see cref="MaxDepartmentCalls"/> calls is refused
+    /// rather than walked for minutes.
+    /// </summary>
+    public async Task<IReadOnlyList<DepartmentEntry>?> ListAsync(CancellationToken cancellationToken)
+    {
+        if (!options.CurrentValue.Enabled)
+        {
+            return null;
+        }
+
+        var found = new List<DepartmentEntry>();
+        var pending = new Queue<long>([1]);
+        for (var calls = 0; pending.TryDequeue(out var parent); calls++)
+        {
+            if (calls == MaxDepartmentCalls)
+            {
+                throw new PlatformApiException("DingTalk", $"department/listsub: more than {MaxDepartmentCalls} departments with children", transient: false);
+            }
+
+            using var document = await api.OapiAsync("department/listsub", new { dept_id = parent, language = "zh_CN" }, cancellationToken);
+            if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var department in result.EnumerateArray())
+            {
+                var id = department.GetProperty("dept_id").GetInt64();
+                found.Add(new DepartmentEntry(id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    department.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null));
+                pending.Enqueue(id);
+            }
+        }
+
+        return found;
+    }
+}
