@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge.Access;
-using ChatBot.Core.Knowledge.Documents;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge;
+using ChatBot.Knowledge.Documents;
+using ChatBot.Knowledge.Search;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using ChatBot.Knowledge.Search;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Knowledge;
@@ -17,7 +18,7 @@ public sealed class KnowledgeOptions
     /// CC-CEDICT as <c>scripts/lexicon</c> writes it: character readings (homophone typos) and English glosses (English
     /// questions, everyday words). Without it search works on characters and the glossary alone.
     /// </summary>
-    public string LexiconFile { get; set; } = Search.Lexicon.DefaultFile;
+    public string LexiconFile { get; set; } = Lexicon.DefaultFile;
 
     /// <summary>
     /// A GGUF embedding model (a multilingual BGE or E5 the admin supplies; none ships or can be downloaded here), or
@@ -51,10 +52,10 @@ public sealed class KnowledgeOptions
     /// How much of a question the best passage must cover (0–1, <c>knowledge eval --sweep</c> shows the trade-off) to be
     /// answered by the model; from <see cref="UnsureAt"/> to this, a DM gets <see cref="UnsureText"/> and the sections.
     /// </summary>
-    public double AnswerAt { get; set; } = Search.GroundingThresholds.Default.AnswerAt;
+    public double AnswerAt { get; set; } = GroundingThresholds.Default.AnswerAt;
 
     /// <summary>Below this coverage the question is refused (<see cref="RefusalText"/>).</summary>
-    public double UnsureAt { get; set; } = Search.GroundingThresholds.Default.UnsureAt;
+    public double UnsureAt { get; set; } = GroundingThresholds.Default.UnsureAt;
 
     /// <summary>
     /// In a direct message, a policy question with no relevant passage is refused (employees ask HR policy there and

@@ -1,5 +1,6 @@
 using System.Text;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge;
+using ChatBot.Knowledge.Search;
 
 namespace ChatBot.Core.Knowledge;
 

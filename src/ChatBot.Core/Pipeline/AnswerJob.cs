@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ChatBot.Core.Commands;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -25,7 +25,7 @@ namespace ChatBot.Core.Pipeline;
 /// </summary>
 public sealed partial class AnswerJob(
     EnvelopeSealer sealer,
-    IDedupeStore dedupe,
+    IClaimStore claims,
     IDeliveryLedger ledger,
     AnswerWriter writer,
     CommandReplies commands,
@@ -56,7 +56,7 @@ public sealed partial class AnswerJob(
         var message = answer.Message;
         var hash = LogId.Hash(message.MessageId);
         if (answer.ClaimOwner is { } owner
-            && !await dedupe.AcceptAsync(message.DedupeKey, owner, intakeOptions.CurrentValue.DedupeTtl, cancellationToken))
+            && !await claims.AcceptAsync(message.DedupeKey, owner, intakeOptions.CurrentValue.DedupeTtl, cancellationToken))
         {
             // Its intake gave the claim back (the platform was told to retry, and the retry has or will have its own job).
             LogClaimLost(logger, message.Platform, hash);

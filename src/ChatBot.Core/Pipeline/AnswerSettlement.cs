@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ChatBot.Core.Audit;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Queue;
@@ -19,7 +19,7 @@ namespace ChatBot.Core.Pipeline;
 public sealed partial class AnswerSettlement(
     AnswerDelivery replies,
     QuotaGate quotas,
-    IDedupeStore dedupe,
+    IClaimStore claims,
     IDeliveryLedger ledger,
     IOptionsMonitor<AnswerOptions> answerOptions,
     IOptionsMonitor<QuotaOptions> quotaOptions,
@@ -46,7 +46,7 @@ public sealed partial class AnswerSettlement(
         // Once per asker for a whole backlog: at least the quota notices' interval, however short the age limit.
         var interval = options.MaxQueueAge > quotaOptions.CurrentValue.NoticeInterval ? options.MaxQueueAge : quotaOptions.CurrentValue.NoticeInterval;
         var noticeKey = $"notice:expired:{message.Platform}:{message.BotId}:{message.SenderId}";
-        if (await dedupe.TryClaimAsync(noticeKey, message.DedupeKey, interval, CancellationToken.None) == ClaimState.Claimed)
+        if (await claims.TryClaimAsync(noticeKey, message.DedupeKey, interval, CancellationToken.None) == ClaimState.Claimed)
         {
             await replies.SenderFor(message).SendAsync(message with { MessageId = message.MessageId + "#expired" }, options.ExpiredText, CancellationToken.None);
         }

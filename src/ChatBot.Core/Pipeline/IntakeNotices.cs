@@ -1,4 +1,4 @@
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Privacy;
 using ChatBot.Core.Queue;
@@ -14,7 +14,7 @@ namespace ChatBot.Core.Pipeline;
 /// starts with the welcome.
 /// </summary>
 public sealed partial class IntakeNotices(
-    IDedupeStore dedupe,
+    IClaimStore claims,
     IntakeSettlement settlement,
     IOptionsMonitor<QuotaOptions> quotaOptions,
     IOptionsMonitor<AnswerOptions> answerOptions,
@@ -46,7 +46,7 @@ public sealed partial class IntakeNotices(
         try
         {
             due = interval <= TimeSpan.Zero
-                || await attempt.Within(dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+                || await attempt.Within(claims.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
         catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {
@@ -82,7 +82,7 @@ public sealed partial class IntakeNotices(
         bool due;
         try
         {
-            due = await attempt.Within(dedupe.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+            due = await attempt.Within(claims.TryClaimAsync(noticeKey, attempt.Owner, interval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
         catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {
@@ -122,7 +122,7 @@ public sealed partial class IntakeNotices(
         {
             // Kept for weeks, so the key names the sender by pseudonym, not by platform id.
             var key = $"notice:welcome:{message.Platform}:{message.BotId}:{Pseudonym.Of(message.SenderId)}";
-            return await attempt.Within(dedupe.TryClaimAsync(key, attempt.Owner, texts.WelcomeInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
+            return await attempt.Within(claims.TryClaimAsync(key, attempt.Owner, texts.WelcomeInterval, cancellationToken).AsTask(), cancellationToken) == ClaimState.Claimed;
         }
         catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {

@@ -1,5 +1,5 @@
 using ChatBot.Core.Audit;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;
@@ -13,11 +13,11 @@ namespace ChatBot.Core.Pipeline;
 /// <summary>
 /// How an intake attempt ends: the job enqueued and the claim accepted — or what the attempt took (its claim, its
 /// charge) given back in the order it was taken, so the platform's retry starts clean; when the enqueue's own
-/// outcome is unknown, the claim store decides between the give-back and the job (see <see cref="IDedupeStore"/>).
+/// outcome is unknown, the claim store decides between the give-back and the job (see <see cref="IClaimStore"/>).
 /// Each ending is logged, counted and audited: metadata only, never a message's text.
 /// </summary>
 public sealed partial class IntakeSettlement(
-    IDedupeStore dedupe,
+    IClaimStore claims,
     QuotaGate quotas,
     IAnswerQueue queue,
     IOptionsMonitor<IntakeOptions> options,
@@ -46,7 +46,7 @@ public sealed partial class IntakeSettlement(
         var message = attempt.Message;
         try
         {
-            if (await attempt.Within(dedupe.AcceptAsync(message.DedupeKey, attempt.Owner, options.CurrentValue.DedupeTtl, cancellationToken).AsTask(), cancellationToken))
+            if (await attempt.Within(claims.AcceptAsync(message.DedupeKey, attempt.Owner, options.CurrentValue.DedupeTtl, cancellationToken).AsTask(), cancellationToken))
             {
                 return Log(attempt, outcome, what);
             }
@@ -76,7 +76,7 @@ public sealed partial class IntakeSettlement(
     {
         try
         {
-            await dedupe.ReleaseAsync(key, owner, CancellationToken.None);
+            await claims.ReleaseAsync(key, owner, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -114,7 +114,7 @@ public sealed partial class IntakeSettlement(
         {
             // Capped by what is left of the deadline: past it the platform has stopped waiting, and a 503 in time
             // (the release still lands, queued behind the enqueue) beats a 200 it never reads.
-            released = await attempt.Within(dedupe.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask(), cancellationToken);
+            released = await attempt.Within(claims.ReleaseAsync(message.DedupeKey, attempt.Owner, CancellationToken.None).AsTask(), cancellationToken);
         }
         catch (Exception ex) when (IntakeAttempt.IsSystemFailure(ex))
         {

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Commands;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
@@ -21,7 +21,7 @@ namespace ChatBot.Core.Pipeline;
 /// The platform hears "taken" only once the job is durably queued.
 /// </summary>
 public sealed partial class MessageIntake(
-    IDedupeStore dedupe,
+    IClaimStore claims,
     SensitiveWordScreener screener,
     QuotaGate quotas,
     IOptionsMonitor<IntakeOptions> options,
@@ -44,7 +44,7 @@ public sealed partial class MessageIntake(
         var attempt = new IntakeAttempt(message, NewOwner(), startedAt ?? clock.GetTimestamp(), settings.Deadline, clock);
         try
         {
-            var claim = await attempt.Within(dedupe.TryClaimAsync(message.DedupeKey, attempt.Owner, settings.PendingClaimTtl, cancellationToken).AsTask(), cancellationToken);
+            var claim = await attempt.Within(claims.TryClaimAsync(message.DedupeKey, attempt.Owner, settings.PendingClaimTtl, cancellationToken).AsTask(), cancellationToken);
             if (claim != ClaimState.Claimed)
             {
                 return settlement.Log(attempt, claim == ClaimState.Accepted ? IntakeOutcome.Duplicate : IntakeOutcome.InProgress,

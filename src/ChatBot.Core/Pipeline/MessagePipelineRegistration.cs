@@ -3,10 +3,10 @@ using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Audit;
 using ChatBot.Core.Configuration;
 using ChatBot.Core.Conversations;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge.Search;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Queue;
@@ -24,7 +24,7 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Core.Pipeline;
 
 /// <summary>
-/// Core registers itself: intake, dedupe, screening, quotas, knowledge, sealed envelopes, the answer job and its
+/// Core registers itself: intake, claims, screening, quotas, knowledge, sealed envelopes, the answer job and its
 /// line, and the stores — in memory by default, in Redis when configured. Where jobs live and run (Hangfire's
 /// storage, filters and server) is the host's business. Every options class is validated at start; the admin files
 /// (quotas, sensitive words, glossary) load at start, so a broken one stops start-up instead of the first message.
@@ -74,7 +74,7 @@ public static class MessagePipelineRegistration
             var knowledge = Options<KnowledgeOptions>(provider);
             return new KnowledgeBase(knowledge.Folder,
                 File.Exists(knowledge.SynonymsFile)
-                    ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, Glossary.Parse, provider.GetRequiredService<ILogger<Glossary>>(), Audited(provider))
+                    ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, GlossaryFile.Parse, provider.GetRequiredService<ILogger<Glossary>>(), Audited(provider))
                     : null,
                 provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile,
                 provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>(), Audited(provider));
@@ -106,7 +106,7 @@ public static class MessagePipelineRegistration
         services.AddHostedService<AdminFilesCheck>();
         if (redis)
         {
-            services.AddSingleton<IDedupeStore, RedisDedupeStore>();
+            services.AddSingleton<IClaimStore, RedisClaimStore>();
             services.AddSingleton<IQuotaLedger, RedisQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
             services.AddSingleton<ISendPacer, RedisSendPacer>();
@@ -114,7 +114,7 @@ public static class MessagePipelineRegistration
         }
         else
         {
-            services.AddSingleton<IDedupeStore, MemoryDedupeStore>();
+            services.AddSingleton<IClaimStore, MemoryClaimStore>();
             services.AddSingleton<IQuotaLedger, MemoryQuotaLedger>();
             services.AddSingleton<IDeliveryLedger, MemoryDeliveryLedger>();
             services.AddSingleton<ISendPacer, MemorySendPacer>();

@@ -1,6 +1,6 @@
 using System.Globalization;
 using ChatBot.Core.Callbacks;
-using ChatBot.Core.Dedupe;
+using ChatBot.Core.Claims;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
@@ -19,7 +19,7 @@ namespace ChatBot.DingTalk.Callbacks;
 internal sealed partial class DingTalkCallbackEndpoint(
     IOptions<DingTalkOptions> options,
     MessageIntake intake,
-    IDedupeStore signatures,
+    IClaimStore signatures,
     IOptionsMonitor<IntakeOptions> intakeOptions,
     TimeProvider clock,
     ChatBotMetrics metrics,

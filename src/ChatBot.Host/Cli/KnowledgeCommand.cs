@@ -1,10 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge;
+using ChatBot.Knowledge.Search;
 using ChatBot.Inference.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,8 +12,7 @@ namespace ChatBot.Host.Cli;
 
 /// <summary>
 /// <c>knowledge search</c>: what the bot would retrieve and cite for each question (one per line on stdin, or
-/// <c>--question</c>), as JSON lines. <c>knowledge eval</c>: section hit@1, hit@3, MRR and refusal accuracy over a
-/// questions file in the format of the public sample, with the list of misses.
+/// <c>--question</c>), as JSON lines. <c>knowledge eval</c>: the figures over a question set (<see cref="KnowledgeEval"/>).
 /// </summary>
 internal static class KnowledgeCommand
 {
@@ -65,7 +64,7 @@ internal static class KnowledgeCommand
 
         var top = int.TryParse(options.GetValueOrDefault("top"), out var k) && k > 0 ? k : 3;
         var synonyms = options.GetValueOrDefault("synonyms") ?? new KnowledgeOptions().SynonymsFile;
-        var glossary = File.Exists(synonyms) ? Glossary.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
+        var glossary = File.Exists(synonyms) ? GlossaryFile.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
         KnowledgeIndex index;
         IReadOnlyList<(string File, string Reason)> skipped;
         LlamaEmbedder? embedder = null;
@@ -92,7 +91,7 @@ internal static class KnowledgeCommand
 
         return verb == "search"
             ? await SearchAsync(index, glossary, top, options.GetValueOrDefault("question"), Asker(options))
-            : await EvalAsync(index, glossary, top, options.GetValueOrDefault("questions"), options.ContainsKey("sweep"));
+            : await KnowledgeEval.RunAsync(index, glossary, top, options.GetValueOrDefault("questions"), options.ContainsKey("sweep"), Embed);
     }
 
     /// <summary>Who the search runs as: everyone's view (an admin checking the index), or one asker's.</summary>
@@ -127,132 +126,6 @@ internal static class KnowledgeCommand
 
         return 0;
     }
-
-    private static async Task<int> EvalAsync(KnowledgeIndex index, Glossary glossary, int top, string? questionsFile, bool sweep)
-    {
-        if (questionsFile is null || !File.Exists(questionsFile))
-        {
-            Console.Error.WriteLine("knowledge eval: --questions FILE.jsonl is required (lines of {\"question\", \"doc\", \"section\"}).");
-            return 2;
-        }
-
-        // The first search pays for the analyzers' dictionaries and the JIT: not a query's latency.
-        KnowledgeSearch.Find(index, glossary, "年假", top, _ => true);
-        var results = new List<EvalResult>();
-        var latencies = new List<double>();
-        foreach (var line in await File.ReadAllLinesAsync(questionsFile))
-        {
-            if (line.Trim().Length == 0)
-            {
-                continue;
-            }
-
-            using var item = JsonDocument.Parse(line);
-            var root = item.RootElement;
-            var question = root.GetProperty("question").GetString()!;
-            var doc = Text(root, "doc");
-            var section = Text(root, "section");
-            var started = Stopwatch.GetTimestamp();
-            var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true, questionVector: Embed(question));
-            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
-                h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.Heading.Contains(section!, StringComparison.Ordinal)) + 1;
-            results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer));
-        }
-
-        latencies.Sort();
-        var byKind = results.GroupBy(r => r.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => Figures(g.ToList(), GroundingThresholds.Default));
-        Console.WriteLine(JsonSerializer.Serialize(new
-        {
-            all = Figures(results, GroundingThresholds.Default),
-            byKind,
-            queryP50Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[latencies.Count / 2], 2),
-            queryP99Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)], 2),
-            sweep = sweep ? Sweep(results) : null,
-            misses = results.Select(Miss).OfType<string>().ToList(),
-        }, Json));
-        return 0;
-    }
-
-    /// <summary>
-    /// The figures of a set of questions. hit@k counts retrieval (the section among the first k passages, whatever was
-    /// decided); <c>wronglyRefused</c> and <c>unsure</c> count what an answerable question's asker was told;
-    /// <c>refused</c> and <c>answered</c> what an unanswerable one's was; <c>citedRight</c> the answered questions whose
-    /// citation names the section that answers.
-    /// </summary>
-    private static object Figures(List<EvalResult> results, GroundingThresholds thresholds)
-    {
-        var answerable = results.Where(r => r.Doc is not null).ToList();
-        var unanswerable = results.Where(r => r.Doc is null).ToList();
-        var decisions = results.ToDictionary(r => r, r => Decide(r.Answer, thresholds));
-        return new
-        {
-            answerable = answerable.Count,
-            hitAt1 = answerable.Count(r => r.Rank == 1),
-            hitAt3 = answerable.Count(r => r.Rank is >= 1 and <= 3),
-            mrr = answerable.Count == 0 ? 0 : Math.Round(answerable.Sum(r => r.Rank > 0 ? 1.0 / r.Rank : 0) / answerable.Count, 3),
-            answeredCitedRight = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1),
-            unsure = answerable.Count(r => decisions[r] == Grounding.Unsure),
-            wronglyRefused = answerable.Count(r => decisions[r] == Grounding.Refused),
-            unanswerable = unanswerable.Count,
-            refused = unanswerable.Count(r => decisions[r] == Grounding.Refused),
-            unsureUnanswerable = unanswerable.Count(r => decisions[r] == Grounding.Unsure),
-            answeredUnanswerable = unanswerable.Count(r => decisions[r] == Grounding.Answered),
-        };
-    }
-
-    /// <summary>The trade-off the thresholds set, for each pair: what answerable questions lose against what unanswerable ones get.</summary>
-    private static List<object> Sweep(List<EvalResult> results)
-    {
-        var rows = new List<object>();
-        foreach (var unsureAt in new[] { 0.3, 0.4, 0.5, 0.6 })
-        {
-            foreach (var answerAt in new[] { 0.6, 0.7, 0.8, 0.9, 1.0 })
-            {
-                if (answerAt < unsureAt)
-                {
-                    continue;
-                }
-
-                var t = new GroundingThresholds(unsureAt, answerAt);
-                var answerable = results.Where(r => r.Doc is not null).ToList();
-                var unanswerable = results.Where(r => r.Doc is null).ToList();
-                rows.Add(new
-                {
-                    unsureAt, answerAt,
-                    answerableRefused = answerable.Count(r => Decide(r.Answer, t) == Grounding.Refused),
-                    answerableUnsure = answerable.Count(r => Decide(r.Answer, t) == Grounding.Unsure),
-                    unanswerableAnswered = unanswerable.Count(r => Decide(r.Answer, t) == Grounding.Answered),
-                    unanswerableUnsure = unanswerable.Count(r => Decide(r.Answer, t) == Grounding.Unsure),
-                });
-            }
-        }
-
-        return rows;
-    }
-
-    private static Grounding Decide(KnowledgeSearchResult answer, GroundingThresholds t) =>
-        !answer.PolicyQuestion ? Grounding.Refused : answer.Coverage >= t.AnswerAt ? Grounding.Answered : answer.Coverage >= t.UnsureAt ? Grounding.Unsure : Grounding.Refused;
-
-    private static string? Miss(EvalResult r)
-    {
-        var got = r.Answer.Hits.Count == 0 ? "-" : r.Answer.Hits[0].Chunk.Section;
-        var decision = r.Answer.Decision.ToString().ToLowerInvariant();
-        if (r.Doc is null)
-        {
-            return r.Answer.Decision == Grounding.Refused ? null : $"[{r.Kind}] {decision}, should be refused: {r.Question} → {got} (coverage {r.Answer.Coverage:F2}, missing {string.Join(" ", r.Answer.Missing ?? [])})";
-        }
-
-        return r.Rank is >= 1 and <= 3 && r.Answer.Decision != Grounding.Refused
-            ? null
-            : $"[{r.Kind}] {(r.Rank is >= 1 and <= 3 ? "" : "missed, ")}{decision}: {r.Question} → want {r.Doc} › {r.Section}, got {got} (coverage {r.Answer.Coverage:F2}, missing {string.Join(" ", r.Answer.Missing ?? [])})";
-    }
-
-    private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeSearchResult Answer);
 
     private static async Task<List<string>> ReadLinesAsync(TextReader input)
     {

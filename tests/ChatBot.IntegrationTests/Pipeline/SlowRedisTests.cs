@@ -86,7 +86,7 @@ public sealed class SlowRedisTests
         var atA = a.PostAsync(callback);
         using (var direct = await ConnectionMultiplexer.ConnectAsync(redis))
         {
-            var claim = ChatBot.Core.Dedupe.RedisDedupeStore.RedisKey($"DingTalk:{ChatBotApp.DingTalkClientId}:race-1");
+            var claim = ChatBot.Core.Claims.RedisClaimStore.RedisKey($"DingTalk:{ChatBotApp.DingTalkClientId}:race-1");
             await QuotaIntakeTests.WaitUntil(() => direct.GetDatabase().KeyExists(claim), 10);
         }
 

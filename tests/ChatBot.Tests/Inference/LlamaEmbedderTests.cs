@@ -1,5 +1,5 @@
 using ChatBot.Core.Knowledge;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge.Search;
 using ChatBot.Inference.Engine;
 using ChatBot.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
 using ChatBot.Core.Knowledge.Access;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge.Search;
 using ChatBot.Core.Messages;
 using ChatBot.Tests.Shared;
 using ChatBot.WeCom;

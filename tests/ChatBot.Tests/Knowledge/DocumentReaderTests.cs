@@ -1,5 +1,6 @@
 using ChatBot.Core.Knowledge;
-using ChatBot.Core.Knowledge.Documents;
+using ChatBot.Knowledge;
+using ChatBot.Knowledge.Documents;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;

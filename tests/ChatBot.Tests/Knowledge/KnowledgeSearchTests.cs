@@ -1,8 +1,8 @@
 using System.Text.Json;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Knowledge;
-using ChatBot.Core.Knowledge.Documents;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge.Documents;
+using ChatBot.Knowledge.Search;
 using ChatBot.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -82,7 +82,7 @@ public sealed class KnowledgeSearchTests : IDisposable
         Assert.Contains(("sick", "病假"), glossary.Expand("I am sick today"));
         Assert.Empty(glossary.Expand("a fillip"));
         Assert.Contains(("年假", "年休假"), glossary.Expand("年假怎么算"));
-        var error = Assert.Throws<AdminFileException>(() => Glossary.Parse("ok, fine => 好\n孤单\n", "g.txt"));
+        var error = Assert.Throws<AdminFileException>(() => GlossaryFile.Parse("ok, fine => 好\n孤单\n", "g.txt"));
         Assert.Contains("g.txt line 2", error.Message, StringComparison.Ordinal);
     }
 
@@ -94,7 +94,7 @@ public sealed class KnowledgeSearchTests : IDisposable
         var logs = new CapturedLogs();
         var glossaryFile = Path.Combine(_folder.FullName, "..", $"glossary-{Guid.NewGuid():N}.txt");
         File.WriteAllText(glossaryFile, "车位 => 停车场\n");
-        using var glossary = new HotReloadedFile<Glossary>(glossaryFile, Glossary.Parse, NullLogger.Instance);
+        using var glossary = new HotReloadedFile<Glossary>(glossaryFile, GlossaryFile.Parse, NullLogger.Instance);
         using var knowledge = new KnowledgeBase(_folder.FullName, glossary, logs.CreateLogger("k"));
         Assert.Contains(logs.Lines, l => l.EventId == 1501 && l.Line.Contains("broken.docx", StringComparison.Ordinal));
         Assert.False(knowledge.Find("哪里有车位", 3, _ => true).Refused);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatBot.Core.Knowledge;
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge;
+using ChatBot.Knowledge.Search;
 using ChatBot.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ChatBot.Core.AdminFiles;
-using ChatBot.Core.Knowledge.Documents;
+using ChatBot.Knowledge.Documents;
 
 namespace ChatBot.Core.Knowledge.Access;
 

@@ -19,7 +19,7 @@ internal static class AdminFilesCheck
         {
             (quotas, (text, source) => QuotaPolicy.Parse(text, source)),
             (words, (text, source) => SensitiveWordList.Parse(text, source)),
-            (knowledge.SynonymsFile, (text, source) => Core.Knowledge.Search.Glossary.Parse(text, source)),
+            (knowledge.SynonymsFile, (text, source) => Core.Knowledge.GlossaryFile.Parse(text, source)),
             (Path.Combine(knowledge.Folder, AccessFile.FileName), (text, source) => AccessFile.Parse(text, source)),
         })
         {

@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Knowledge.Documents;
+namespace ChatBot.Knowledge.Documents;
 
 /// <summary>One piece of a document in reading order: what every reader produces and the chunker consumes.</summary>
 public abstract record DocumentBlock;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// Meaning across wordings, through the dictionary's English: the words the company's documents actually contain,

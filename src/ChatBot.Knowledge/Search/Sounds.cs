@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// Text as it sounds: each pair of neighbouring Chinese characters as a pair of toneless syllables ("gong/ji"), every

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ChatBot.Core.Knowledge.Documents;
+namespace ChatBot.Knowledge.Documents;
 
 /// <summary>
 /// Recognises the numbering Chinese policies use for their own headings in plain lines (text, PDF, Word without

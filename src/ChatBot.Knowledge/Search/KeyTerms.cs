@@ -3,7 +3,7 @@ using Lucene.Net.Analysis.Cn.Smart;
 using Lucene.Net.Analysis.TokenAttributes;
 using Lucene.Net.Util;
 
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// The words of a question that carry its meaning: Chinese segmented into words (SmartCn's dictionary and HMM),

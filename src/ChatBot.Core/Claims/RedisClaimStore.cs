@@ -2,14 +2,14 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace ChatBot.Core.Dedupe;
+namespace ChatBot.Core.Claims;
 
 /// <summary>
 /// Claims as one Redis string per message, <c>p:owner</c> (pending) or <c>a:owner</c> (accepted), each transition
 /// one Lua script so instances sharing Redis see one order of events. A value of any other shape (the plain
 /// <c>1</c> earlier versions wrote) counts as accepted.
 /// </summary>
-internal sealed class RedisDedupeStore(IConnectionMultiplexer redis) : IDedupeStore
+internal sealed class RedisClaimStore(IConnectionMultiplexer redis) : IClaimStore
 {
     private const string ClaimScript = """
         local v = redis.call('GET', KEYS[1])

@@ -1,6 +1,4 @@
-using ChatBot.Core.AdminFiles;
-
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// The admin-edited glossary (<c>config/knowledge-synonyms.txt</c>) that bridges how employees ask and how policies
@@ -18,6 +16,7 @@ public sealed class Glossary
 
     public int Count => _entries.Count;
 
+    /// <exception cref="FormatException">A line that is neither an entry nor a comment, named by its number.</exception>
     public static Glossary Parse(string text, string source)
     {
         var entries = new List<(string[], string[])>();
@@ -37,7 +36,7 @@ public sealed class Glossary
             var terms = arrow >= 0 ? Terms(line[(arrow + 2)..]) : forms;
             if (forms.Length == 0 || terms.Length == 0 || (arrow < 0 && forms.Length < 2))
             {
-                throw new AdminFileException($"{source} line {i + 1}: write 'a, b => c' or a group 'a, b, c'; got '{lines[i].Trim()}'.");
+                throw new FormatException($"{source} line {i + 1}: write 'a, b => c' or a group 'a, b, c'; got '{lines[i].Trim()}'.");
             }
 
             entries.Add((forms, terms));

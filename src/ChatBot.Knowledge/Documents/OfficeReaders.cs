@@ -5,7 +5,7 @@ using ExcelDataReader;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 
-namespace ChatBot.Core.Knowledge.Documents;
+namespace ChatBot.Knowledge.Documents;
 
 /// <summary>Word, Excel and PDF into the same blocks as text: headings from styles or numbering, tables kept as tables.</summary>
 public static class OfficeReaders

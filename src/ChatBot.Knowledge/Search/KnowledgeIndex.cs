@@ -9,7 +9,7 @@ using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
 
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// BM25 over the passages in memory. Chinese is indexed as overlapping character bigrams (CJKAnalyzer): they need no

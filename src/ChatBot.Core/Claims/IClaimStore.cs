@@ -1,10 +1,11 @@
-namespace ChatBot.Core.Dedupe;
+namespace ChatBot.Core.Claims;
 
 /// <summary>
-/// Claims platform message ids so a redelivered callback is answered but not processed twice. A claim knows its
-/// owner (one intake attempt) and its state: <em>pending</em> while that attempt is still deciding, <em>accepted</em>
-/// once the message's job is durably queued. Two implementations: process memory (one instance) and Redis Lua
-/// scripts (restarts and several instances).
+/// Keys held by one owner, shared by every instance. Above all platform message ids, so a redelivered callback is
+/// answered but not processed twice: a claim knows its owner (one intake attempt) and its state, <em>pending</em>
+/// while that attempt is still deciding, <em>accepted</em> once the message's job is durably queued. The same
+/// store says a notice once per interval and binds a DingTalk header pair to the one message it signed. Two
+/// implementations: process memory (one instance) and Redis Lua scripts (restarts and several instances).
 /// </summary>
 /// <remarks>
 /// The job accepts its own claim too (<see cref="AcceptAsync"/>) before it does anything. So when an intake times
@@ -12,7 +13,7 @@ namespace ChatBot.Core.Dedupe;
 /// job is settled in the store: either the claim is released and the job finds it gone and drops itself, or the
 /// job accepted first and the give-back learns the message is taken.
 /// </remarks>
-public interface IDedupeStore
+public interface IClaimStore
 {
     /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>, pending for <paramref name="pendingTtl"/>.</summary>
     ValueTask<ClaimState> TryClaimAsync(string key, string owner, TimeSpan pendingTtl, CancellationToken cancellationToken);

@@ -1,7 +1,7 @@
 using System.Text;
-using ChatBot.Core.Knowledge.Documents;
+using ChatBot.Knowledge.Documents;
 
-namespace ChatBot.Core.Knowledge;
+namespace ChatBot.Knowledge;
 
 /// <summary>A retrievable passage: one section (or part of one) of one document, with where it sits.</summary>
 /// <param name="Document">The file, relative to the knowledge folder.</param>

@@ -1,6 +1,6 @@
-using ChatBot.Core.Knowledge.Search;
+using ChatBot.Knowledge.Search;
 
-namespace ChatBot.Core.Knowledge;
+namespace ChatBot.Knowledge;
 
 /// <summary>
 /// The source line the code — not the model — appends to a grounded answer: the document and section, and a short

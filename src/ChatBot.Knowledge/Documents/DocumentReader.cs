@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Knowledge.Documents;
+namespace ChatBot.Knowledge.Documents;
 
 /// <summary>Reads one file of the knowledge folder by its extension; anything it cannot read is a <see cref="DocumentException"/>.</summary>
 public static class DocumentReader

@@ -1,7 +1,7 @@
-namespace ChatBot.Core.Dedupe;
+namespace ChatBot.Core.Claims;
 
 /// <summary>In-memory claims with expiry; the default for a single instance.</summary>
-internal sealed class MemoryDedupeStore(TimeProvider clock) : IDedupeStore
+internal sealed class MemoryClaimStore(TimeProvider clock) : IClaimStore
 {
     // Expired entries are swept every so many claims, so memory stays bounded without a timer.
     private const int SweepEvery = 1024;

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// CC-CEDICT (CC BY-SA 4.0), as <c>scripts/lexicon</c> writes it: each simplified headword's toneless readings and

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>
 /// English as the bridge needs it: the content words of a question or of a dictionary gloss, folded to a crude stem

@@ -1,4 +1,4 @@
-namespace ChatBot.Core.Knowledge.Search;
+namespace ChatBot.Knowledge.Search;
 
 /// <summary>What retrieval decided for a question.</summary>
 public enum Grounding

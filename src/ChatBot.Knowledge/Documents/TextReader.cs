@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ChatBot.Core.Knowledge.Documents;
+namespace ChatBot.Knowledge.Documents;
 
 /// <summary>
 /// Markdown and plain text, line by line: <c>#</c> headings and setext headings (a line underlined with <c>===</c> or

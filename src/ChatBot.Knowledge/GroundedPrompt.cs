@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.AI;
 
-namespace ChatBot.Core.Knowledge;
+namespace ChatBot.Knowledge;
 
 /// <summary>
 /// Decides how a question is answered from the documents, and builds the prompt that grounds it: the top passages,
