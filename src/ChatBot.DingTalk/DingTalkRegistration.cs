@@ -21,8 +21,7 @@ public static partial class DingTalkRegistration
 {
     public static IHostApplicationBuilder AddDingTalk(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DingTalkOptions>().Bind(builder.Configuration.GetSection(DingTalkOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<DingTalkOptions>, DingTalkOptionsValidator>();
+        builder.Services.AddOptionsWithValidateOnStart<DingTalkOptions, DingTalkOptionsValidator>().Bind(builder.Configuration.GetSection(DingTalkOptions.Section));
         builder.Services.AddSingleton<DingTalkCallbackEndpoint>();
         builder.Services.AddHttpClient(nameof(DingTalkApiClient), (provider, client) =>
                 client.BaseAddress = provider.GetRequiredService<IOptions<DingTalkOptions>>().Value.ApiBaseUrl)

@@ -223,9 +223,9 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
 
 public static class LocalInferenceRegistration
 {
+    /// <summary>The local engine behind <see cref="Microsoft.Extensions.AI.IChatClient"/>; <see cref="InferenceOptions"/> bound and validated by the caller.</summary>
     public static IHostApplicationBuilder AddLocalInference(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LocalInference>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<LocalInference>());
         builder.Services.AddSingleton(provider => provider.GetRequiredService<LocalInference>().Client);

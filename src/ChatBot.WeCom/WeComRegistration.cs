@@ -24,8 +24,7 @@ public static class WeComRegistration
 {
     public static IHostApplicationBuilder AddWeCom(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WeComOptions>().Bind(builder.Configuration.GetSection(WeComOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
+        builder.Services.AddOptionsWithValidateOnStart<WeComOptions, WeComOptionsValidator>().Bind(builder.Configuration.GetSection(WeComOptions.Section));
         builder.Services.AddSingleton<WeComAiBotEndpoint>();
         builder.Services.AddSingleton<WeComAppEndpoint>();
         builder.Services.AddHttpClient(nameof(WeComApiClient), (provider, client) =>

@@ -46,17 +46,12 @@ public static class MessagePipelineRegistration
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));
-        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.Section))
-            .PostConfigure<IConfiguration>((o, all) => o.PlaceInLineText = RenamedSettings.Carried(all, "Answers:PlaceInLineText") ?? o.PlaceInLineText)
-            .ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<AnswerOptions, AnswerOptionsValidator>().Bind(configuration.GetSection(AnswerOptions.Section))
+            .PostConfigure<IConfiguration>((o, all) => o.PlaceInLineText = RenamedSettings.Carried(all, "Answers:PlaceInLineText") ?? o.PlaceInLineText);
         services.AddHostedService<RenamedSettings>();
-        services.AddSingleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>();
-        services.AddOptions<ScreeningOptions>().Bind(configuration.GetSection(ScreeningOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ScreeningOptions>, ScreeningOptionsValidator>();
-        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>();
-        services.AddOptions<KnowledgeOptions>().Bind(configuration.GetSection(KnowledgeOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>();
+        services.AddOptionsWithValidateOnStart<ScreeningOptions, ScreeningOptionsValidator>().Bind(configuration.GetSection(ScreeningOptions.Section));
+        services.AddOptionsWithValidateOnStart<QuotaOptions, QuotaOptionsValidator>().Bind(configuration.GetSection(QuotaOptions.Section));
+        services.AddOptionsWithValidateOnStart<KnowledgeOptions, KnowledgeOptionsValidator>().Bind(configuration.GetSection(KnowledgeOptions.Section));
 
         services.AddSingleton<AuditTrail>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditTrail>());
@@ -87,8 +82,7 @@ public static class MessagePipelineRegistration
         services.AddSingleton<ChatBot.Core.Commands.CommandReplies>();
         services.AddSingleton<ChatBot.Core.Commands.PauseSwitch>();
         services.AddOptions<ChatBot.Core.Roles.RoleOptions>().Bind(configuration.GetSection(ChatBot.Core.Roles.RoleOptions.Section));
-        services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConversationOptions>, ConversationOptionsValidator>();
+        services.AddOptionsWithValidateOnStart<ConversationOptions, ConversationOptionsValidator>().Bind(configuration.GetSection(ConversationOptions.Section));
         services.AddSingleton<ConversationMemory>();
 
         // Validated by QueueOptionsValidator with every other setting; a bad key never gets this far.

@@ -26,15 +26,18 @@ internal static partial class ChatClientRegistration
     {
         var options = builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions();
         var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+        // Bound here once, for every role; validated only where answers are written.
+        var inference = builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
         if (!queue.RunWorkers)
         {
             // Answer jobs (the only users of a chat client, the knowledge index and an embedding model) run on the
             // workers: an intake-only instance resolves none of them, so it registers none and checks no model file.
-            builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
             return options.ParallelSequences;
         }
 
-        builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        // Provider, endpoint, key and model file; with an unknown provider no chat client is registered and this
+        // stops start-up, naming the setting, together with any other problem.
+        builder.Services.AddOptionsWithValidateOnStart<InferenceOptions, InferenceOptionsValidator>();
         // Dense retrieval for policy search, when the admin supplies an embedding model: in process, on llama.cpp.
         var knowledge = builder.Configuration.GetSection(KnowledgeOptions.Section).Get<KnowledgeOptions>() ?? new KnowledgeOptions();
         if (!string.IsNullOrWhiteSpace(knowledge.EmbeddingModelPath))
@@ -46,6 +49,7 @@ internal static partial class ChatClientRegistration
         switch (options.Provider)
         {
             case "Local":
+                inference.ValidateDataAnnotations();
                 builder.AddLocalInference();
                 builder.Services.AddSingleton<ModelReadiness>().AddReadinessCheck<ModelReadiness>("model");
                 if (options.WarmUp)
@@ -55,7 +59,6 @@ internal static partial class ChatClientRegistration
 
                 break;
             case "OpenAI":
-                builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
                 if (options.OpenAI.AllowRemoteEndpoint)
                 {
                     builder.Services.AddHostedService<RemoteEndpointWarning>();
@@ -68,8 +71,6 @@ internal static partial class ChatClientRegistration
                     .AsIChatClient());
                 break;
             default:
-                // No chat client: the validator stops start-up, naming the setting, together with any other problem.
-                builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
                 break;
         }
 

@@ -63,8 +63,7 @@ internal static class MetricsEndpoint
 
     public static WebApplicationBuilder AddMetricsEndpoint(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        builder.Services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(builder.Configuration.GetSection(MetricsOptions.Section));
         builder.Services.AddOpenTelemetry()
             // target_info names the service and its build (else "unknown_service:dotnet"), for dashboards and alerts.
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: ServiceVersion, autoGenerateServiceInstanceId: false))
