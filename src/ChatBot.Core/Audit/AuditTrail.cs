@@ -32,11 +32,12 @@ public enum AuditSinkKind
     Off,
 }
 
-/// <param name="pseudonymKey"><c>Privacy:PseudonymKey</c>: with the trail on, records name people only by a keyed pseudonym.</param>
-public sealed class AuditOptionsValidator(string? pseudonymKey) : IValidateOptions<AuditOptions>
+/// <summary>The trail's settings, and <c>Privacy:PseudonymKey</c> while it is on: records name people only by a keyed pseudonym.</summary>
+public sealed class AuditOptionsValidator(IOptions<Privacy.PrivacyOptions> privacy) : IValidateOptions<AuditOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuditOptions options)
     {
+        var pseudonymKey = privacy.Value.PseudonymKey;
         var errors = new List<string>();
         if (options.Sink != AuditSinkKind.Off && (string.IsNullOrWhiteSpace(pseudonymKey) || Configuration.Placeholder.Is(pseudonymKey)
                 || pseudonymKey.Length < Privacy.Pseudonym.MinKeyLength))

@@ -39,10 +39,12 @@ public static class MessagePipelineRegistration
         services.AddMetrics();
         services.AddSingleton<ChatBotMetrics>();
 
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
-        // Audit lines and log lines name people by a pseudonym under this key; the validator refuses a trail without it.
-        Privacy.Pseudonym.UseKey(configuration["Privacy:PseudonymKey"]);
-        services.AddSingleton<IValidateOptions<AuditOptions>>(new AuditOptionsValidator(configuration["Privacy:PseudonymKey"]));
+        // Audit lines and log lines name people by a pseudonym under this key, set once before anything logs (the
+        // pseudonyms are static so every log line can use them); the audit validator refuses a trail without it.
+        var privacy = configuration.GetSection(Privacy.PrivacyOptions.Section);
+        Privacy.Pseudonym.UseKey(privacy.Get<Privacy.PrivacyOptions>()?.PseudonymKey);
+        services.AddOptions<Privacy.PrivacyOptions>().Bind(privacy);
+        services.AddOptionsWithValidateOnStart<AuditOptions, AuditOptionsValidator>().Bind(configuration.GetSection(AuditOptions.Section));
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));

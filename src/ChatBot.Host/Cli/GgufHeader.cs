@@ -5,6 +5,8 @@ namespace ChatBot.Host.Cli;
 /// <summary>
 /// What a GGUF file says about itself without loading it: version, architecture, name, tensor count (the file
 /// format's header and key-value section, read sequentially; big arrays such as the vocabulary are skipped).
+/// Managed rather than through the bound <c>gguf_*</c> functions: <c>doctor</c> must judge the model file on a
+/// machine where the native library itself may be what fails to load (start-up names that failure).
 /// </summary>
 internal sealed record GgufHeader(uint Version, ulong Tensors, string? Architecture, string? Name)
 {

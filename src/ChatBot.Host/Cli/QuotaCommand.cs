@@ -139,7 +139,7 @@ internal static class QuotaCommand
     private static async Task AuditAsync(IConfiguration configuration, Platform platform, string? user, string? chat = null)
     {
         var audit = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
-        Pseudonym.UseKey(configuration["Privacy:PseudonymKey"]);
+        Pseudonym.UseKey(configuration.GetSection(PrivacyOptions.Section).Get<PrivacyOptions>()?.PseudonymKey);
         var record = new AuditRecord
         {
             Time = DateTimeOffset.UtcNow,
