@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using ChatBot.Core.PlatformApi;
 using ChatBot.DingTalk.LongConnection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -17,12 +17,6 @@ namespace ChatBot.DingTalk.Api;
 /// </summary>
 internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTalkOptions> options, TimeProvider clock)
 {
-    // msgParam is a JSON string: CJK kept as UTF-8, not \uXXXX, so its byte limit counts what it should.
-    private static readonly JsonSerializerOptions MsgParamJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions WebhookJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
     private readonly AccessTokenCache _token = new(clock);
 
     /// <summary>The app's credentials as last verified by a token call, for <c>/readyz</c>.</summary>
@@ -32,8 +26,8 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
 
     /// <param name="title">The Markdown message's title (what the chat list and notification show), or null for a text message.</param>
     public static string MsgParam(string content, string? title = null) => title is null
-        ? JsonSerializer.Serialize(new { content }, MsgParamJson)
-        : JsonSerializer.Serialize(new { title, text = content }, MsgParamJson);
+        ? JsonSerializer.Serialize(new TextParam(content), DingTalkJson.Relaxed.TextParam)
+        : JsonSerializer.Serialize(new MarkdownParam(title, content), DingTalkJson.Relaxed.MarkdownParam);
 
     private static string MsgKey(string? title) => title is null ? "sampleText" : "sampleMarkdown";
 
@@ -44,11 +38,11 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         // DingTalk notifies whoever is in at.atUserIds and shows the mention where "@id" is in the content; in Markdown
         // on a line of its own, so a heading or list that opens the answer still renders.
         var text = atUserId is null ? content : title is null ? $"@{atUserId} {content}" : $"@{atUserId}  \n\n{content}";
-        object? at = atUserId is null ? null : new { atUserIds = new[] { atUserId }, isAtAll = false };
-        object body = title is null
-            ? new { msgtype = "text", text = new { content = text }, at }
-            : new { msgtype = "markdown", markdown = new { title, text }, at };
-        using var response = await http.PostAsJsonAsync(webhook, body, WebhookJson, cancellationToken);
+        var at = atUserId is null ? null : new WebhookAt([atUserId], IsAtAll: false);
+        var body = title is null
+            ? new WebhookMessage("text", new TextParam(text), null, at)
+            : new WebhookMessage("markdown", null, new MarkdownParam(title, text), at);
+        using var response = await http.PostAsJsonAsync(webhook, body, DingTalkJson.Default.WebhookMessage, cancellationToken);
         // DingTalk's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
         var errcode = ErrcodeIn(await response.Content.ReadAsStringAsync(cancellationToken));
         if (errcode is null)
@@ -66,17 +60,17 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     }
 
     public async Task SendToGroupAsync(string robotCode, string openConversationId, string content, CancellationToken cancellationToken, string? title = null) =>
-        await PostOpenApiAsync("v1.0/robot/groupMessages/send",
-            new { robotCode, openConversationId, msgKey = MsgKey(title), msgParam = MsgParam(content, title) }, null, cancellationToken);
+        await CallOpenApiAsync(HttpMethod.Post, "v1.0/robot/groupMessages/send",
+            new GroupMessage(robotCode, openConversationId, MsgKey(title), MsgParam(content, title)), DingTalkJson.Default.GroupMessage, null, cancellationToken);
 
     public async Task SendToUserAsync(string robotCode, string userId, string content, CancellationToken cancellationToken, string? title = null) =>
-        await PostOpenApiAsync("v1.0/robot/oToMessages/batchSend",
-            new { robotCode, userIds = new[] { userId }, msgKey = MsgKey(title), msgParam = MsgParam(content, title) }, userId, cancellationToken);
+        await CallOpenApiAsync(HttpMethod.Post, "v1.0/robot/oToMessages/batchSend",
+            new UserMessages(robotCode, [userId], MsgKey(title), MsgParam(content, title)), DingTalkJson.Default.UserMessages, userId, cancellationToken);
 
     public Task<string> TokenAsync(CancellationToken cancellationToken) => _token.GetAsync(async ct =>
     {
         var settings = options.CurrentValue;
-        using var response = await http.PostAsJsonAsync("v1.0/oauth2/accessToken", new { appKey = settings.ClientId, appSecret = settings.ClientSecret }, ct);
+        using var response = await http.PostAsJsonAsync("v1.0/oauth2/accessToken", new AccessTokenRequest(settings.ClientId, settings.ClientSecret), DingTalkJson.Default.AccessTokenRequest, ct);
         using var document = await ReadAsync(response, ct);
         var root = document.RootElement;
         if (!response.IsSuccessStatusCode || !root.TryGetProperty("accessToken", out var token))
@@ -96,13 +90,9 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         var settings = options.CurrentValue;
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("v1.0/gateway/connections/open", UriKind.Relative))
         {
-            Content = JsonContent.Create(new
-            {
-                clientId = settings.ClientId,
-                clientSecret = settings.ClientSecret,
-                subscriptions = new[] { new { type = "CALLBACK", topic = StreamTopics.RobotMessage } },
-                ua = "chatbot-dotnet/1.0",
-            }),
+            Content = JsonContent.Create(
+                new OpenConnectionRequest(settings.ClientId, settings.ClientSecret, [new StreamSubscription("CALLBACK", StreamTopics.RobotMessage)], "chatbot-dotnet/1.0"),
+                DingTalkJson.Default.OpenConnectionRequest),
         };
         // Without it the gateway answers XML (stream-modes.md §1.1).
         request.Headers.Accept.ParseAdd("application/json");
@@ -120,13 +110,13 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     }
 
     /// <summary>One call to the older host's <c>topapi/v2/…</c>: token as a query parameter, errors as <c>errcode</c> in a 200.</summary>
-    internal async Task<JsonDocument> OapiAsync(string what, object body, CancellationToken cancellationToken)
+    internal async Task<JsonDocument> OapiAsync<T>(string what, T body, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
         var document = await _token.CallAsync(TokenAsync, async token =>
         {
             var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/{what}?access_token={Uri.EscapeDataString(token)}");
-            using var response = await http.PostAsJsonAsync(url, body, cancellationToken);
+            using var response = await http.PostAsJsonAsync(url, body, type, cancellationToken);
             response.EnsureSuccessStatusCode();
             return await ReadAsync(response, cancellationToken);
         }, d => Errcode(d) is 40014 or 42001, cancellationToken);
@@ -158,14 +148,11 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     private static int Errcode(JsonDocument document) =>
         document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
 
-    private Task PostOpenApiAsync(string path, object body, string? userId, CancellationToken cancellationToken) =>
-        CallOpenApiAsync(HttpMethod.Post, path, body, userId, cancellationToken);
-
-    internal async Task CallOpenApiAsync(HttpMethod method, string path, object body, string? userId, CancellationToken cancellationToken)
+    internal async Task CallOpenApiAsync<T>(HttpMethod method, string path, T body, JsonTypeInfo<T> type, string? userId, CancellationToken cancellationToken)
     {
         using var reply = await _token.CallAsync(TokenAsync, async token =>
         {
-            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body, type) };
             request.Headers.Add("x-acs-dingtalk-access-token", token);
             var response = await http.SendAsync(request, cancellationToken);
             try

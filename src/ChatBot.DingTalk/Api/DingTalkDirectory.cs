@@ -16,7 +16,7 @@ internal sealed class DingTalkDirectory(DingTalkApiClient api, IOptionsMonitor<D
     /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
     public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
     {
-        using var document = await api.OapiAsync("user/get", new { userid = userId, language = "zh_CN" }, cancellationToken);
+        using var document = await api.OapiAsync("user/get", new UserGetRequest(userId, "zh_CN"), DingTalkJson.Default.UserGetRequest, cancellationToken);
         return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Select(d => d.ToString()).ToList()
             : [];
@@ -43,7 +43,7 @@ internal sealed class DingTalkDirectory(DingTalkApiClient api, IOptionsMonitor<D
                 throw new PlatformApiException("DingTalk", $"department/listsub: more than {MaxDepartmentCalls} departments with children", transient: false);
             }
 
-            using var document = await api.OapiAsync("department/listsub", new { dept_id = parent, language = "zh_CN" }, cancellationToken);
+            using var document = await api.OapiAsync("department/listsub", new DepartmentListRequest(parent, "zh_CN"), DingTalkJson.Default.DepartmentListRequest, cancellationToken);
             if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
             {
                 continue;

@@ -139,39 +139,24 @@ internal sealed partial class DingTalkStreamingCard(
     private Task CreateAsync(InboundMessage message, DingTalkRoute route, string id, string content, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var cardData = new { cardParamMap = new Dictionary<string, string> { [settings.StreamingCardContentKey] = content } };
-        object body = message.ChatKind == ChatKind.Group
-            ? new
-            {
-                cardTemplateId = settings.StreamingCardTemplateId, outTrackId = id, cardData, callbackType = "STREAM", userIdType = 1,
-                openSpaceId = "dtv1.card//IM_GROUP." + route.ConversationId,
-                imGroupOpenSpaceModel = new { supportForward = true },
+        var cardData = new CardData(new Dictionary<string, string> { [settings.StreamingCardContentKey] = content });
+        var body = message.ChatKind == ChatKind.Group
+            ? new CardCreation(settings.StreamingCardTemplateId, id, cardData, "STREAM", 1, "dtv1.card//IM_GROUP." + route.ConversationId,
+                ImGroupOpenSpaceModel: new CardSpace(SupportForward: true),
                 // The asker is @-mentioned on the card, as a group's plain answer @s them (atUserIds: staff id → name).
-                imGroupOpenDeliverModel = string.IsNullOrEmpty(route.SenderStaffId)
-                    ? (object)new { robotCode = route.RobotCode }
-                    : new { robotCode = route.RobotCode, atUserIds = new Dictionary<string, string> { [route.SenderStaffId] = route.SenderNick ?? route.SenderStaffId } },
-            }
-            : new
-            {
-                cardTemplateId = settings.StreamingCardTemplateId, outTrackId = id, cardData, callbackType = "STREAM", userIdType = 1,
-                openSpaceId = "dtv1.card//IM_ROBOT." + route.SenderStaffId,
-                imRobotOpenSpaceModel = new { supportForward = true },
-                imRobotOpenDeliverModel = new { spaceType = "IM_ROBOT", robotCode = route.RobotCode },
-            };
-        return api.CallOpenApiAsync(HttpMethod.Post, "v1.0/card/instances/createAndDeliver", body, null, cancellationToken);
+                ImGroupOpenDeliverModel: new GroupCardDelivery(route.RobotCode, string.IsNullOrEmpty(route.SenderStaffId)
+                    ? null
+                    : new Dictionary<string, string> { [route.SenderStaffId] = route.SenderNick ?? route.SenderStaffId }))
+            : new CardCreation(settings.StreamingCardTemplateId, id, cardData, "STREAM", 1, "dtv1.card//IM_ROBOT." + route.SenderStaffId,
+                ImRobotOpenSpaceModel: new CardSpace(SupportForward: true),
+                ImRobotOpenDeliverModel: new RobotCardDelivery("IM_ROBOT", route.RobotCode));
+        return api.CallOpenApiAsync(HttpMethod.Post, "v1.0/card/instances/createAndDeliver", body, DingTalkJson.Default.CardCreation, null, cancellationToken);
     }
 
     private Task StreamAsync(string id, string content, bool finalize, CancellationToken cancellationToken) =>
-        api.CallOpenApiAsync(HttpMethod.Put, "v1.0/card/streaming", new
-        {
-            outTrackId = id,
-            guid = Guid.NewGuid().ToString("N"),
-            key = options.CurrentValue.StreamingCardContentKey,
-            content,
-            isFull = true,
-            isFinalize = finalize,
-            isError = false,
-        }, null, cancellationToken);
+        api.CallOpenApiAsync(HttpMethod.Put, "v1.0/card/streaming",
+            new CardStreamingUpdate(id, Guid.NewGuid().ToString("N"), options.CurrentValue.StreamingCardContentKey, content, IsFull: true, IsFinalize: finalize, IsError: false),
+            DingTalkJson.Default.CardStreamingUpdate, null, cancellationToken);
 
     /// <summary>Cards whose answer never finished (a job that gave up) are forgotten after a while.</summary>
     private void Prune()

@@ -42,13 +42,9 @@ internal sealed record StreamFrame(string Type, string Topic, string? MessageId,
     }
 
     /// <summary>The acknowledgement the gateway matches by <c>headers.messageId</c> on the same socket (§1.3).</summary>
-    public static byte[] Ack(string messageId, string data) => JsonSerializer.SerializeToUtf8Bytes(new
-    {
-        code = 200,
-        headers = new Dictionary<string, string> { ["messageId"] = messageId, ["contentType"] = "application/json" },
-        message = "OK",
-        data,
-    });
+    public static byte[] Ack(string messageId, string data) => JsonSerializer.SerializeToUtf8Bytes(
+        new Api.StreamAck(200, new Dictionary<string, string> { ["messageId"] = messageId, ["contentType"] = "application/json" }, "OK", data),
+        Api.DingTalkJson.Default.StreamAck);
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null : null;

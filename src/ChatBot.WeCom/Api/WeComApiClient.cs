@@ -44,30 +44,18 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));
     }, cancellationToken);
 
-    // The message type's own member only: WeCom reads "text" or "markdown" by msgtype, and a null beside it is noise.
-    private static readonly JsonSerializerOptions SendJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>Sends one text or Markdown message (≤ 2,048 bytes) to a user through the app.</summary>
     /// <param name="markdown">As the app's <c>markdown</c> message instead of text (same 2,048-byte limit).</param>
     public async Task SendTextAsync(string userId, int agentId, string content, CancellationToken cancellationToken, bool markdown = false)
     {
-        var body = new
-        {
-            touser = userId,
-            msgtype = markdown ? "markdown" : "text",
-            agentid = agentId,
-            text = markdown ? null : new { content },
-            markdown = markdown ? new { content } : null,
-            // WeCom drops an identical message within the window: a retried send is not delivered twice.
-            enable_duplicate_check = 1,
-            duplicate_check_interval = 1800,
-        };
+        // The message type's own member only: WeCom reads "text" or "markdown" by msgtype, and a null beside it is
+        // left out. WeCom drops an identical message within the window: a retried send is not delivered twice.
+        var body = new AppMessage(userId, markdown ? "markdown" : "text", agentId,
+            markdown ? null : new ContentOnly(content), markdown ? new ContentOnly(content) : null,
+            EnableDuplicateCheck: 1, DuplicateCheckInterval: 1800);
         using var _ = await WithTokenAsync("message/send", async token =>
         {
-            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, SendJson, cancellationToken);
+            using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, WeComJson.Default.AppMessage, cancellationToken);
             response.EnsureSuccessStatusCode();
             return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
         }, cancellationToken);
@@ -134,7 +122,7 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
     /// <summary>The AI bot's one-shot <c>response_url</c>: one markdown message, no token (wecom.md §2).</summary>
     public async Task RespondAsync(Uri responseUrl, string markdown, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync(responseUrl, new { msgtype = "markdown", markdown = new { content = markdown } }, cancellationToken);
+        using var response = await http.PostAsJsonAsync(responseUrl, new BotMessage("markdown", Markdown: new ContentOnly(markdown)), WeComJson.Default.BotMessage, cancellationToken);
         // WeCom's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         int? errcode = null;

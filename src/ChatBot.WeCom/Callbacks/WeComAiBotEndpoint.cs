@@ -20,7 +20,6 @@ internal sealed class WeComAiBotEndpoint
 {
     public const string Path = "/wecom/aibot/callback";
     private const string Channel = "aibot";
-    private static readonly JsonSerializerOptions ReplyJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly WeComCallbackVerifier _verifier;
     private readonly WeComAiBotOptions _options;
     private readonly MessageIntake _intake;
@@ -71,7 +70,7 @@ internal sealed class WeComAiBotEndpoint
         {
             // The only reply enter_chat takes is the passive one, text, inside the callback's 5 s (wecom.md §2).
             WeComLog.Acknowledged(_logger, Channel, message.MsgType, message.EventType);
-            return EncryptedReply(new { msgtype = "text", text = new { content = welcome } }, nonce);
+            return EncryptedReply(JsonSerializer.Serialize(new BotMessage("text", Text: new ContentOnly(welcome)), WeComJson.Relaxed.BotMessage), nonce);
         }
 
         if (ToInbound(message) is not { } inbound)
@@ -104,16 +103,15 @@ internal sealed class WeComAiBotEndpoint
     }
 
     private IResult StreamReply(string streamId, string content, bool finish, string nonce) =>
-        EncryptedReply(new { msgtype = "stream", stream = new { id = streamId, finish, content } }, nonce);
+        EncryptedReply(JsonSerializer.Serialize(new StreamMessage("stream", new StreamPiece(streamId, finish, content)), WeComJson.Relaxed.StreamMessage), nonce);
 
-    private IResult EncryptedReply(object reply, string nonce)
+    private IResult EncryptedReply(string plaintext, string nonce)
     {
-        var plaintext = JsonSerializer.Serialize(reply, ReplyJson);
         var encrypt = _verifier.Crypto.Encrypt(plaintext);
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
         var signature = _verifier.Crypto.Sign(timestamp.ToString(CultureInfo.InvariantCulture), nonce, encrypt);
         // As the official AI-bot demo sends it: JSON as text/plain, timestamp in seconds, the callback's nonce.
-        return Results.Text(JsonSerializer.Serialize(new { encrypt, msgsignature = signature, timestamp, nonce }, ReplyJson), "text/plain");
+        return Results.Text(JsonSerializer.Serialize(new EncryptedEnvelope(encrypt, signature, timestamp, nonce), WeComJson.Relaxed.EncryptedEnvelope), "text/plain");
     }
 
     // A callback needs its response_url: it is the fallback when no refresh picks the stream up.

@@ -77,7 +77,7 @@ internal sealed partial class AiBotFrames(
     {
         try
         {
-            var errcode = await socket.CommandAsync("aibot_respond_welcome_msg", reqId, new { msgtype = "text", text = new { content = welcome } },
+            var errcode = await socket.CommandAsync("aibot_respond_welcome_msg", reqId, new BotMessage("text", Text: new ContentOnly(welcome)), WeComJson.Default.BotMessage,
                 TimeSpan.FromSeconds(5), cancellationToken);
             if (errcode != 0)
             {

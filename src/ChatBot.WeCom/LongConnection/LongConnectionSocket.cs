@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using ChatBot.Core.Connections;
 
@@ -35,7 +36,14 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
     public static string NewReqId(string cmd) => $"{cmd}_{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}_{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Sends a command and waits for its answer's errcode (or throws <see cref="TimeoutException"/>).</summary>
-    public async Task<int> CommandAsync(string cmd, string reqId, object? body, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<int> CommandAsync(string cmd, string reqId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CommandAsync(cmd, reqId, null, timeout, cancellationToken);
+
+    /// <summary>Sends a command with a body (one of <see cref="WeComJson"/>'s) and waits for its answer's errcode.</summary>
+    public Task<int> CommandAsync<T>(string cmd, string reqId, T body, JsonTypeInfo<T> type, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CommandAsync(cmd, reqId, JsonSerializer.SerializeToNode(body, type), timeout, cancellationToken);
+
+    private async Task<int> CommandAsync(string cmd, string reqId, JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var answer = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_answers.TryAdd(reqId, answer))
@@ -48,7 +56,7 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
             var frame = new JsonObject { ["cmd"] = cmd, ["headers"] = new JsonObject { ["req_id"] = reqId } };
             if (body is not null)
             {
-                frame["body"] = JsonSerializer.SerializeToNode(body);
+                frame["body"] = body;
             }
 
             if (!await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), cancellationToken))

@@ -64,7 +64,7 @@ internal sealed partial class StreamPump(IStreamStore streams, IPendingStreams p
         if (!progress.Proactive && (content != progress.Sent || (finish && !progress.Finished)))
         {
             var errcode = await socket.CommandAsync("aibot_respond_msg", owed.ReqId,
-                new { msgtype = "stream", stream = new { id = owed.StreamId, finish, content } }, AckTimeout, cancellationToken);
+                new StreamMessage("stream", new StreamPiece(owed.StreamId, finish, content)), WeComJson.Default.StreamMessage, AckTimeout, cancellationToken);
             switch (errcode)
             {
                 case 0:
@@ -91,7 +91,7 @@ internal sealed partial class StreamPump(IStreamStore streams, IPendingStreams p
         if (progress.Proactive && state is { Finished: true })
         {
             var errcode = await socket.CommandAsync("aibot_send_msg", LongConnectionSocket.NewReqId("aibot_send_msg"),
-                new { chatid = owed.ChatId, chat_type = owed.Group ? 2 : 1, msgtype = "markdown", markdown = new { content = state.Content } },
+                new ChatMarkdown(owed.ChatId, owed.Group ? 2 : 1, "markdown", new ContentOnly(state.Content)), WeComJson.Default.ChatMarkdown,
                 AckTimeout, cancellationToken);
             if (errcode == 0)
             {

@@ -128,7 +128,7 @@ internal sealed partial class WeComLongConnection(
             try
             {
                 errcode = await socket.CommandAsync("aibot_subscribe", LongConnectionSocket.NewReqId("aibot_subscribe"),
-                    new { bot_id = bot.BotId, secret = bot.Secret }, TimeSpan.FromSeconds(10), session.Token);
+                    new Subscription(bot.BotId, bot.Secret), WeComJson.Default.Subscription, TimeSpan.FromSeconds(10), session.Token);
             }
             catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
             {
@@ -188,7 +188,7 @@ internal sealed partial class WeComLongConnection(
             await Task.Delay(interval, clock, session.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
-                await socket.CommandAsync("ping", LongConnectionSocket.NewReqId("ping"), null, interval, session.Token);
+                await socket.CommandAsync("ping", LongConnectionSocket.NewReqId("ping"), interval, session.Token);
                 missed = 0;
             }
             catch (Exception ex) when (ex is TimeoutException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
