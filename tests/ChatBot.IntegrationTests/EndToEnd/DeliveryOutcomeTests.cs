@@ -170,6 +170,9 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         await _client.PostAsync(callback);
 
         await QuotaIntakeTests.WaitUntil(() => AuditOutcomes(id).Any(), 60);
+        // A failure is audited before its text is sent (AnswerSettlement.SettleFailedAsync): wait for what is expected,
+        // then a moment more for anything that should not come (under load the text took longer than 1.5 s once).
+        await QuotaIntakeTests.WaitUntil(() => _wecom.AiBotResponses.Count >= shown, 30);
         await Task.Delay(1500);
         Assert.Equal(1, _inferences.Value);
         // After an unknown outcome the URL is not called again. WeCom's own error body says it refused the call: a
