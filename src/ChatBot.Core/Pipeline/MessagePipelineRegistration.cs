@@ -46,8 +46,8 @@ public static class MessagePipelineRegistration
         services.AddOptions<Privacy.PrivacyOptions>().Bind(privacy);
         services.AddOptionsWithValidateOnStart<AuditOptions, AuditOptionsValidator>().Bind(configuration.GetSection(AuditOptions.Section));
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueueOptions>>(new QueueOptionsValidator(redis));
+        services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>().Bind(configuration.GetSection(RedisOptions.Section));
+        services.AddOptionsWithValidateOnStart<QueueOptions, QueueOptionsValidator>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations();
         services.AddOptionsWithValidateOnStart<AnswerOptions, AnswerOptionsValidator>().Bind(configuration.GetSection(AnswerOptions.Section))
             .PostConfigure<IConfiguration>((o, all) => o.PlaceInLineText = RenamedSettings.Carried(all, "Answers:PlaceInLineText") ?? o.PlaceInLineText);
         services.AddHostedService<RenamedSettings>();

@@ -4,10 +4,21 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Core.Queue;
 
 /// <summary>Queue rules that depend on Redis being configured, and the envelope key's shape; each message names the key.</summary>
-public sealed class QueueOptionsValidator(bool redisEnabled) : IValidateOptions<QueueOptions>
+public sealed class QueueOptionsValidator(IOptions<RedisOptions> redis) : IValidateOptions<QueueOptions>
 {
     public ValidateOptionsResult Validate(string? name, QueueOptions options)
     {
+        bool redisEnabled;
+        try
+        {
+            redisEnabled = redis.Value.Enabled;
+        }
+        catch (OptionsValidationException)
+        {
+            // Set but not a valid connection string: reported by RedisOptionsValidator; it is set all the same.
+            redisEnabled = true;
+        }
+
         var errors = new List<string>();
         if (Placeholder.Is(options.EnvelopeKey))
         {

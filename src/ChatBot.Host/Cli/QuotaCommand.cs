@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ChatBot.Core.AdminFiles;
 using ChatBot.Core.Audit;
+using ChatBot.Core.Configuration;
 using ChatBot.Core.Messages;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Privacy;

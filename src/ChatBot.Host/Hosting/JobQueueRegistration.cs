@@ -1,3 +1,4 @@
+using ChatBot.Core.Configuration;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using Hangfire;
