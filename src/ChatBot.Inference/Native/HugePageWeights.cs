@@ -37,6 +37,7 @@ internal sealed partial class HugePageWeights
 
     private readonly HashSet<(ulong Start, ulong End)> _before;
     private readonly List<(ulong Start, ulong End)> _mappings = [];
+    private bool _changed;
 
     private HugePageWeights() => _before = [.. AnonymousMappings()];
 
@@ -90,9 +91,12 @@ internal sealed partial class HugePageWeights
     public (long HugePageBytes, TimeSpan Elapsed, string? Error) Promote()
     {
         var started = Stopwatch.GetTimestamp();
-        string? error = _mappings.Count == 0 ? "no memory mapping of at least 2 MiB appeared during the load (a model under 64 MiB can be read into memory glibc already held)" : null;
         var now = AnonymousMappings().OrderBy(mapping => mapping.Start).ToList();
-        _mappings.RemoveAll(mapping => !Unchanged(mapping, now));
+        _changed |= _mappings.RemoveAll(mapping => !Unchanged(mapping, now)) > 0;
+        string? error = _mappings.Count > 0 ? null
+            : _changed ? "the mappings the load created changed since (freed, or made inaccessible): nothing left to move"
+            : "no memory mapping of at least 2 MiB appeared during the load (a model under 64 MiB can be read into memory glibc already held)";
+
         foreach (var (start, end) in _mappings)
         {
             string? failure = null;

@@ -7,7 +7,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatBot.Tests.Inference;
 
+/// <summary>
+/// Alone in its process while it runs: it tells the weights' memory by the mappings a load creates, and another test
+/// loading or freeing a model at the same moment changes this process's mappings under it (a fresh-clone run saw
+/// "no mapping appeared" once, with the unit tests in parallel beside the integration suite).
+/// </summary>
+[CollectionDefinition(nameof(HugePageWeightsTests), DisableParallelization = true)]
+public sealed class HugePageWeightsCollection;
+
 /// <summary>The weights moved onto transparent huge pages while the model answers: same answers, really on huge pages.</summary>
+[Collection(nameof(HugePageWeightsTests))]
 public sealed class HugePageWeightsTests
 {
     private static readonly InferenceOptions Greedy = new() { MaxNewTokens = 48, Temperature = 0, RepeatPenalty = 1 };
