@@ -80,9 +80,10 @@ public sealed partial class LocalInference(IOptionsMonitor<InferenceOptions> opt
 
     /// <summary>
     /// Has the kernel copy the weights onto huge pages (0.5–2 s of a core here) on a background thread that takes at
-    /// most half a core (<see cref="HugePageWeights.Promote"/>), while answers may already run on them. Called once start-up's burst is over — after the warm-up
-    /// question, or when the host has started if there is none: begun at start, the copy delayed the first ready
-    /// answer by about half a second, taking a core and the memory-map lock from the first requests' JIT.
+    /// most half a core (<see cref="HugePageWeights.Promote"/>), while answers may already run on them. Called once
+    /// start-up's burst is over — after the warm-up question, or when the host has started if there is none: begun
+    /// at start, the copy delayed the first ready answer by about half a second, taking a core and the memory-map
+    /// lock from the first requests' JIT.
     /// </summary>
     public void MoveWeightsOntoHugePages()
     {

@@ -18,4 +18,8 @@ public static class HealthTags
         services.AddHealthChecks().Add(new HealthCheckRegistration(name, provider => provider.GetRequiredService<T>(), HealthStatus.Unhealthy, [Ready]));
         return services;
     }
+
+    /// <summary>A part's own verdict (a long connection's <c>Check()</c>) as the framework's result.</summary>
+    public static Task<HealthCheckResult> Result((bool Ok, string Detail) state) =>
+        Task.FromResult(state.Ok ? HealthCheckResult.Healthy(state.Detail) : HealthCheckResult.Unhealthy(state.Detail));
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using ChatBot.Core.Connections;
+using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.PlatformApi;
@@ -41,11 +42,7 @@ internal sealed partial class DingTalkStreamClient(
 
     public (bool Ok, string Detail) Check() => _status.Check();
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var (ok, detail) = Check();
-        return Task.FromResult(ok ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Unhealthy(detail));
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => HealthTags.Result(Check());
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

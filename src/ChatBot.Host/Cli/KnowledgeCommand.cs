@@ -16,7 +16,8 @@ namespace ChatBot.Host.Cli;
 /// </summary>
 internal static class KnowledgeCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>The verbs' JSON lines: Chinese as written, so an admin reads them as they are.</summary>
+    internal static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // The question's embedding when --embeddings names a model (one verb per process, so one embedder).
     private static Func<string, float[]?> Embed { get; set; } = _ => null;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatBot.Core.Knowledge;
 using ChatBot.Knowledge.Search;
@@ -13,8 +12,6 @@ namespace ChatBot.Host.Cli;
 /// </summary>
 internal static class KnowledgeEval
 {
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static async Task<int> RunAsync(KnowledgeIndex index, Glossary glossary, int top, string? questionsFile, bool sweep, Func<string, float[]?> embed)
     {
         if (questionsFile is null || !File.Exists(questionsFile))
@@ -58,7 +55,7 @@ internal static class KnowledgeEval
             queryP99Ms = latencies.Count == 0 ? 0 : Math.Round(latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)], 2),
             sweep = sweep ? Sweep(results) : null,
             misses = results.Select(Miss).OfType<string>().ToList(),
-        }, Json));
+        }, KnowledgeCommand.Json));
         return 0;
     }
 
@@ -120,7 +117,7 @@ internal static class KnowledgeEval
     }
 
     private static Grounding Decide(KnowledgeSearchResult answer, GroundingThresholds t) =>
-        !answer.PolicyQuestion ? Grounding.Refused : answer.Coverage >= t.AnswerAt ? Grounding.Answered : answer.Coverage >= t.UnsureAt ? Grounding.Unsure : Grounding.Refused;
+        answer.PolicyQuestion ? t.Decide(answer.Coverage) : Grounding.Refused;
 
     private static string? Miss(EvalResult r)
     {

@@ -32,6 +32,10 @@ public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
 {
     /// <summary>Chosen on both public sets (<c>knowledge eval --sweep</c>, README "Policy answers"): see there for the trade-off.</summary>
     public static GroundingThresholds Default { get; } = new(0.3, 0.7);
+
+    /// <summary>What a policy question whose best passage covers <paramref name="coverage"/> of it is told.</summary>
+    public Grounding Decide(double coverage) =>
+        coverage >= AnswerAt ? Grounding.Answered : coverage >= UnsureAt ? Grounding.Unsure : Grounding.Refused;
 }
 
 /// <summary>
@@ -121,7 +125,7 @@ public static class KnowledgeSearch
 
         var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, h.Chunk))).ToList();
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
-        var decision = best >= thresholds.AnswerAt ? Grounding.Answered : best >= thresholds.UnsureAt ? Grounding.Unsure : Grounding.Refused;
+        var decision = thresholds.Decide(best);
 
         // The passages that cover the most come first, in BM25 order, then the rest in BM25 order.
         var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatBot.Core.Connections;
+using ChatBot.Core.Health;
 using ChatBot.Core.Observability;
 using ChatBot.WeCom.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +16,9 @@ namespace ChatBot.WeCom.LongConnection;
 /// <summary>
 /// The AI bot's long connection (stream-modes.md §2): no public URL. The instance holding the lease connects,
 /// subscribes, sends a heartbeat and hands each frame to <see cref="AiBotFrames"/>; its <see cref="StreamPump"/>
-/// streams each answer back on the callback's req_id, wherever a worker produced it. Reconnects for ever with capped, jittered backoff — except after <c>disconnected_event</c>: another client took
-/// the bot, and fighting for it would have both kick each other, so it stays down and says so.
+/// streams each answer back on the callback's req_id, wherever a worker produced it. Reconnects for ever with
+/// capped, jittered backoff — except after <c>disconnected_event</c>: another client took the bot, and fighting
+/// for it would have both kick each other, so it stays down and says so.
 /// </summary>
 internal sealed partial class WeComLongConnection(
     IOptionsMonitor<WeComOptions> options,
@@ -42,11 +44,7 @@ internal sealed partial class WeComLongConnection(
     public (bool Ok, string Detail) Check() =>
         !_status.IsConnected && _standby ? (true, "standby: another instance holds the bot's one connection") : _status.Check();
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var (ok, detail) = Check();
-        return Task.FromResult(ok ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Unhealthy(detail));
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => HealthTags.Result(Check());
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
