@@ -56,7 +56,7 @@ internal static class SoakBench
             await AckBench.WaitReady($"http://127.0.0.1:{port}/healthz", withinSeconds: 120);
         }
 
-        var memory = new SoakMemory(bots.Length);
+        var memory = new SoakMemory(bots.Length, ports);
         using var sampling = new CancellationTokenSource();
         var sampler = memory.SampleAsync(bots, sampling.Token);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(10) };
@@ -139,6 +139,7 @@ internal static class SoakBench
             peakRssMb = memory.Peaks.Select(p => Math.Round(p / 1e6)).ToArray(),
             rssSlopePercentPerHour = Enumerable.Range(0, bots.Length).Select(b => Math.Round(memory.SlopePercentPerHour(b), 2)).ToArray(),
             rssMbEachMinute = memory.Curve,
+            gcCommittedMbEachMinute = memory.ManagedCurve,
             events = memory.Events,
         };
         // A slope of a run too short to have one is NaN, written as such.
@@ -148,6 +149,7 @@ internal static class SoakBench
             + $"ack p99 {report.ackP99Ms:F0} ms, first words p50 {report.firstWordsP50Ms:F0} / p99 {report.firstWordsP99Ms:F0} ms, "
             + $"peak RSS {string.Join(" / ", report.peakRssMb)} MB, RSS slope after 10 min {string.Join(" / ", report.rssSlopePercentPerHour)} %/h");
         Console.Error.WriteLine("soak: RSS (MB) each minute, instance 1 / 2: " + string.Join("  ", memory.Curve.Select(c => $"{c[0]:F0}:{c[1]:F0}/{c[2]:F0}")));
+        Console.Error.WriteLine("soak: GC committed (MB) each minute, instance 1 / 2: " + string.Join("  ", memory.ManagedCurve.Select(c => $"{c[0]:F0}:{c[1]:F0}/{c[2]:F0}")));
         foreach (var bot in bots)
         {
             bot.Kill(entireProcessTree: true);
@@ -181,6 +183,8 @@ internal static class SoakBench
             ["Audit__Folder"] = Path.Combine(work, "audit"),
             ["Privacy__PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Logging__LogLevel__Default"] = "Warning",
+            // As the image and the systemd unit run it (deploy/).
+            ["MALLOC_ARENA_MAX"] = "2",
         };
     }
 

@@ -3,9 +3,14 @@ using System.Diagnostics;
 
 namespace ChatBot.Bench;
 
-/// <summary>Each instance's resident memory: the peak (sampled each second) and a point each minute.</summary>
-internal sealed class SoakMemory(int instances)
+/// <summary>
+/// Each instance's resident memory: the peak (sampled each second) and a point each minute, with the managed heap's
+/// committed memory read from its /metrics beside it, so a rise can be told as the GC's or native (llama.cpp, malloc).
+/// </summary>
+internal sealed class SoakMemory(int instances, int[] ports)
 {
+    private const string ManagedMetric = "dotnet_gc_last_collection_memory_committed_size_bytes";
+    private static readonly HttpClient Metrics = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly TimeSpan[] _since = new TimeSpan[instances];
     private readonly ConcurrentQueue<string> _events = new();
 
@@ -13,6 +18,9 @@ internal sealed class SoakMemory(int instances)
 
     /// <summary>[minute, MB of each instance (0 while down)].</summary>
     public List<double[]> Curve { get; } = [];
+
+    /// <summary>[minute, MB the GC had committed in each instance at its last collection (0 while down or unread)].</summary>
+    public List<double[]> ManagedCurve { get; } = [];
 
     public IReadOnlyCollection<string> Events => _events;
 
@@ -36,6 +44,8 @@ internal sealed class SoakMemory(int instances)
             if (clock.Elapsed >= nextMinute)
             {
                 Curve.Add([Math.Round(clock.Elapsed.TotalMinutes), .. rss.Select(r => Math.Round(r / 1e6))]);
+                var managed = await Task.WhenAll(ports.Select(ManagedAsync));
+                ManagedCurve.Add([Math.Round(clock.Elapsed.TotalMinutes), .. managed.Select(m => Math.Round(m / 1e6))]);
                 nextMinute += TimeSpan.FromMinutes(1);
             }
 
@@ -55,6 +65,20 @@ internal sealed class SoakMemory(int instances)
         var (mx, my) = (points.Average(p => p.X), points.Average(p => p.Y));
         var slope = points.Sum(p => (p.X - mx) * (p.Y - my)) / points.Sum(p => (p.X - mx) * (p.X - mx));
         return 100 * slope / my;
+    }
+
+    private static async Task<double> ManagedAsync(int port)
+    {
+        try
+        {
+            var page = await Metrics.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+            var line = page.Split('\n').FirstOrDefault(l => l.StartsWith(ManagedMetric, StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or FormatException)
+        {
+            return 0;
+        }
     }
 
     private static long Rss(Process bot)
