@@ -10,14 +10,12 @@ namespace ChatBot.Host.Demo;
 /// </summary>
 internal static class DemoProfile
 {
-    public const string DefaultKeyFile = ".chatbot/demo-keys.json";
-
     /// <summary>On <c>/demo/replies/{id}</c>: whether the text is the whole answer or the stream so far.</summary>
     public const string DemoAnswerFinishedHeader = "X-Demo-Answer-Finished";
 
-    public static bool IsEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Demo:Enabled");
+    public static bool IsEnabled(IConfiguration configuration) => DemoOptions.From(configuration).Enabled;
 
-    public static string KeyFile(IConfiguration configuration) => configuration["Demo:KeyFile"] is { Length: > 0 } file ? file : DefaultKeyFile;
+    public static string KeyFile(IConfiguration configuration) => DemoOptions.From(configuration).KeyFile;
 
     /// <summary>
     /// In the demo profile every channel answers into the <see cref="DemoOutbox"/>. Called after the adapters: it
@@ -76,20 +74,23 @@ internal static class DemoProfile
     /// With no documents of the admin's own, the demo indexes the public sample, so a policy question can be tried
     /// at once; a folder with documents in it always wins. Only here: production never indexes the sample.
     /// </summary>
+    // Set as a setting (not an option's value): the knowledge base binds it, as it would the admin's own folder.
+    private const string FolderKey = KnowledgeOptions.Section + ":" + nameof(KnowledgeOptions.Folder);
+
     private static bool UseSampleDocuments(IHostApplicationBuilder builder)
     {
-        var folder = builder.Configuration["Knowledge:Folder"] is { Length: > 0 } configured ? configured : new KnowledgeOptions().Folder;
+        var folder = builder.Configuration[FolderKey] is { Length: > 0 } configured ? configured : new KnowledgeOptions().Folder;
         if ((Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any()) || !Directory.Exists(SampleDocuments))
         {
             return false;
         }
 
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Knowledge:Folder"] = SampleDocuments });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [FolderKey] = SampleDocuments });
         return true;
     }
 
     /// <summary>Port of the demo's stand-in gateway for long-connection modes (simulate pushes through it).</summary>
-    public static int GatewayPort(IConfiguration configuration) => configuration.GetValue<int?>("Demo:GatewayPort") ?? DemoGateway.DefaultPort;
+    public static int GatewayPort(IConfiguration configuration) => DemoOptions.From(configuration).GatewayPort;
 
     public static bool StreamMode(IConfiguration configuration, string modeKey, string longMode) =>
         string.Equals(configuration[modeKey], longMode, StringComparison.OrdinalIgnoreCase);

@@ -1,6 +1,7 @@
 using ChatBot.Core.Configuration;
 using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
+using ChatBot.Inference;
 using Hangfire;
 using Hangfire.Redis.StackExchange;
 using StackExchange.Redis;
@@ -25,7 +26,7 @@ internal static class JobQueueRegistration
 
         // Read here, not through IOptions: whether this instance runs workers, and how many, decides what is registered.
         var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
-        var invisibility = (builder.Configuration.GetValue<TimeSpan?>("Inference:RequestTimeout") ?? TimeSpan.FromMinutes(3)) + TimeSpan.FromMinutes(10);
+        var invisibility = (builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions()).RequestTimeout + TimeSpan.FromMinutes(10);
         // This app's own storage, registered before AddHangfire so the client and the server resolve it rather than
         // the process-wide JobStorage.Current that Hangfire's static configuration would otherwise hand out.
         services.AddSingleton<JobStorage>(provider => redis.Enabled
