@@ -7,6 +7,7 @@ using System.Text.Json;
 using ChatBot.Host.Cli;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using StackExchange.Redis;
 
 namespace ChatBot.Bench;
 
@@ -17,8 +18,10 @@ namespace ChatBot.Bench;
 /// is killed with SIGKILL and started again 15 s later, as a supervisor would; at 60 % Redis is restarted. Replies go
 /// to a loopback session webhook that records each message, so an answer delivered by the killed instance still
 /// counts, and a message delivered twice is seen. A refused or failed callback is retried as the platform does.
-/// Reports sent, acknowledged, answered, doubled, lost, p99 ack and first words, each instance's resident memory every
-/// minute and its slope per hour after the first ten minutes (the one never killed is the long-lived figure).
+/// The drain after the last message lasts while answers keep coming. Reports sent, acknowledged, answered, doubled,
+/// still queued in Redis at the end (kept for the next instance), lost (acknowledged, neither answered nor queued),
+/// p99 ack and first words, each instance's resident memory and GC-committed memory every minute, and the resident
+/// slope per hour after the first ten minutes (the one never killed is the long-lived figure).
 /// </summary>
 internal static class SoakBench
 {
@@ -116,15 +119,24 @@ internal static class SoakBench
         }
 
         await Task.WhenAll(tasks);
-        // Answers still queued (behind a burst or the restart) get five minutes to arrive.
+        // Answers still queued (behind a burst or the restart) may arrive for as long as answers keep coming: the drain
+        // ends when all have, or when none came for five minutes (stuck), and at most after 30 minutes.
         var drain = Stopwatch.StartNew();
-        while (drain.Elapsed < TimeSpan.FromMinutes(5) && webhook.Answers.Count < acknowledged.Count)
+        var (lastCount, lastProgress) = (webhook.Answers.Count, drain.Elapsed);
+        while (webhook.Answers.Count < acknowledged.Count && drain.Elapsed - lastProgress < TimeSpan.FromMinutes(5) && drain.Elapsed < TimeSpan.FromMinutes(30))
         {
             await Task.Delay(1000);
+            if (webhook.Answers.Count > lastCount)
+            {
+                (lastCount, lastProgress) = (webhook.Answers.Count, drain.Elapsed);
+            }
         }
 
         sampling.Cancel();
         await sampler;
+        // What is not answered yet but still a job in Redis waits there for the next instance (jobs are deleted when
+        // done): kept, not lost. Counted before the instances stop.
+        var queuedAtEnd = await UnfinishedJobsAsync(redisPort);
         var firstWords = webhook.Answers.Select(a => Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value.First).TotalMilliseconds).Order().ToArray();
         var ackSorted = acks.Order().ToArray();
         var report = new
@@ -132,7 +144,9 @@ internal static class SoakBench
             soakSeconds = seconds, rate, burst = BurstSize, sent = schedule.Count, acknowledged = acknowledged.Count,
             answered = webhook.Answers.Count,
             doubled = webhook.Answers.Values.Count(a => a.Doubled),
-            lost = acknowledged.Keys.Count(k => !webhook.Answers.ContainsKey(k)) + (schedule.Count - acknowledged.Count),
+            drainSeconds = Math.Round(drain.Elapsed.TotalSeconds),
+            queuedAtEnd,
+            lost = Math.Max(0, acknowledged.Keys.Count(k => !webhook.Answers.ContainsKey(k)) - queuedAtEnd) + (schedule.Count - acknowledged.Count),
             ackP99Ms = Percentile(ackSorted, 0.99),
             firstWordsP50Ms = Percentile(firstWords, 0.5),
             firstWordsP99Ms = Percentile(firstWords, 0.99),
@@ -145,7 +159,8 @@ internal static class SoakBench
         // A slope of a run too short to have one is NaN, written as such.
         Console.WriteLine(JsonSerializer.Serialize(new { soak = report }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.Error.WriteLine(string.Join('\n', memory.Events.Select(e => "soak: " + e)));
-        Console.Error.WriteLine($"soak: sent {report.sent}, acknowledged {report.acknowledged}, answered {report.answered}, doubled {report.doubled}, lost {report.lost}, "
+        Console.Error.WriteLine($"soak: sent {report.sent}, acknowledged {report.acknowledged}, answered {report.answered}, doubled {report.doubled}, "
+            + $"still queued in Redis {report.queuedAtEnd} after a {report.drainSeconds:F0}-s drain, lost {report.lost}, "
             + $"ack p99 {report.ackP99Ms:F0} ms, first words p50 {report.firstWordsP50Ms:F0} / p99 {report.firstWordsP99Ms:F0} ms, "
             + $"peak RSS {string.Join(" / ", report.peakRssMb)} MB, RSS slope after 10 min {string.Join(" / ", report.rssSlopePercentPerHour)} %/h");
         Console.Error.WriteLine("soak: RSS (MB) each minute, instance 1 / 2: " + string.Join("  ", memory.Curve.Select(c => $"{c[0]:F0}:{c[1]:F0}/{c[2]:F0}")));
@@ -227,6 +242,32 @@ internal static class SoakBench
             }
 
             await Task.Delay(attempt == 0 ? 1000 : 3000);
+        }
+    }
+
+    /// <summary>Jobs in Hangfire's storage not yet done (enqueued, processing, scheduled): each a question still to be answered.</summary>
+    private static async Task<int> UnfinishedJobsAsync(int redisPort)
+    {
+        try
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},abortConnect=false,connectTimeout=5000");
+            var database = redis.GetDatabase();
+            var count = 0;
+            foreach (var key in redis.GetServer($"127.0.0.1:{redisPort}").Keys(pattern: "chatbot:hangfire:job:*"))
+            {
+                var name = key.ToString();
+                if (!name.EndsWith(":state", StringComparison.Ordinal) && !name.EndsWith(":history", StringComparison.Ordinal)
+                    && await database.HashGetAsync(key, "State") is var state && state.ToString() is "Enqueued" or "Processing" or "Scheduled" or "Awaiting")
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+        catch (RedisException)
+        {
+            return 0;
         }
     }
 
