@@ -45,9 +45,9 @@ public static class MessagePipelineRegistration
         Privacy.Pseudonym.UseKey(privacy.Get<Privacy.PrivacyOptions>()?.PseudonymKey);
         services.AddOptions<Privacy.PrivacyOptions>().Bind(privacy);
         services.AddOptionsWithValidateOnStart<AuditOptions, AuditOptionsValidator>().Bind(configuration.GetSection(AuditOptions.Section));
-        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<IntakeOptions, IntakeOptionsValidator>().Bind(configuration.GetSection(IntakeOptions.Section));
         services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>().Bind(configuration.GetSection(RedisOptions.Section));
-        services.AddOptionsWithValidateOnStart<QueueOptions, QueueOptionsValidator>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations();
+        services.AddOptionsWithValidateOnStart<QueueOptions, QueueOptionsValidator>().Bind(configuration.GetSection(QueueOptions.Section));
         services.AddOptionsWithValidateOnStart<AnswerOptions, AnswerOptionsValidator>().Bind(configuration.GetSection(AnswerOptions.Section))
             .PostConfigure<IConfiguration>((o, all) => o.PlaceInLineText = RenamedSettings.Carried(all, "Answers:PlaceInLineText") ?? o.PlaceInLineText);
         services.AddHostedService<RenamedSettings>();

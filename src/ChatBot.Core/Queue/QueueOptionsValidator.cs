@@ -19,7 +19,7 @@ public sealed class QueueOptionsValidator(IOptions<RedisOptions> redis) : IValid
             redisEnabled = true;
         }
 
-        var errors = new List<string>();
+        var errors = new List<string>(new QueueOptionsRanges().Validate(name, options).Failures ?? []);
         if (Placeholder.Is(options.EnvelopeKey))
         {
             errors.Add(Placeholder.Message("Queue:EnvelopeKey", "Queue__EnvelopeKey"));
@@ -68,3 +68,7 @@ public sealed class QueueOptionsValidator(IOptions<RedisOptions> redis) : IValid
         return Convert.TryFromBase64String(options.EnvelopeKey, key, out var written) && written == 32 ? key[..32] : null;
     }
 }
+
+/// <summary>The ranges on <see cref="QueueOptions"/>, checked by code generated at build; part of <see cref="QueueOptionsValidator"/>.</summary>
+[OptionsValidator]
+internal sealed partial class QueueOptionsRanges : IValidateOptions<QueueOptions>;

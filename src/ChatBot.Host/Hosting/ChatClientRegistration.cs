@@ -27,7 +27,7 @@ internal static partial class ChatClientRegistration
         var options = builder.Configuration.GetSection(InferenceOptions.Section).Get<InferenceOptions>() ?? new InferenceOptions();
         var queue = builder.Configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
         // Bound here once, for every role; validated only where answers are written.
-        var inference = builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
+        builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section));
         if (!queue.RunWorkers)
         {
             // Answer jobs (the only users of a chat client, the knowledge index and an embedding model) run on the
@@ -49,7 +49,6 @@ internal static partial class ChatClientRegistration
         switch (options.Provider)
         {
             case "Local":
-                inference.ValidateDataAnnotations();
                 builder.AddLocalInference();
                 builder.Services.AddSingleton<ModelReadiness>().AddReadinessCheck<ModelReadiness>("model");
                 if (options.WarmUp)
@@ -86,6 +85,7 @@ internal static partial class ChatClientRegistration
             switch (options.Provider)
             {
                 case "Local":
+                    errors.AddRange(new InferenceOptionsRanges().Validate(name, options).Failures ?? []);
                     if (!File.Exists(options.ModelPath))
                     {
                         errors.Add($"Inference:ModelPath '{options.ModelPath}' does not exist. Run scripts/model to prepare a model, or point the setting at a GGUF file.");

@@ -28,11 +28,12 @@ internal static class StartupFailure
         return ExitCode;
     }
 
-    // "DataAnnotation validation failed for 'IntakeOptions' members: 'Deadline' …" → "Intake:Deadline: …".
+    // A range checked by a generated validator ("Deadline: The field IntakeOptions.Deadline must be between …") is
+    // named as the admin writes it: "Intake:Deadline: must be between …".
     private static string Named(string failure)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(failure, "^DataAnnotation validation failed for '(\\w+?)Options' members: '(\\w+)' with the error: '(.*)'\\.?$");
-        return match.Success ? $"{match.Groups[1].Value}:{match.Groups[2].Value}: {match.Groups[3].Value.TrimEnd('\'', '.')}." : failure;
+        var match = System.Text.RegularExpressions.Regex.Match(failure, "^(\\w+): The field (\\w+?)Options\\.\\1 (.*)$");
+        return match.Success ? $"{match.Groups[2].Value}:{match.Groups[1].Value}: {match.Groups[3].Value}" : failure;
     }
 
     /// <summary>Each problem once, for a caller that reports them its own way (doctor).</summary>
