@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ChatBot.Core.Messages;
 
@@ -47,106 +45,55 @@ internal sealed record DingTalkMessage(
 
     public static DingTalkMessage? Parse(ReadOnlySpan<byte> json)
     {
+        RobotMessageJson? wire;
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            var msgId = String(root, "msgId");
-            var conversationId = String(root, "conversationId");
-            if (string.IsNullOrEmpty(msgId) || string.IsNullOrEmpty(conversationId))
-            {
-                return null;
-            }
-
-            // An exhausted usage quota arrives as errorCode 20001 with no text (dingtalk.md §1): acknowledged only.
-            var msgType = String(root, "msgtype") ?? (root.TryGetProperty("errorCode", out _) ? "error" : "unknownMsgType");
-            var staffId = String(root, "senderStaffId");
-            return new DingTalkMessage(
-                msgId,
-                msgType,
-                TextOf(root, msgType),
-                String(root, "conversationType") == "2" ? ChatKind.Group : ChatKind.Direct,
-                conversationId,
-                string.IsNullOrEmpty(staffId) ? String(root, "senderId") ?? "" : staffId,
-                string.IsNullOrEmpty(staffId) ? null : staffId,
-                String(root, "chatbotUserId"),
-                String(root, "robotCode"),
-                String(root, "sessionWebhook"),
-                EpochMs(root, "sessionWebhookExpiredTime"),
-                String(root, "senderNick"));
+            wire = JsonSerializer.Deserialize(json, DingTalkInboundJson.Default.RobotMessageJson);
         }
         // InvalidOperationException: a JSON string holding invalid UTF-8, found by the fuzz test.
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }
+
+        if (wire is null || string.IsNullOrEmpty(wire.MsgId) || string.IsNullOrEmpty(wire.ConversationId))
+        {
+            return null;
+        }
+
+        // An exhausted usage quota arrives as errorCode 20001 with no text (dingtalk.md §1): acknowledged only.
+        var msgType = wire.Msgtype ?? (wire.ErrorCode.ValueKind != JsonValueKind.Undefined ? "error" : "unknownMsgType");
+        var staffId = string.IsNullOrEmpty(wire.SenderStaffId) ? null : wire.SenderStaffId;
+        return new DingTalkMessage(
+            wire.MsgId,
+            msgType,
+            TextOf(wire, msgType),
+            wire.ConversationType == "2" ? ChatKind.Group : ChatKind.Direct,
+            wire.ConversationId,
+            staffId ?? wire.SenderId ?? "",
+            staffId,
+            wire.ChatbotUserId,
+            wire.RobotCode,
+            wire.SessionWebhook,
+            wire.SessionWebhookExpiredTime,
+            wire.SenderNick);
     }
 
-    private static string? TextOf(JsonElement root, string msgType)
+    private static string? TextOf(RobotMessageJson wire, string msgType)
     {
-        if (msgType == "text")
+        switch (msgType)
         {
-            // The bot's own mention is already stripped, leaving a leading space (dingtalk.md §1).
-            return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content")?.Trim() : null;
+            case "text":
+                // The bot's own mention is already stripped, leaving a leading space (dingtalk.md §1).
+                return wire.Text.Value?.Content?.Trim();
+            case "audio":
+                // DingTalk's own speech recognition (dingtalk.md §1): answered as the text it heard.
+                return wire.Content.Value?.Recognition is { Length: > 0 } heard ? heard.Trim() : null;
+            case "richText":
+                var text = string.Concat((wire.Content.Value?.RichText.Value ?? []).Select(part => part.Value?.Text));
+                return text.Length > 0 ? text.Trim() : null;
+            default:
+                return null;
         }
-
-        if (msgType == "audio")
-        {
-            // DingTalk's own speech recognition (dingtalk.md §1): answered as the text it heard.
-            return root.TryGetProperty("content", out var audio) && audio.ValueKind == JsonValueKind.Object && String(audio, "recognition") is { Length: > 0 } heard
-                ? heard.Trim()
-                : null;
-        }
-
-        if (msgType != "richText" || !root.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Object
-            || !content.TryGetProperty("richText", out var parts) || parts.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
-
-        var builder = new StringBuilder();
-        foreach (var part in parts.EnumerateArray())
-        {
-            if (part.ValueKind == JsonValueKind.Object && String(part, "text") is { } piece)
-            {
-                builder.Append(piece);
-            }
-        }
-
-        return builder.Length > 0 ? builder.ToString().Trim() : null;
-    }
-
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    // Epoch milliseconds: a number on the wire, a string in the docs; both are accepted (dingtalk.md §1).
-    private static DateTimeOffset? EpochMs(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        long ms;
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number))
-        {
-            ms = number;
-        }
-        else if (value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-        {
-            ms = parsed;
-        }
-        else
-        {
-            return null;
-        }
-
-        return ms is > 0 and < 253402300799999 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 }

@@ -19,33 +19,27 @@ internal sealed record StreamFrame(string Type, string Topic, string? MessageId,
 {
     public static StreamFrame? Parse(ReadOnlySpan<byte> json)
     {
+        Callbacks.StreamFrameJson? wire;
         try
         {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            var headers = root.TryGetProperty("headers", out var h) || root.TryGetProperty("header", out h) ? h : default;
-            return new StreamFrame(
-                Text(root, "type") ?? "",
-                headers.ValueKind == JsonValueKind.Object ? Text(headers, "topic") ?? "" : "",
-                headers.ValueKind == JsonValueKind.Object ? Text(headers, "messageId") : null,
-                root.TryGetProperty("data", out var data) ? data.ValueKind == JsonValueKind.String ? data.GetString() ?? "" : data.GetRawText() : "");
+            wire = JsonSerializer.Deserialize(json, Callbacks.DingTalkInboundJson.Default.StreamFrameJson);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }
+
+        if (wire is null)
+        {
+            return null;
+        }
+
+        var headers = (wire.Headers.Present ? wire.Headers : wire.Header).Value;
+        return new StreamFrame(wire.Type ?? "", headers?.Topic ?? "", headers?.MessageId, wire.Data ?? "");
     }
 
     /// <summary>The acknowledgement the gateway matches by <c>headers.messageId</c> on the same socket (§1.3).</summary>
     public static byte[] Ack(string messageId, string data) => JsonSerializer.SerializeToUtf8Bytes(
         new Api.StreamAck(200, new Dictionary<string, string> { ["messageId"] = messageId, ["contentType"] = "application/json" }, "OK", data),
         Api.DingTalkJson.Default.StreamAck);
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null : null;
 }

@@ -54,111 +54,70 @@ internal sealed record WeComAiBotMessage(
     /// <returns>The message, or null when the JSON is not an AI-bot callback.</returns>
     public static WeComAiBotMessage? Parse(string json)
     {
+        AiBotCallbackJson? wire;
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            var msgId = String(root, "msgid");
-            var msgType = String(root, "msgtype");
-            if (string.IsNullOrEmpty(msgId) || string.IsNullOrEmpty(msgType))
-            {
-                return null;
-            }
-
-            if (!Shaped(root, msgType))
-            {
-                return null;
-            }
-
-            var userId = root.TryGetProperty("from", out var from) && from.ValueKind == JsonValueKind.Object ? String(from, "userid") : null;
-            var chatKind = String(root, "chattype") == "group" ? ChatKind.Group : ChatKind.Direct;
-            return new WeComAiBotMessage(
-                msgId,
-                String(root, "aibotid") ?? "",
-                String(root, "chatid"),
-                chatKind,
-                userId ?? "",
-                String(root, "response_url"),
-                msgType,
-                TextOf(root, msgType),
-                root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.Object ? String(stream, "id") : null,
-                root.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object ? String(ev, "eventtype") : null);
+            wire = JsonSerializer.Deserialize(json, AiBotCallbackContext.Default.AiBotCallbackJson);
         }
         // InvalidOperationException: a string holding a lone surrogate escape (\ud800), which no text can carry.
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }
-    }
 
-    /// <summary>The parts this bot reads have the types the platform documents; anything else is malformed (400), not a crash.</summary>
-    private static bool Shaped(JsonElement root, string msgType)
-    {
-        static bool Is(JsonElement root, string name, JsonValueKind kind) =>
-            !root.TryGetProperty(name, out var value) || value.ValueKind == kind || value.ValueKind == JsonValueKind.Null;
-
-        var common = Is(root, "from", JsonValueKind.Object) && Is(root, "aibotid", JsonValueKind.String) && Is(root, "chatid", JsonValueKind.String)
-            && Is(root, "response_url", JsonValueKind.String) && Is(root, "stream", JsonValueKind.Object) && Is(root, "event", JsonValueKind.Object);
-        return common && msgType switch
+        if (wire is null || string.IsNullOrEmpty(wire.Msgid) || string.IsNullOrEmpty(wire.Msgtype) || !Shaped(wire))
         {
-            "text" => Is(root, "text", JsonValueKind.Object),
-            "mixed" => Is(root, "mixed", JsonValueKind.Object) && MixedItemsShaped(root),
-            _ => true,
-        };
-    }
-
-    private static bool MixedItemsShaped(JsonElement root)
-    {
-        if (!root.TryGetProperty("mixed", out var mixed) || mixed.ValueKind != JsonValueKind.Object || !mixed.TryGetProperty("msg_item", out var items))
-        {
-            return true;
+            return null;
         }
 
-        return items.ValueKind == JsonValueKind.Array && items.EnumerateArray().All(item => item.ValueKind == JsonValueKind.Object
-            && (String(item, "msgtype") != "text" || (item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object)));
+        return new WeComAiBotMessage(
+            wire.Msgid,
+            wire.Aibotid ?? "",
+            wire.Chatid,
+            wire.Chattype == "group" ? ChatKind.Group : ChatKind.Direct,
+            wire.From?.Userid ?? "",
+            wire.ResponseUrl,
+            wire.Msgtype,
+            TextOf(wire),
+            wire.Stream?.Id,
+            wire.Event?.Eventtype);
     }
 
-    private static string? TextOf(JsonElement root, string msgType)
+    /// <summary>The parts a message of this type is read from have the types the platform documents; anything else is malformed (400).</summary>
+    private static bool Shaped(AiBotCallbackJson wire) => wire.Msgtype switch
     {
-        switch (msgType)
+        "text" => !wire.Text.Mistyped,
+        // Every item an object, and a text item's text an object; msg_item, when there, a list.
+        "mixed" => !wire.Mixed.Mistyped && (wire.Mixed.Value?.MsgItem is not { Present: true } items
+            || (items.Value is { } list && list.All(item => item.Value is { } read && (read.Msgtype != "text" || read.Text.Value is not null)))),
+        _ => true,
+    };
+
+    private static string? TextOf(AiBotCallbackJson wire)
+    {
+        switch (wire.Msgtype)
         {
             case "text":
-                return root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.Object ? String(text, "content") : null;
+                return wire.Text.Value?.Content;
             case "voice":
                 // WeCom's own transcription (wecom.md §2: "voice (as text)"): answered as the text it heard.
-                return root.TryGetProperty("voice", out var voice) && voice.ValueKind == JsonValueKind.Object && String(voice, "content") is { Length: > 0 } heard
-                    ? heard
-                    : null;
+                return wire.Voice.Value?.Content is { Length: > 0 } heard ? heard : null;
             case "mixed":
                 // 图文混排: keep the text items in order; images are not read by a text model.
-                if (!root.TryGetProperty("mixed", out var mixed) || mixed.ValueKind != JsonValueKind.Object
-                    || !mixed.TryGetProperty("msg_item", out var items) || items.ValueKind != JsonValueKind.Array)
-                {
-                    return null;
-                }
-
                 var builder = new StringBuilder();
-                foreach (var item in items.EnumerateArray())
+                foreach (var item in wire.Mixed.Value?.MsgItem.Value ?? [])
                 {
-                    if (item.ValueKind == JsonValueKind.Object && String(item, "msgtype") == "text"
-                        && item.TryGetProperty("text", out var part) && part.ValueKind == JsonValueKind.Object && String(part, "content") is { } content)
+                    if (item.Value is { Msgtype: "text", Text.Value.Content: { } content })
                     {
+                        // An empty first item adds no line of its own.
                         builder.Append(builder.Length > 0 ? "\n" : "").Append(content);
                     }
                 }
 
-                return builder.Length > 0 ? builder.ToString() : null;
+                var text = builder.ToString();
+                return text.Length > 0 ? text : null;
             default:
                 return null;
         }
     }
-
-    // Every field is checked for its type before it is read: the body is the platform's, but a fuzzer's too.
-    private static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -21,6 +21,7 @@ public sealed class WeComAiBotMessageParseTests
     [InlineData("{" + Base + ",'msgtype':'voice','voice':{'content':''}}", "m1|bot1|-|Direct|u1|-|voice|-|-|-")]
     [InlineData("{" + Base + ",'msgtype':'voice','voice':'x'}", "m1|bot1|-|Direct|u1|-|voice|-|-|-")]
     [InlineData("{" + Base + ",'msgtype':'mixed','mixed':{'msg_item':[{'msgtype':'text','text':{'content':'a'}},{'msgtype':'image','image':{'url':'x'}},{'msgtype':'text','text':{'content':'b'}}]}}", "m1|bot1|-|Direct|u1|-|mixed|a\nb|-|-")]
+    [InlineData("{" + Base + ",'msgtype':'mixed','mixed':{'msg_item':[{'msgtype':'text','text':{'content':''}},{'msgtype':'text','text':{'content':'b'}},{'msgtype':'text','text':{}}]}}", "m1|bot1|-|Direct|u1|-|mixed|b|-|-")]
     [InlineData("{" + Base + ",'msgtype':'mixed','mixed':{'msg_item':[{'msgtype':'image'}]}}", "m1|bot1|-|Direct|u1|-|mixed|-|-|-")]
     [InlineData("{" + Base + ",'msgtype':'mixed','mixed':{}}", "m1|bot1|-|Direct|u1|-|mixed|-|-|-")]
     [InlineData("{" + Base + ",'msgtype':'mixed','mixed':{'msg_item':{}}}", "null")]
