@@ -39,6 +39,9 @@ internal sealed record Subscription([property: JsonPropertyName("bot_id")] strin
 /// <summary>The encrypted passive reply, as the official AI-bot demo sends it.</summary>
 internal sealed record EncryptedEnvelope(string Encrypt, string Msgsignature, long Timestamp, string Nonce);
 
+/// <summary>A command on the AI bot's long connection (stream-modes.md §2.2); the body is one of the records above, as JSON.</summary>
+internal sealed record AiBotCommand(string Cmd, Callbacks.AiBotFrameHeaders Headers, JsonElement? Body);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AppMessage))]
 [JsonSerializable(typeof(BotMessage))]
@@ -46,6 +49,7 @@ internal sealed record EncryptedEnvelope(string Encrypt, string Msgsignature, lo
 [JsonSerializable(typeof(ChatMarkdown))]
 [JsonSerializable(typeof(Subscription))]
 [JsonSerializable(typeof(EncryptedEnvelope))]
+[JsonSerializable(typeof(AiBotCommand))]
 internal sealed partial class WeComJson : JsonSerializerContext
 {
     /// <summary>For the AI bot's passive replies: CJK kept as UTF-8 in the encrypted text, as WeCom's demo writes it.</summary>

@@ -43,3 +43,28 @@ internal sealed record AiBotMixedItem([property: JsonConverter(typeof(StringOrAb
 [JsonSerializable(typeof(Typed<AiBotMixedItem>[]))]
 [JsonSerializable(typeof(AiBotMixedItem))]
 internal sealed partial class AiBotCallbackContext : JsonSerializerContext;
+
+/// <summary>
+/// A long-connection frame (stream-modes.md §2.2): a callback or event pushed to the bot (<c>cmd</c> set), or the
+/// answer to one of the bot's own commands under its req_id (<c>errcode</c>). The body stays JSON: a callback is read
+/// from it as over HTTP.
+/// </summary>
+internal sealed record AiBotFrameJson(
+    [property: JsonConverter(typeof(StringOrAbsent))] string? Cmd,
+    Typed<AiBotFrameHeaders> Headers,
+    System.Text.Json.JsonElement Body,
+    System.Text.Json.JsonElement Errcode);
+
+/// <summary>A frame's headers, read and written: the req_id pairs a command with its answer.</summary>
+internal sealed record AiBotFrameHeaders([property: JsonPropertyName("req_id"), JsonConverter(typeof(StringOrAbsent))] string? ReqId);
+
+/// <summary>Only the event of a frame's body: a kick is seen even if the rest of the body is not a callback.</summary>
+internal sealed record AiBotFrameEvent(Typed<AiBotEvent> Event);
+
+/// <summary>The frames' generated code: the frame as it comes (the callback in its body is read with <see cref="AiBotCallbackContext"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(AiBotFrameJson))]
+[JsonSerializable(typeof(AiBotFrameHeaders))]
+[JsonSerializable(typeof(AiBotFrameEvent))]
+[JsonSerializable(typeof(AiBotEvent))]
+internal sealed partial class AiBotFrameContext : JsonSerializerContext;

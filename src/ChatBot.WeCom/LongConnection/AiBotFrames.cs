@@ -28,18 +28,16 @@ internal sealed partial class AiBotFrames(
         Kicked,
     }
 
-    public async Task<Outcome> HandleAsync(JsonElement frame, LongConnectionSocket socket, IPendingStreams pending, CancellationToken session)
+    public async Task<Outcome> HandleAsync(AiBotFrameJson frame, LongConnectionSocket socket, IPendingStreams pending, CancellationToken session)
     {
-        var cmd = frame.GetProperty("cmd").GetString();
-        var reqId = frame.TryGetProperty("headers", out var headers) && headers.TryGetProperty("req_id", out var id) ? id.GetString() : null;
-        if (!frame.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object)
+        var (cmd, reqId, body) = (frame.Cmd, frame.Headers.Value?.ReqId, frame.Body);
+        if (body.ValueKind != JsonValueKind.Object)
         {
             return Outcome.Handled;
         }
 
         // Read straight from the event, not through the message parser: a kick must be seen even if its body lacks a field.
-        if (cmd == "aibot_event_callback" && body.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object
-            && ev.TryGetProperty("eventtype", out var type) && type.GetString() == "disconnected_event")
+        if (cmd == "aibot_event_callback" && EventOf(body) == "disconnected_event")
         {
             return Outcome.Kicked;
         }
@@ -71,6 +69,18 @@ internal sealed partial class AiBotFrames(
         }
 
         return Outcome.Handled;
+    }
+
+    private static string? EventOf(JsonElement body)
+    {
+        try
+        {
+            return body.Deserialize(AiBotFrameContext.Default.AiBotFrameEvent)?.Event.Value?.Eventtype;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private async Task WelcomeAsync(LongConnectionSocket socket, string reqId, string welcome, CancellationToken cancellationToken)

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using ChatBot.Core.Connections;
+using ChatBot.WeCom.Callbacks;
 
 namespace ChatBot.WeCom.LongConnection;
 
@@ -18,7 +18,7 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
     public const int MaxFrameBytes = 1024 * 1024;
     private readonly TextSocket _socket;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<int>> _answers = new(StringComparer.Ordinal);
-    private readonly Channel<JsonDocument> _commands = Channel.CreateBounded<JsonDocument>(256);
+    private readonly Channel<AiBotFrameJson> _commands = Channel.CreateBounded<AiBotFrameJson>(256);
     private readonly Task _reading;
 
     private LongConnectionSocket(TextSocket socket)
@@ -41,9 +41,9 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
 
     /// <summary>Sends a command with a body (one of <see cref="WeComJson"/>'s) and waits for its answer's errcode.</summary>
     public Task<int> CommandAsync<T>(string cmd, string reqId, T body, JsonTypeInfo<T> type, TimeSpan timeout, CancellationToken cancellationToken) =>
-        CommandAsync(cmd, reqId, JsonSerializer.SerializeToNode(body, type), timeout, cancellationToken);
+        CommandAsync(cmd, reqId, JsonSerializer.SerializeToElement(body, type), timeout, cancellationToken);
 
-    private async Task<int> CommandAsync(string cmd, string reqId, JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<int> CommandAsync(string cmd, string reqId, JsonElement? body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var answer = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_answers.TryAdd(reqId, answer))
@@ -53,13 +53,8 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
 
         try
         {
-            var frame = new JsonObject { ["cmd"] = cmd, ["headers"] = new JsonObject { ["req_id"] = reqId } };
-            if (body is not null)
-            {
-                frame["body"] = body;
-            }
-
-            if (!await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), cancellationToken))
+            var frame = new AiBotCommand(cmd, new AiBotFrameHeaders(reqId), body);
+            if (!await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame, WeComJson.Default.AiBotCommand), cancellationToken))
             {
                 throw new WebSocketException("the connection closed");
             }
@@ -73,7 +68,7 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
     }
 
     /// <summary>The next inbound command (a callback or an event), or null once the socket closed or failed.</summary>
-    public async Task<JsonDocument?> ReadCommandAsync(CancellationToken cancellationToken)
+    public async Task<AiBotFrameJson?> ReadCommandAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -92,31 +87,25 @@ internal sealed class LongConnectionSocket : IAsyncDisposable
         {
             while (await _socket.ReceiveAsync(CancellationToken.None) is { } message)
             {
-                JsonDocument document;
+                AiBotFrameJson? frame;
                 try
                 {
-                    // A copy: the socket reuses its buffer for the next message, and a command waits in the queue.
-                    document = JsonDocument.Parse(message.ToArray());
+                    // Read whole: the socket reuses its buffer for the next message, and a command waits in the queue.
+                    frame = JsonSerializer.Deserialize(message.Span, AiBotFrameContext.Default.AiBotFrameJson);
                 }
-                catch (JsonException)
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException)
                 {
                     continue;
                 }
 
-                var root = document.RootElement;
-                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("cmd", out _))
+                if (frame?.Cmd is not null)
                 {
-                    await _commands.Writer.WriteAsync(document);
-                    continue;
+                    await _commands.Writer.WriteAsync(frame);
                 }
-
-                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object
-                    && headers.TryGetProperty("req_id", out var reqId) && reqId.GetString() is { } id && _answers.TryGetValue(id, out var waiting))
+                else if (frame?.Headers.Value?.ReqId is { } id && _answers.TryGetValue(id, out var waiting))
                 {
-                    waiting.TrySetResult(root.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0);
+                    waiting.TrySetResult(frame.Errcode.ValueKind == JsonValueKind.Number && frame.Errcode.TryGetInt32(out var errcode) ? errcode : 0);
                 }
-
-                document.Dispose();
             }
         }
         finally

@@ -154,15 +154,12 @@ internal sealed partial class WeComLongConnection(
             {
                 while (await socket.ReadCommandAsync(session.Token) is { } frame)
                 {
-                    using (frame)
+                    if (await frames.HandleAsync(frame, socket, pending, session.Token) == AiBotFrames.Outcome.Kicked)
                     {
-                        if (await frames.HandleAsync(frame.RootElement, socket, pending, session.Token) == AiBotFrames.Outcome.Kicked)
-                        {
-                            _taken = true;
-                            _status.Problem = "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one";
-                            LogTaken(logger);
-                            await session.CancelAsync();
-                        }
+                        _taken = true;
+                        _status.Problem = "another client took the bot's connection (disconnected_event); not reconnecting — stop the other client or this one";
+                        LogTaken(logger);
+                        await session.CancelAsync();
                     }
                 }
             }

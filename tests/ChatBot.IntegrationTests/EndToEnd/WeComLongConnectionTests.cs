@@ -68,6 +68,30 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Malformed_frames_are_passed_over_and_the_connection_stays_up()
+    {
+        App().Start();
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Connected);
+
+        foreach (var frame in new[]
+        {
+            "not json", "[]", "{\"cmd\":5}", "{\"cmd\":\"aibot_msg_callback\",\"headers\":\"x\",\"body\":{}}",
+            "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":7},\"body\":[]}", "{\"headers\":{\"req_id\":[1]},\"errcode\":1.5}",
+            "{\"cmd\":\"aibot_event_callback\",\"headers\":{\"req_id\":\"r1\"},\"body\":{\"event\":{\"eventtype\":5}}}",
+            "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"r2\"},\"body\":{\"msgid\":\"m\",\"msgtype\":\"text\",\"from\":\"u\"}}",
+        })
+        {
+            await _wecom.PushRawAsync(frame);
+        }
+
+        await _wecom.PushAsync("lc-after-noise", "wangwu", "你好");
+        await QuotaIntakeTests.WaitUntil(() => !_wecom.Answers.IsEmpty, 60);
+
+        Assert.Equal("wangwu", Assert.Single(_wecom.Answers).ChatId);
+        Assert.Equal(1, _wecom.Subscribes); // never dropped and subscribed again
+    }
+
+    [Fact]
     public async Task Enter_chat_on_the_long_connection_is_welcomed_on_its_own_req_id_within_5_seconds()
     {
         App().Start();

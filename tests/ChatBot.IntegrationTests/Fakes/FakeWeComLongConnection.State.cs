@@ -23,6 +23,10 @@ public sealed partial class FakeWeComLongConnection
         public DateTimeOffset? FirstFrame { get; set; }
     }
 
+    /// <summary>A frame as a broken or hostile server might send it, to the current connection.</summary>
+    public Task PushRawAsync(string frame) =>
+        (_current is { Subscribed: true } current ? current : throw new InvalidOperationException("no subscribed connection")).SendTextAsync(frame);
+
     private sealed class Connection(int id, WebSocket socket)
     {
         private readonly SemaphoreSlim _send = new(1, 1);
@@ -35,12 +39,14 @@ public sealed partial class FakeWeComLongConnection
 
         public ConcurrentDictionary<string, bool> InFlight { get; } = new(StringComparer.Ordinal);
 
-        public async Task SendAsync(JsonNode frame)
+        public Task SendAsync(JsonNode frame) => SendTextAsync(frame.ToJsonString());
+
+        public async Task SendTextAsync(string frame)
         {
             await _send.WaitAsync();
             try
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
             }
             finally
             {
