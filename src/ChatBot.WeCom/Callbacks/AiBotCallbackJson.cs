@@ -7,6 +7,9 @@ namespace ChatBot.WeCom.Callbacks;
 // by its type (from, stream, event, the ids it passes on) must have it or the body is malformed (a JSON exception,
 // answered 400); parts that depend on msgtype are read tolerantly (Typed) and judged by WeComAiBotMessage.
 
+/// <summary>The callback as it arrives: <c>{"encrypt": "…"}</c>, the message inside it (wecom.md §2).</summary>
+internal sealed record EncryptedCallbackJson([property: JsonConverter(typeof(StringOrAbsent))] string? Encrypt);
+
 internal sealed record AiBotCallbackJson(
     [property: JsonConverter(typeof(StringOrAbsent))] string? Msgid,
     [property: JsonConverter(typeof(StringOrAbsent))] string? Msgtype,
@@ -37,6 +40,7 @@ internal sealed record AiBotMixedItem([property: JsonConverter(typeof(StringOrAb
 
 /// <summary>The reader's generated code: names as WeCom writes them (lower case, matched exactly), 16 levels deep at most.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, MaxDepth = 16)]
+[JsonSerializable(typeof(EncryptedCallbackJson))]
 [JsonSerializable(typeof(AiBotCallbackJson))]
 [JsonSerializable(typeof(AiBotText))]
 [JsonSerializable(typeof(AiBotMixed))]

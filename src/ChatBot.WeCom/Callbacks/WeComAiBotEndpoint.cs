@@ -125,11 +125,7 @@ internal sealed class WeComAiBotEndpoint
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("encrypt", out var value)
-                && value.ValueKind == JsonValueKind.String
-                && value.GetString() is { Length: > 0 } encrypt ? encrypt : null;
+            return JsonSerializer.Deserialize(ref reader, AiBotCallbackContext.Default.EncryptedCallbackJson)?.Encrypt is { Length: > 0 } encrypt ? encrypt : null;
         }
         // InvalidOperationException: a JSON string holding invalid UTF-8, found by the fuzz test.
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
