@@ -67,7 +67,6 @@ public sealed class AccessTokenCache(TimeProvider clock)
     /// </summary>
     /// <param name="token">The platform client's cached-token getter (fetches when none is cached).</param>
     public async Task<T> CallAsync<T>(Func<CancellationToken, Task<string>> token, Func<string, Task<T>> call, Func<T, bool> tokenRejected, CancellationToken cancellationToken)
-        where T : IDisposable
     {
         var first = await token(cancellationToken);
         var result = await call(first);
@@ -76,7 +75,7 @@ public sealed class AccessTokenCache(TimeProvider clock)
             return result;
         }
 
-        result.Dispose();
+        (result as IDisposable)?.Dispose();
         Invalidate(first);
         return await call(await token(cancellationToken));
     }

@@ -92,3 +92,32 @@ public sealed class TypedConverterFactory : JsonConverterFactory
             JsonSerializer.Serialize(writer, value.Value, options.GetTypeInfo(typeof(T)));
     }
 }
+
+/// <summary>An integer field (an errcode): a value of another type, or out of range, reads as absent.</summary>
+public sealed class Int32OrAbsent : JsonConverter<int?>
+{
+    public override bool HandleNull => true;
+
+    public override int? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+        {
+            return value;
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    public override void Write(Utf8JsonWriter writer, int? value, JsonSerializerOptions options)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}

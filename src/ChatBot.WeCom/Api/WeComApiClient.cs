@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using ChatBot.Core.Knowledge.Access;
 using ChatBot.Core.PlatformApi;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,19 +30,18 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
     public Task<string> TokenAsync(CancellationToken cancellationToken) => _token.GetAsync(async ct =>
     {
         var app = options.CurrentValue.App;
-        using var document = await GetJsonAsync($"cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}", ct);
-        var root = document.RootElement;
-        var errcode = root.TryGetProperty("errcode", out var code) ? code.GetInt32() : 0;
-        if (errcode != 0 || !root.TryGetProperty("access_token", out var token))
+        var reply = await GetJsonAsync($"cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}", WeComReplyJson.Default.TokenReply, ct);
+        var errcode = reply.Errcode ?? 0;
+        if (errcode != 0 || reply.AccessToken is not { } token)
         {
             // 60020 names the caller's IP in errmsg ("not allow to access from your ip, … from ip: 1.2.3.4"): the admin
             // adds exactly that address as trusted, so it is kept (an address, not a secret).
-            var from = errcode == 60020 && root.TryGetProperty("errmsg", out var errmsg)
-                && System.Text.RegularExpressions.Regex.Match(errmsg.GetString() ?? "", @"from ip:\s*([0-9a-fA-F.:]+)") is { Success: true } ip ? $" (from ip {ip.Groups[1].Value})" : "";
+            var from = errcode == 60020
+                && System.Text.RegularExpressions.Regex.Match(reply.Errmsg ?? "", @"from ip:\s*([0-9a-fA-F.:]+)") is { Success: true } ip ? $" (from ip {ip.Groups[1].Value})" : "";
             throw new PlatformApiException("WeCom", $"gettoken errcode {errcode}{from}", IsTransient(errcode));
         }
 
-        return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expires_in", out var expires) ? expires.GetInt32() : 7200));
+        return (token, TimeSpan.FromSeconds(reply.ExpiresIn ?? 7200));
     }, cancellationToken);
 
     /// <summary>Sends one text or Markdown message (≤ 2,048 bytes) to a user through the app.</summary>
@@ -53,11 +53,11 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         var body = new AppMessage(userId, markdown ? "markdown" : "text", agentId,
             markdown ? null : new ContentOnly(content), markdown ? new ContentOnly(content) : null,
             EnableDuplicateCheck: 1, DuplicateCheckInterval: 1800);
-        using var _ = await WithTokenAsync("message/send", async token =>
+        await WithTokenAsync("message/send", async token =>
         {
             using var response = await http.PostAsJsonAsync($"cgi-bin/message/send?access_token={Uri.EscapeDataString(token)}", body, WeComJson.Default.AppMessage, cancellationToken);
             response.EnsureSuccessStatusCode();
-            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            return await ReadAsync(response, WeComReplyJson.Default.WeComReply, cancellationToken);
         }, cancellationToken);
     }
 
@@ -74,11 +74,9 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
             return null;
         }
 
-        using var document = await WithTokenAsync("user/get", token =>
-            GetJsonAsync($"cgi-bin/user/get?access_token={Uri.EscapeDataString(token)}&userid={Uri.EscapeDataString(userId)}", cancellationToken), cancellationToken);
-        return document.RootElement.TryGetProperty("department", out var departments) && departments.ValueKind == JsonValueKind.Array
-            ? departments.EnumerateArray().Select(d => d.ToString()).ToList()
-            : [];
+        var reply = await WithTokenAsync("user/get", token =>
+            GetJsonAsync($"cgi-bin/user/get?access_token={Uri.EscapeDataString(token)}&userid={Uri.EscapeDataString(userId)}", WeComReplyJson.Default.MemberReply, cancellationToken), cancellationToken);
+        return (reply.Department.Value ?? []).Select(d => d.ToString()).ToList();
     }
 
     /// <summary>
@@ -93,50 +91,45 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
             return null;
         }
 
-        using var document = await WithTokenAsync("department/list", token =>
-            GetJsonAsync($"cgi-bin/department/list?access_token={Uri.EscapeDataString(token)}", cancellationToken), cancellationToken);
-        return document.RootElement.TryGetProperty("department", out var departments) && departments.ValueKind == JsonValueKind.Array
-            ? departments.EnumerateArray()
-                .Select(d => new DepartmentEntry(d.GetProperty("id").ToString(), d.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null))
-                .ToList()
-            : [];
+        var reply = await WithTokenAsync("department/list", token =>
+            GetJsonAsync($"cgi-bin/department/list?access_token={Uri.EscapeDataString(token)}", WeComReplyJson.Default.DepartmentsReply, cancellationToken), cancellationToken);
+        // An entry without an id names nothing an access rule could use.
+        return (reply.Department.Value ?? [])
+            .Select(d => d.Value)
+            .Where(d => d is not null && d.Id.ValueKind is JsonValueKind.Number or JsonValueKind.String)
+            .Select(d => new DepartmentEntry(d!.Id.ToString(), d.Name is { Length: > 0 } name ? name : null))
+            .ToList();
     }
 
     /// <summary>One call with the cached token (a revoked or expired one is replaced once). Errors are read from <c>errcode</c>.</summary>
-    private async Task<JsonDocument> WithTokenAsync(string what, Func<string, Task<JsonDocument>> call, CancellationToken cancellationToken)
+    private async Task<T> WithTokenAsync<T>(string what, Func<string, Task<T>> call, CancellationToken cancellationToken)
+        where T : WeComReply
     {
-        var document = await _token.CallAsync(TokenAsync, call, d => IsTokenError(Errcode(d)), cancellationToken);
-        var errcode = Errcode(document);
-        if (errcode == 0)
-        {
-            return document;
-        }
-
-        document.Dispose();
-        throw new PlatformApiException("WeCom", $"{what} errcode {errcode}", IsTransient(errcode));
+        var reply = await _token.CallAsync(TokenAsync, call, r => IsTokenError(r.Errcode ?? 0), cancellationToken);
+        var errcode = reply.Errcode ?? 0;
+        return errcode == 0 ? reply : throw new PlatformApiException("WeCom", $"{what} errcode {errcode}", IsTransient(errcode));
     }
 
-    private static int Errcode(JsonDocument document) =>
-        document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0;
+    /// <summary>The <c>errcode</c> of a body that may not be WeCom's JSON at all (empty, a proxy's page): null then.</summary>
+    internal static int? ErrcodeIn(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, WeComReplyJson.Default.WeComReply)?.Errcode;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The AI bot's one-shot <c>response_url</c>: one markdown message, no token (wecom.md §2).</summary>
     public async Task RespondAsync(Uri responseUrl, string markdown, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync(responseUrl, new BotMessage("markdown", Markdown: new ContentOnly(markdown)), WeComJson.Default.BotMessage, cancellationToken);
         // WeCom's own error body decides, whatever the status: a 5xx that carries an errcode was refused, not lost.
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        int? errcode = null;
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            errcode = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errcode", out var code)
-                && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : null;
-        }
-        catch (JsonException)
-        {
-            // Empty (WeCom's usual success) or not WeCom's: the status decides.
-        }
-
+        // Empty (WeCom's usual success) or not WeCom's: the status decides.
+        var errcode = ErrcodeIn(await response.Content.ReadAsStringAsync(cancellationToken));
         if (errcode is null or 0)
         {
             response.EnsureSuccessStatusCode();
@@ -146,10 +139,14 @@ internal sealed class WeComApiClient(HttpClient http, IOptionsMonitor<WeComOptio
         throw new PlatformApiException("WeCom", $"aibot response errcode {errcode}", IsTransient(errcode.Value));
     }
 
-    private async Task<JsonDocument> GetJsonAsync(string path, CancellationToken cancellationToken)
+    private async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
         response.EnsureSuccessStatusCode();
-        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return await ReadAsync(response, type, cancellationToken);
     }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        await JsonSerializer.DeserializeAsync(await response.Content.ReadAsStreamAsync(cancellationToken), type, cancellationToken)
+        ?? throw new JsonException("WeCom answered null");
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using ChatBot.Core.PlatformApi;
 using Microsoft.Extensions.DependencyInjection;
 using Polly;
@@ -32,16 +31,7 @@ internal static class WeComResilience
                 return !oneShot;
             case { Result: { IsSuccessStatusCode: true } response }:
                 var text = await response.Content.ReadAsStringAsync();
-                try
-                {
-                    using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
-                    return json.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number
-                        && WeComApiClient.IsTransient(code.GetInt32());
-                }
-                catch (JsonException)
-                {
-                    return false;
-                }
+                return WeComApiClient.ErrcodeIn(text.Length == 0 ? "{}" : text) is { } errcode && WeComApiClient.IsTransient(errcode);
 
             default:
                 return false;
