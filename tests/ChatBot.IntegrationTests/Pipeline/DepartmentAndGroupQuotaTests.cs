@@ -128,8 +128,10 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
         Assert.Contains(app.Logs.Lines, l => l.Line.Contains("departments.法务部: no department of that name", StringComparison.Ordinal));
         Assert.Equal(3, policy.Current.Departments["wecom:5"]);
         Assert.False(policy.Current.Departments.ContainsKey("法务部"));
-        Assert.Equal(2, _wecom.DepartmentListCalls); // the unknown name made it read the list again, once
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("dn-after", "年假怎么算", user: "hr-li"))).StatusCode);
+        // The unknown name made each reload read the list again, once: this explicit one, and the file watcher's when it
+        // saw the write in time (one run in three under load did); the question after it read nothing.
+        Assert.InRange(_wecom.DepartmentListCalls, 2, 3);
     }
 
     [Fact]
