@@ -71,14 +71,14 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
     {
         var settings = options.CurrentValue;
         using var response = await http.PostAsJsonAsync("v1.0/oauth2/accessToken", new AccessTokenRequest(settings.ClientId, settings.ClientSecret), DingTalkJson.Default.AccessTokenRequest, ct);
-        using var document = await ReadAsync(response, ct);
-        var root = document.RootElement;
-        if (!response.IsSuccessStatusCode || !root.TryGetProperty("accessToken", out var token))
+        var reply = await ReadAsync(response, DingTalkReplyJson.Default.TokenReply, ct);
+        var code = reply.Code ?? "";
+        if (!response.IsSuccessStatusCode || reply.AccessToken is not { } token)
         {
-            throw new PlatformApiException("DingTalk", $"accessToken HTTP {(int)response.StatusCode} {Code(root)}", IsTransient(response.StatusCode, Code(root)));
+            throw new PlatformApiException("DingTalk", $"accessToken HTTP {(int)response.StatusCode} {code}", IsTransient(response.StatusCode, code));
         }
 
-        return (token.GetString()!, TimeSpan.FromSeconds(root.TryGetProperty("expireIn", out var expires) ? expires.GetInt32() : 7200));
+        return (token, TimeSpan.FromSeconds(reply.ExpireIn ?? 7200));
     }, cancellationToken);
 
     /// <summary>
@@ -97,56 +97,35 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         // Without it the gateway answers XML (stream-modes.md §1.1).
         request.Headers.Accept.ParseAdd("application/json");
         using var response = await http.SendAsync(request, cancellationToken);
-        using var document = await ReadAsync(response, cancellationToken);
-        var root = document.RootElement;
-        if (response.IsSuccessStatusCode && root.ValueKind == JsonValueKind.Object
-            && root.TryGetProperty("endpoint", out var endpoint) && Uri.TryCreate(endpoint.GetString(), UriKind.Absolute, out var uri)
-            && root.TryGetProperty("ticket", out var ticket) && ticket.GetString() is { Length: > 0 } value)
+        var reply = await ReadAsync(response, DingTalkReplyJson.Default.GatewayReply, cancellationToken);
+        if (response.IsSuccessStatusCode && Uri.TryCreate(reply.Endpoint, UriKind.Absolute, out var uri) && reply.Ticket is { Length: > 0 } ticket)
         {
-            return (uri, value);
+            return (uri, ticket);
         }
 
-        throw new PlatformApiException("DingTalk", $"gateway open HTTP {(int)response.StatusCode} {Code(root)}".TrimEnd(), IsTransient(response.StatusCode, Code(root)));
+        var code = reply.Code ?? "";
+        throw new PlatformApiException("DingTalk", $"gateway open HTTP {(int)response.StatusCode} {code}".TrimEnd(), IsTransient(response.StatusCode, code));
     }
 
     /// <summary>One call to the older host's <c>topapi/v2/…</c>: token as a query parameter, errors as <c>errcode</c> in a 200.</summary>
-    internal async Task<JsonDocument> OapiAsync<T>(string what, T body, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    internal async Task<TReply> OapiAsync<TBody, TReply>(string what, TBody body, JsonTypeInfo<TBody> type, JsonTypeInfo<TReply> replyType, CancellationToken cancellationToken)
+        where TReply : OapiReply
     {
         // 40014 invalid and 42001 expired token: fetched again once, as the OpenAPI's 401 is.
-        var document = await _token.CallAsync(TokenAsync, async token =>
+        var reply = await _token.CallAsync(TokenAsync, async token =>
         {
             var url = new Uri(options.CurrentValue.OapiBaseUrl, $"topapi/v2/{what}?access_token={Uri.EscapeDataString(token)}");
             using var response = await http.PostAsJsonAsync(url, body, type, cancellationToken);
             response.EnsureSuccessStatusCode();
-            return await ReadAsync(response, cancellationToken);
-        }, d => Errcode(d) is 40014 or 42001, cancellationToken);
-        var errcode = Errcode(document);
-        if (errcode == 0)
-        {
-            return document;
-        }
-
-        document.Dispose();
-        throw new PlatformApiException("DingTalk", $"{what} errcode {errcode}", errcode == -1);
+            return await ReadAsync(response, replyType, cancellationToken);
+        }, r => r.Errcode is 40014 or 42001, cancellationToken);
+        // No errcode at all is not DingTalk's success: -1, as a busy system is.
+        var errcode = reply.Errcode ?? -1;
+        return errcode == 0 ? reply : throw new PlatformApiException("DingTalk", $"{what} errcode {errcode}", errcode == -1);
     }
 
     /// <summary>The <c>errcode</c> of a JSON error body; null when the body is not one (empty, HTML from a proxy, cut off).</summary>
-    internal static int? ErrcodeIn(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errcode", out var code)
-                && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static int Errcode(JsonDocument document) =>
-        document.RootElement.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1;
+    internal static int? ErrcodeIn(string body) => Parse(body, DingTalkReplyJson.Default.OapiReply)?.Errcode;
 
     internal async Task CallOpenApiAsync<T>(HttpMethod method, string path, T body, JsonTypeInfo<T> type, string? userId, CancellationToken cancellationToken)
     {
@@ -157,59 +136,53 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
             var response = await http.SendAsync(request, cancellationToken);
             try
             {
-                return new OpenApiReply(response, await ReadAsync(response, cancellationToken));
+                return new OpenApiResponse(response, await ReadAsync(response, DingTalkReplyJson.Default.OpenApiReply, cancellationToken));
             }
             catch
             {
                 response.Dispose();
                 throw;
             }
-        }, r => r.Response.StatusCode == HttpStatusCode.Unauthorized || Code(r.Document.RootElement).Contains("InvalidAuthentication", StringComparison.OrdinalIgnoreCase),
+        }, r => r.Response.StatusCode == HttpStatusCode.Unauthorized || (r.Reply.Code ?? "").Contains("InvalidAuthentication", StringComparison.OrdinalIgnoreCase),
         cancellationToken);
-        var (response, document) = (reply.Response, reply.Document);
-        var code = Code(document.RootElement);
+        var (response, said) = (reply.Response, reply.Reply);
+        var code = said.Code ?? "";
         if (!response.IsSuccessStatusCode)
         {
             throw new PlatformApiException("DingTalk", $"{path} HTTP {(int)response.StatusCode} {code}", IsTransient(response.StatusCode, code));
         }
 
         // batchSend answers 200 and lists users it did not serve (dingtalk.md §4.3).
-        if (userId is not null && (Lists(document.RootElement, "invalidStaffIdList", userId) || Lists(document.RootElement, "flowControlledStaffIdList", userId)))
+        if (userId is not null && (said.Lists(said.InvalidStaffIdList, userId) || said.Lists(said.FlowControlledStaffIdList, userId)))
         {
-            var flowControlled = Lists(document.RootElement, "flowControlledStaffIdList", userId);
+            var flowControlled = said.Lists(said.FlowControlledStaffIdList, userId);
             throw new PlatformApiException("DingTalk", flowControlled ? "user flow-controlled" : "user not served (invalidStaffIdList)", flowControlled);
         }
     }
 
-    /// <summary>An OpenAPI response and its body, disposed together.</summary>
-    private sealed record OpenApiReply(HttpResponseMessage Response, JsonDocument Document) : IDisposable
+    /// <summary>An OpenAPI response and what its body said; the response is disposed with it.</summary>
+    private sealed record OpenApiResponse(HttpResponseMessage Response, OpenApiReply Reply) : IDisposable
     {
-        public void Dispose()
-        {
-            Document.Dispose();
-            Response.Dispose();
-        }
+        public void Dispose() => Response.Dispose();
     }
 
     private static bool IsTransient(HttpStatusCode status, string code) =>
         (int)status >= 500 || status == HttpStatusCode.TooManyRequests
         || code.Contains("QpsLimit", StringComparison.Ordinal) || code.Contains("tooFast", StringComparison.OrdinalIgnoreCase);
 
-    private static string Code(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("code", out var code) ? code.GetString() ?? "" : "";
+    /// <summary>The body as <typeparamref name="T"/>; a body that is not one (empty, a proxy's page, cut off) reads as <c>{}</c>.</summary>
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        Parse(await response.Content.ReadAsStringAsync(cancellationToken), type) ?? JsonSerializer.Deserialize("{}", type)!;
 
-    private static bool Lists(JsonElement root, string property, string userId) =>
-        root.TryGetProperty(property, out var list) && list.ValueKind == JsonValueKind.Array && list.EnumerateArray().Any(e => e.GetString() == userId);
-
-    private static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static T? Parse<T>(string body, JsonTypeInfo<T> type)
     {
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
         try
         {
-            return JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+            return body.Length == 0 ? default : JsonSerializer.Deserialize(body, type);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return JsonDocument.Parse("{}");
+            return default;
         }
     }
 }

@@ -16,10 +16,8 @@ internal sealed class DingTalkDirectory(DingTalkApiClient api, IOptionsMonitor<D
     /// <summary>The departments a user (staff id) belongs to: <c>topapi/v2/user/get</c> → <c>result.dept_id_list</c>.</summary>
     public async Task<IReadOnlyList<string>?> DepartmentsOfAsync(string userId, CancellationToken cancellationToken)
     {
-        using var document = await api.OapiAsync("user/get", new UserGetRequest(userId, "zh_CN"), DingTalkJson.Default.UserGetRequest, cancellationToken);
-        return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("dept_id_list", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(d => d.ToString()).ToList()
-            : [];
+        var reply = await api.OapiAsync("user/get", new UserGetRequest(userId, "zh_CN"), DingTalkJson.Default.UserGetRequest, DingTalkReplyJson.Default.UserReply, cancellationToken);
+        return (reply.Result.Value?.DeptIdList.Value ?? []).Select(d => d.ToString()).ToList();
     }
 
     /// <summary>
@@ -43,17 +41,17 @@ internal sealed class DingTalkDirectory(DingTalkApiClient api, IOptionsMonitor<D
                 throw new PlatformApiException("DingTalk", $"department/listsub: more than {MaxDepartmentCalls} departments with children", transient: false);
             }
 
-            using var document = await api.OapiAsync("department/listsub", new DepartmentListRequest(parent, "zh_CN"), DingTalkJson.Default.DepartmentListRequest, cancellationToken);
-            if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+            var reply = await api.OapiAsync("department/listsub", new DepartmentListRequest(parent, "zh_CN"), DingTalkJson.Default.DepartmentListRequest,
+                DingTalkReplyJson.Default.SubDepartmentsReply, cancellationToken);
+            foreach (var department in (reply.Result.Value ?? []).Select(d => d.Value))
             {
-                continue;
-            }
+                // An entry without a numeric id can be neither named in a rule nor walked into.
+                if (department?.DeptId is not { ValueKind: JsonValueKind.Number } deptId || !deptId.TryGetInt64(out var id))
+                {
+                    continue;
+                }
 
-            foreach (var department in result.EnumerateArray())
-            {
-                var id = department.GetProperty("dept_id").GetInt64();
-                found.Add(new DepartmentEntry(id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    department.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n ? n : null));
+                found.Add(new DepartmentEntry(id.ToString(System.Globalization.CultureInfo.InvariantCulture), department.Name is { Length: > 0 } name ? name : null));
                 pending.Enqueue(id);
             }
         }

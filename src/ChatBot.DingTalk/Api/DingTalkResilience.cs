@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using ChatBot.Core.PlatformApi;
 using Microsoft.Extensions.DependencyInjection;
 using Polly;
@@ -39,16 +38,7 @@ internal static class DingTalkResilience
                     return true;
                 }
 
-                try
-                {
-                    using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
-                    return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errcode", out var code)
-                        && code.ValueKind == JsonValueKind.Number && code.GetInt32() == 130101;
-                }
-                catch (JsonException)
-                {
-                    return false;
-                }
+                return DingTalkApiClient.ErrcodeIn(text) == 130101;
 
             default:
                 return false;
