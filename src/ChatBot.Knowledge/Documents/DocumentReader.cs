@@ -12,7 +12,9 @@ public static class DocumentReader
         {
             switch (Path.GetExtension(path).ToLowerInvariant())
             {
-                case ".md" or ".markdown" or ".txt":
+                case ".md" or ".markdown":
+                    return MarkdownReader.Read(PlainTextReader.Decode(File.ReadAllBytes(path)), title);
+                case ".txt":
                     return PlainTextReader.Read(PlainTextReader.Decode(File.ReadAllBytes(path)), title);
                 case ".docx":
                     using (var stream = File.OpenRead(path))

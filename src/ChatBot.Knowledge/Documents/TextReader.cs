@@ -3,7 +3,7 @@ using System.Text;
 namespace ChatBot.Knowledge.Documents;
 
 /// <summary>
-/// Markdown and plain text, line by line: <c>#</c> headings and setext headings (a line underlined with <c>===</c> or
+/// Plain text (and the text of a PDF or a Word file without heading styles), line by line: <c>#</c> headings and setext headings (a line underlined with <c>===</c> or
 /// <c>---</c>), pipe tables, numbered heading lines (<see cref="HeadingStyle"/>), and one paragraph per line — Chinese
 /// policies write one clause a line. Inside a fenced code block (<c>```</c> or <c>~~~</c>) every line is text: a
 /// <c>#</c> there is a comment, not a heading. An optional front matter block (<c>---</c> … <c>---</c>) limits the
@@ -14,17 +14,7 @@ public static class PlainTextReader
     public static ParsedDocument Read(string text, string fallbackTitle)
     {
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        var start = 0;
-        var access = DocumentAccess.Everyone;
-        if (lines.Length > 0 && lines[0].Trim() == "---")
-        {
-            var end = Array.FindIndex(lines, 1, l => l.Trim() == "---");
-            if (end > 0)
-            {
-                access = FrontMatter(lines[1..end]);
-                start = end + 1;
-            }
-        }
+        var (access, start) = FrontMatter(lines);
 
         var blocks = new List<DocumentBlock>();
         string? title = null;
@@ -73,22 +63,18 @@ public static class PlainTextReader
 
             if (line.StartsWith('|'))
             {
-                var rows = new List<IReadOnlyList<string>>();
-                for (; i < lines.Length && lines[i].Trim().StartsWith('|'); i++)
+                var end = i;
+                while (end < lines.Length && lines[end].Trim().StartsWith('|'))
                 {
-                    var cells = Cells(lines[i]);
-                    if (!cells.All(c => c.Length > 0 && c.Trim(':', '-', ' ').Length == 0))
-                    {
-                        rows.Add(cells);
-                    }
+                    end++;
                 }
 
-                i--;
-                if (rows.Count > 0)
+                if (Table(lines[i..end]) is { } table)
                 {
-                    blocks.Add(new TableBlock(rows[0], rows.Skip(1).ToList()));
+                    blocks.Add(table);
                 }
 
+                i = end - 1;
                 continue;
             }
 
@@ -130,10 +116,28 @@ public static class PlainTextReader
         return marks.Length >= 3 && marks[0] is '-' or '*' or '_' && marks.All(c => c == marks[0]);
     }
 
+    /// <summary>A table from its pipe rows (the first is the header; delimiter rows are left out), or null when none is left.</summary>
+    internal static TableBlock? Table(IEnumerable<string> rows)
+    {
+        var kept = rows.Select(Cells).Where(cells => !cells.All(c => c.Length > 0 && c.Trim(':', '-', ' ').Length == 0)).ToList();
+        return kept.Count > 0 ? new TableBlock(kept[0], kept.Skip(1).ToList()) : null;
+    }
+
     private static string[] Cells(string row) =>
         row.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray();
 
-    private static DocumentAccess FrontMatter(string[] lines)
+    /// <summary>Who the document is for, from an optional front matter block (<c>---</c> … <c>---</c>), and the first line after it.</summary>
+    internal static (DocumentAccess Access, int Start) FrontMatter(string[] lines)
+    {
+        if (lines.Length > 0 && lines[0].Trim() == "---" && Array.FindIndex(lines, 1, l => l.Trim() == "---") is var end and > 0)
+        {
+            return (Access(lines[1..end]), end + 1);
+        }
+
+        return (DocumentAccess.Everyone, 0);
+    }
+
+    private static DocumentAccess Access(string[] lines)
     {
         List<string> departments = [], users = [];
         foreach (var line in lines)

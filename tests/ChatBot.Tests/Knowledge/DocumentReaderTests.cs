@@ -30,10 +30,12 @@ public sealed class DocumentReaderTests : IDisposable
     [InlineData("2.3.1 审批", 4)]
     public void Numbering_styles_make_headings_at_their_level(string line, int level) => Assert.Equal(level, HeadingStyle.LevelOf(line));
 
-    [Fact]
-    public void A_hash_inside_a_code_fence_is_text_and_setext_underlines_make_headings()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_hash_inside_a_code_fence_is_text_and_setext_underlines_make_headings(bool markdown)
     {
-        const string markdown = """
+        const string text = """
             员工手册
             ====
 
@@ -58,7 +60,7 @@ public sealed class DocumentReaderTests : IDisposable
             病假须提供医院证明。
             """;
 
-        var document = PlainTextReader.Read(markdown, "fallback");
+        var document = markdown ? MarkdownReader.Read(text, "fallback") : PlainTextReader.Read(text, "fallback");
 
         Assert.Equal("员工手册", document.Title);
         Assert.Equal(
