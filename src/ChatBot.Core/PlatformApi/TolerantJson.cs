@@ -3,10 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace ChatBot.Core.PlatformApi;
 
-// Reading what the platforms push, with System.Text.Json's generated code: a field of the wrong type must not throw the
-// whole message away where the platforms' own samples disagree with their docs (a number where a string is written,
-// "header" for "headers"); the adapters decide which mistyped parts make a body malformed. These converters say, per
-// field, how a value of the wrong type is read.
+// Reading what the platforms push and answer, with System.Text.Json's generated code: a field of the wrong type must
+// not throw the whole message away where the platforms' own samples disagree with their docs (a number where a string
+// is written, "header" for "headers"); the adapters decide which mistyped parts make a body malformed. These
+// converters say, per field, how a value of the wrong type is read.
 
 /// <summary>A string field: a value of another type reads as absent (null).</summary>
 public sealed class StringOrAbsent : JsonConverter<string?>
