@@ -153,9 +153,9 @@ internal sealed class DingTalkApiClient(HttpClient http, IOptionsMonitor<DingTal
         }
 
         // batchSend answers 200 and lists users it did not serve (dingtalk.md §4.3).
-        if (userId is not null && (said.Lists(said.InvalidStaffIdList, userId) || said.Lists(said.FlowControlledStaffIdList, userId)))
+        if (userId is not null && said.Unserved(userId))
         {
-            var flowControlled = said.Lists(said.FlowControlledStaffIdList, userId);
+            var flowControlled = said.FlowControlled(userId);
             throw new PlatformApiException("DingTalk", flowControlled ? "user flow-controlled" : "user not served (invalidStaffIdList)", flowControlled);
         }
     }

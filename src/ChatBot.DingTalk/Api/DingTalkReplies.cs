@@ -29,7 +29,12 @@ internal sealed record OpenApiReply(
     Typed<JsonElement[]> InvalidStaffIdList,
     Typed<JsonElement[]> FlowControlledStaffIdList)
 {
-    public bool Lists(Typed<JsonElement[]> list, string userId) =>
+    /// <summary>Whether batchSend listed the user as not served, for either reason.</summary>
+    public bool Unserved(string userId) => Listed(InvalidStaffIdList, userId) || FlowControlled(userId);
+
+    public bool FlowControlled(string userId) => Listed(FlowControlledStaffIdList, userId);
+
+    private static bool Listed(Typed<JsonElement[]> list, string userId) =>
         (list.Value ?? []).Any(e => e.ValueKind == JsonValueKind.String && e.GetString() == userId);
 }
 
