@@ -64,18 +64,7 @@ public static class MarkdownReader
         {
             if (lines[i].StartsWith('|'))
             {
-                var end = i;
-                while (end < lines.Count && lines[end].StartsWith('|'))
-                {
-                    end++;
-                }
-
-                if (PlainTextReader.Table(lines.Skip(i).Take(end - i)) is { } table)
-                {
-                    blocks.Add(table);
-                }
-
-                i = end - 1;
+                i = PlainTextReader.AddTable(lines, i, blocks) - 1;
                 continue;
             }
 

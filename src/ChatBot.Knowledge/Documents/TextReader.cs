@@ -63,18 +63,7 @@ public static class PlainTextReader
 
             if (line.StartsWith('|'))
             {
-                var end = i;
-                while (end < lines.Length && lines[end].Trim().StartsWith('|'))
-                {
-                    end++;
-                }
-
-                if (Table(lines[i..end]) is { } table)
-                {
-                    blocks.Add(table);
-                }
-
-                i = end - 1;
+                i = AddTable(lines, i, blocks) - 1;
                 continue;
             }
 
@@ -114,6 +103,23 @@ public static class PlainTextReader
     {
         var marks = line.Replace(" ", "", StringComparison.Ordinal);
         return marks.Length >= 3 && marks[0] is '-' or '*' or '_' && marks.All(c => c == marks[0]);
+    }
+
+    /// <summary>Adds the table of the run of pipe rows that starts at <paramref name="start"/>; returns the index after the run.</summary>
+    internal static int AddTable(IReadOnlyList<string> lines, int start, List<DocumentBlock> blocks)
+    {
+        var end = start;
+        while (end < lines.Count && lines[end].Trim().StartsWith('|'))
+        {
+            end++;
+        }
+
+        if (Table(lines.Skip(start).Take(end - start)) is { } table)
+        {
+            blocks.Add(table);
+        }
+
+        return end;
     }
 
     /// <summary>A table from its pipe rows (the first is the header; delimiter rows are left out), or null when none is left.</summary>
