@@ -16,6 +16,10 @@ public sealed class CapturedLogs : ILoggerProvider
     public IReadOnlyList<(string Category, LogLevel Level, int EventId, string Line)> Lines =>
         [.. Collector.GetSnapshot().Select(r => (r.Category ?? "", r.Level, r.Id.Id, r.Message + (r.Exception is null ? "" : " | " + r.Exception)))];
 
+    /// <summary>The last lines at <paramref name="level"/> or above, one per line, for a failing test's message.</summary>
+    public string Tail(LogLevel level = LogLevel.Information, int count = 60) =>
+        string.Join('\n', Lines.Where(l => l.Level >= level).TakeLast(count).Select(l => $"{l.Level} {l.Category}[{l.EventId}] {l.Line}"));
+
     public ILogger CreateLogger(string categoryName) => _provider.CreateLogger(categoryName);
 
     public void Dispose() => _provider.Dispose();

@@ -122,10 +122,13 @@ public static class MessagePipelineRegistration
 
     /// <summary>
     /// What writes answers, on an instance that runs workers only: it needs the chat client, which an intake-only
-    /// instance does not have (Queue:RunWorkers=false loads no model).
+    /// instance does not have (Queue:RunWorkers=false loads no model). The client is resolved at the first model
+    /// turn, not when a job is built: the local client's resolution waits for the model's load, and a notice, an
+    /// expiry or an admin command must not wait for that. A failed resolution is not cached (the host stops on it).
     /// </summary>
     public static IServiceCollection AddAnswerWriting(this IServiceCollection services)
     {
+        services.AddSingleton(provider => new Lazy<IChatClient>(provider.GetRequiredService<IChatClient>, LazyThreadSafetyMode.PublicationOnly));
         services.AddSingleton<ModelTurn>();
         services.AddSingleton<AnswerWriter>();
         return services;

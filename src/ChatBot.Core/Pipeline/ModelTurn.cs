@@ -19,7 +19,7 @@ namespace ChatBot.Core.Pipeline;
 /// answer in the form its channel shows.
 /// </summary>
 public sealed partial class ModelTurn(
-    IChatClient chat,
+    Lazy<IChatClient> chat,
     SystemPrompt systemPrompt,
     SensitiveWordScreener screener,
     IOptionsMonitor<ScreeningOptions> screening,
@@ -69,7 +69,7 @@ public sealed partial class ModelTurn(
         var lastUpdate = 0L;
         var (begun, firstToken, pieces) = (Stopwatch.GetTimestamp(), TimeSpan.Zero, 0);
         long? modelTokens = null;
-        await foreach (var update in screen.Replaced ? AsyncEnumerable.Empty<ChatResponseUpdate>() : chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+        await foreach (var update in screen.Replaced ? AsyncEnumerable.Empty<ChatResponseUpdate>() : chat.Value.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
         {
             // The closing update carries the model's own count; pieces are not tokens (a character split across
             // tokens arrives as one piece, and a remote server may send several tokens in one).
@@ -134,7 +134,7 @@ public sealed partial class ModelTurn(
         return shown.Released;
     }
 
-    private bool ContinuesAnswers => chat.GetService<ChatClientMetadata>()?.ProviderName == LocalProvider;
+    private bool ContinuesAnswers => chat.Value.GetService<ChatClientMetadata>()?.ProviderName == LocalProvider;
 
     // The provider name the local engine's client reports (ChatBot.Inference.LlamaChatClient).
     private const string LocalProvider = "llama.cpp";

@@ -116,7 +116,8 @@ public sealed class QuotaIntakeTests
 
     internal static string ValidKey() => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(EnvelopeKey[..32]));
 
-    internal static async Task WaitUntil(Func<bool> condition, int seconds = 20)
+    /// <param name="explain">What to show when it fails (say, the app's log), so a rare failure in CI can be read.</param>
+    internal static async Task WaitUntil(Func<bool> condition, int seconds = 20, Func<string>? explain = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition() && DateTime.UtcNow < deadline)
@@ -124,6 +125,6 @@ public sealed class QuotaIntakeTests
             await Task.Delay(50);
         }
 
-        Assert.True(condition(), $"the condition did not become true within {seconds} s");
+        Assert.True(condition(), $"the condition did not become true within {seconds} s" + (explain is null ? "" : "\n" + explain()));
     }
 }
