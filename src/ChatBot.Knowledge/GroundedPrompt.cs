@@ -14,22 +14,39 @@ public static class GroundedPrompt
         "以下是公司制度文件的原文摘录。只根据这些摘录回答员工的问题，简洁准确，不要编造摘录中没有的内容；摘录没有涉及的，就说制度中没有相关规定。\n" +
         "Below are excerpts from the company's policy documents. Answer only from them; if they do not cover the question, say so.";
 
+    /// <summary>The policy text a prompt holds unless configured otherwise (<c>Knowledge:PromptBudgetChars</c>).</summary>
+    public const int DefaultBudgetChars = 900;
+
     public static ChatMessage Context(IReadOnlyList<Chunk> passages, int budgetChars)
     {
         var text = new StringBuilder(Instruction);
-        var used = 0;
-        foreach (var passage in passages)
+        foreach (var passage in passages.Take(Fitting(passages, budgetChars)))
         {
-            var block = $"\n\n【{passage.Section}】\n{passage.Text}";
-            if (used > 0 && used + block.Length > budgetChars)
-            {
-                break;
-            }
-
+            var block = Block(passage);
             text.Append(block.Length <= budgetChars ? block : block[..budgetChars]);
-            used += block.Length;
         }
 
         return new ChatMessage(ChatRole.System, text.ToString());
     }
+
+    /// <summary>How many of the passages, in order, the prompt holds: the first always (cut to the budget), then each that still fits.</summary>
+    public static int Fitting(IReadOnlyList<Chunk> passages, int budgetChars)
+    {
+        var (used, count) = (0, 0);
+        foreach (var passage in passages)
+        {
+            var length = Block(passage).Length;
+            if (used > 0 && used + length > budgetChars)
+            {
+                break;
+            }
+
+            used += length;
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string Block(Chunk passage) => $"\n\n【{passage.Section}】\n{passage.Text}";
 }

@@ -31,7 +31,7 @@ public sealed class KnowledgeOptions
     public int TopK { get; set; } = 3;
 
     /// <summary>Characters of passages in the prompt at most: about 220 prompt tokens cost a second on 2 cores.</summary>
-    public int PromptBudgetChars { get; set; } = 900;
+    public int PromptBudgetChars { get; set; } = ChatBot.Knowledge.GroundedPrompt.DefaultBudgetChars;
 
     /// <summary>The reply when no passage is relevant: no model call, no quota charged.</summary>
     public string RefusalText { get; set; } = "制度文件中没有找到相关规定，请直接咨询 HR。";

@@ -134,7 +134,7 @@ public sealed partial class AnswerWriter(
         // The directory is asked only when some document is limited to departments: most answers never wait on it.
         var departments = knowledge.Index.RestrictsDepartments ? await askerDepartments.ResolveAsync(message, cancellationToken) : null;
         var found = knowledge.Find(message.Text, options.TopK, chunk => chunk.Access.Allows(message.SenderId, departments),
-            new GroundingThresholds(options.UnsureAt, options.AnswerAt));
+            new GroundingThresholds(options.UnsureAt, options.AnswerAt) { PromptBudgetChars = options.PromptBudgetChars });
         // A DM's documents are its asker's topic: logged, like audited, only where Audit:DocumentsInDirectMessages says so.
         LogRetrieved(logger, message.Platform, hash, found.PolicyQuestion, found.Decision, found.Hits.Count, found.Coverage,
             message.ChatKind == ChatKind.Direct && !auditOptions.CurrentValue.DocumentsInDirectMessages

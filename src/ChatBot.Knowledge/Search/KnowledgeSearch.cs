@@ -30,6 +30,12 @@ public sealed record KnowledgeSearchResult(bool PolicyQuestion, Grounding Decisi
 /// <summary>Where coverage turns a question from refused to "not sure" to answered.</summary>
 public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
 {
+    /// <summary>
+    /// The policy text the model's prompt holds (<c>Knowledge:PromptBudgetChars</c>): the passages that fit are what the
+    /// answer is written from, so together — when they are one document's — they are what covers the question.
+    /// </summary>
+    public int PromptBudgetChars { get; init; } = GroundedPrompt.DefaultBudgetChars;
+
     /// <summary>Chosen on both public sets (<c>knowledge eval --sweep</c>, README "Policy answers"): see there for the trade-off.</summary>
     public static GroundingThresholds Default { get; } = new(0.3, 0.7);
 
@@ -125,13 +131,32 @@ public static class KnowledgeSearch
 
         var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, h.Chunk))).ToList();
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
-        var decision = thresholds.Decide(best);
 
         // The passages that cover the most come first, in BM25 order, then the rest in BM25 order.
         var ordered = ranked.OrderByDescending(r => r.Coverage >= best - 1e-9).ThenBy(r => r.Rank).Select(r => r.Hit).Take(top).ToList();
+        best = Math.Max(best, Together(index, concepts, ordered, thresholds.PromptBudgetChars));
+        var decision = thresholds.Decide(best);
         var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
             : concepts.Where(c => Support(index, c, ordered[0].Chunk) < 0.5).Select(c => c.Term).ToList();
         return new KnowledgeSearchResult(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList());
+    }
+
+    /// <summary>
+    /// How much of the question the first two passages cover together, when the prompt holds both and they are one
+    /// document's: a document defines a term in one section and uses it in the next (grades, then the table by grade),
+    /// and the model reads both. Only the first two, and only of one document: words spread over more passages, or
+    /// over unrelated policies, are how a question nobody answered would look covered (measured: a third passage, or
+    /// the first with a later one of its document, answered two more unanswerable dev-set questions).
+    /// </summary>
+    private static double Together(KnowledgeIndex index, List<Concept> concepts, List<(Chunk Chunk, float Score)> ordered, int budgetChars)
+    {
+        var pair = ordered.Take(2).Select(h => h.Chunk).ToList();
+        if (pair.Count < 2 || pair[1].Document != pair[0].Document || GroundedPrompt.Fitting(pair, budgetChars) < 2)
+        {
+            return 0;
+        }
+
+        return concepts.Sum(c => c.Weight * Math.Max(Support(index, c, pair[0]), Support(index, c, pair[1]))) / concepts.Sum(c => c.Weight);
     }
 
     private static double Coverage(KnowledgeIndex index, List<Concept> concepts, Chunk chunk)

@@ -94,6 +94,35 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.NotEqual(Grounding.Refused, answer.Decision);
     }
 
+    [Fact]
+    public void Two_sections_of_one_document_that_the_prompt_holds_together_answer_what_neither_covers_alone()
+    {
+        const string cities = """
+            ## 2 城市分类
+            高原地区城市（拉萨、西宁）按一类城市执行。
+            """;
+        const string hotels = """
+            ## 4 住宿标准
+            出差住宿费按下表标准报销：一类城市每晚500元，其他城市每晚350元。
+            ## 5 请假
+            员工请假须提前在OA提交申请。
+            """;
+        const string question = "高原地区去拉萨出差 住宿标准多少";
+        using var oneDocument = Build("# 差旅费管理办法\n" + cities + "\n" + hotels);
+        using var twoDocuments = BuildFiles(("travel.md", "# 差旅费管理办法\n" + hotels), ("cities.md", "# 城市名录\n" + cities));
+
+        var together = KnowledgeSearch.Find(oneDocument, Glossary.Empty, question, 3, _ => true);
+        var apart = KnowledgeSearch.Find(twoDocuments, Glossary.Empty, question, 3, _ => true);
+        var overBudget = KnowledgeSearch.Find(oneDocument, Glossary.Empty, question, 3, _ => true, GroundingThresholds.Default with { PromptBudgetChars = 60 });
+
+        Assert.Equal(["2 城市分类", "4 住宿标准"], together.Hits.Take(2).Select(h => h.Chunk.Heading).Order());
+        Assert.Equal(Grounding.Answered, together.Decision);
+        // The same two passages from two documents, or one the prompt cannot hold beside the other, do not add up.
+        Assert.Equal(["2 城市分类", "4 住宿标准"], apart.Hits.Take(2).Select(h => h.Chunk.Heading).Order());
+        Assert.Equal(Grounding.Unsure, apart.Decision);
+        Assert.Equal(Grounding.Unsure, overBudget.Decision);
+    }
+
     [Theory]
     [InlineData("下礼拜想请6天假", "请假")]
     [InlineData("上个月加了三天班", "加班")]
@@ -167,7 +196,7 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-devset", true, 58, 1, 7)]
     [InlineData("knowledge-devset", false, 51, 1, 8)]
     [InlineData("knowledge-sample", true, 10, 0, 2)]
-    [InlineData("knowledge-sample", false, 9, 1, 1)]
+    [InlineData("knowledge-sample", false, 9, 0, 1)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
     {
         var folder = Path.Combine(RepoPaths.Root, "samples", set);
@@ -206,10 +235,18 @@ public sealed class UnseenQuestionTests : IDisposable
         }
     }
 
-    private KnowledgeIndex Build(string markdown, Lexicon? lexicon = null)
+    private KnowledgeIndex Build(string markdown, Lexicon? lexicon = null) => BuildFiles(lexicon, ("policy.md", markdown));
+
+    private KnowledgeIndex BuildFiles(params (string Name, string Markdown)[] files) => BuildFiles(null, files);
+
+    private KnowledgeIndex BuildFiles(Lexicon? lexicon, params (string Name, string Markdown)[] files)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_folder.FullName, Guid.NewGuid().ToString("N")));
-        File.WriteAllText(Path.Combine(folder.FullName, "policy.md"), markdown.Replace("\r\n", "\n", StringComparison.Ordinal));
+        foreach (var (name, markdown) in files)
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, name), markdown.Replace("\r\n", "\n", StringComparison.Ordinal));
+        }
+
         return KnowledgeBase.Build(folder.FullName, NullLogger.Instance, out _, lexicon ?? Cedict);
     }
 }
