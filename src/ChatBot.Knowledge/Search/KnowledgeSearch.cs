@@ -15,7 +15,7 @@ public enum Grounding
 
 /// <summary>What retrieval found for a question: the passages, and how far they cover it.</summary>
 /// <param name="PolicyQuestion">False when the question has no key terms at all (a greeting, thanks): not a policy question.</param>
-/// <param name="Coverage">How much of the question the best passage covers, 0–1 (<see cref="KnowledgeSearch"/>).</param>
+/// <param name="Coverage">How much of the question the best passage covers — or the first two together, when one document's and both in the prompt — 0–1 (<see cref="KnowledgeSearch"/>).</param>
 /// <param name="Missing">The question's key terms the best passage does not hold: what a glossary entry could bridge.</param>
 /// <param name="Words">The question's key terms and every word that stood for them (glossary, dictionary): what a quote is chosen by.</param>
 public sealed record KnowledgeSearchResult(bool PolicyQuestion, Grounding Decision, IReadOnlyList<(Chunk Chunk, float Score)> Hits, double Coverage,
@@ -50,7 +50,8 @@ public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
 /// key terms find in the passages — not from the score, which common words inflate. Each key term is supported by
 /// a passage as far as the passage holds it: its characters (1), a glossary term for it (1), a document word that
 /// means it (by how closely), or its sound (a typo, <see cref="SoundSupport"/>). Coverage is the support averaged
-/// over the key terms, each weighted by how much it counts (<see cref="Weight"/>); the best-covering passage comes first.
+/// over the key terms, each weighted by how much it counts (<see cref="Weight"/>); the best-covering passage comes first,
+/// and the first two count together when the prompt holds both and they are one document's.
 /// </summary>
 public static class KnowledgeSearch
 {
