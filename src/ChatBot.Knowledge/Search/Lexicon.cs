@@ -15,16 +15,18 @@ public sealed class Lexicon
     private readonly Dictionary<char, string[]> _readings;
     private readonly Dictionary<string, string> _glosses;
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly HashSet<string> _names;
 
-    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, int longest)
+    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, int longest)
     {
         _readings = readings;
+        _names = names;
         _glosses = glosses;
         _lookup = glosses.GetAlternateLookup<ReadOnlySpan<char>>();
         Longest = longest;
     }
 
-    public static Lexicon Empty { get; } = new([], [], 0);
+    public static Lexicon Empty { get; } = new([], [], [], 0);
 
     /// <summary>Where <c>scripts/lexicon</c> puts it, relative to the working directory.</summary>
     public const string DefaultFile = "data/cc-cedict.tsv.gz";
@@ -41,6 +43,7 @@ public sealed class Lexicon
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var readings = new Dictionary<char, string[]>();
         var glosses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         var longest = 0;
         while (reader.ReadLine() is { } line)
         {
@@ -62,14 +65,20 @@ public sealed class Lexicon
                 readings[word[0]] = line[(tab + 1)..tab2].Split('|');
             }
 
-            if (tab2 + 1 < line.Length)
+            var tab3 = line.IndexOf('\t', tab2 + 1);
+            if (tab3 > 0 && line.AsSpan(tab3 + 1).SequenceEqual("name"))
             {
-                glosses[word] = line[(tab2 + 1)..];
+                names.Add(word);
+            }
+
+            if (tab2 + 1 < (tab3 < 0 ? line.Length : tab3))
+            {
+                glosses[word] = tab3 < 0 ? line[(tab2 + 1)..] : line[(tab2 + 1)..tab3];
                 longest = Math.Max(longest, word.Length);
             }
         }
 
-        return new Lexicon(readings, glosses, longest);
+        return new Lexicon(readings, glosses, names, longest);
     }
 
     /// <summary>The toneless readings of a character ("ji", "hang|xing"); none for a character it does not know.</summary>
@@ -79,4 +88,7 @@ public sealed class Lexicon
     public string? Glosses(ReadOnlySpan<char> word) => _lookup.TryGetValue(word, out var g) ? g : null;
 
     public bool Contains(ReadOnlySpan<char> word) => _lookup.ContainsKey(word);
+
+    /// <summary>Whether the dictionary only ever has the word as a proper noun (宁波, 新加坡, 春节): its pinyin is capitalised.</summary>
+    public bool IsName(string word) => _names.Contains(word);
 }
