@@ -41,6 +41,13 @@ public static partial class KeyTerms
     };
 
     /// <summary>
+    /// Everyday verbs that stand for any action (去, 来, 拿, 找, 弄, 搞, 干, 整: "go", "get", "do"), and "each", "together":
+    /// a question is about what they are done to, not about them. Unlike <see cref="Generic"/> they may still be part
+    /// of a word the segmenter split (去|查 is not a word, but 干|部 is), so they are left out only at the end.
+    /// </summary>
+    private static readonly HashSet<string> Light = new(StringComparer.Ordinal) { "去", "来", "拿", "找", "弄", "搞", "干", "整", "每个", "每周", "一起" };
+
+    /// <summary>
     /// The key terms; with <paramref name="isWord"/>, single characters the segmenter left side by side (病|价, 积|效,
     /// 裸|辞) are joined again where the join is a word after all — in the dictionary, in the documents, or sounding
     /// like the documents' — since a segmenter only splits a word it does not know, as a typo or slang is.
@@ -60,7 +67,7 @@ public static partial class KeyTerms
             }
         }
 
-        return terms.Where(t => !Generic.Contains(t) && !t.All(char.IsDigit)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return terms.Where(t => !Generic.Contains(t) && !Light.Contains(t) && !t.All(char.IsDigit)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     /// <summary>
