@@ -38,6 +38,8 @@ public static partial class KeyTerms
         "must", "i", "me", "my", "we", "our", "you", "your", "it", "its", "there", "here", "this", "that", "these", "those", "on", "in", "at",
         "of", "for", "to", "from", "by", "with", "about", "as", "and", "or", "not", "no", "how", "what", "when", "where", "which", "who",
         "why", "much", "many", "any", "some", "get", "have", "has", "please", "company", "employee", "employees", "policy", "rule", "rules",
+        // When, in English, as the Chinese above: "next month", "this morning" date a question, they are not its subject.
+        "next", "later", "tonight", "morning", "afternoon", "evening", "week", "weeks", "month", "months", "year", "years",
     };
 
     /// <summary>

@@ -155,6 +155,15 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal(terms, KeyTerms.Of(question, w => Cedict.Contains(w)));
     }
 
+    [Theory]
+    [InlineData("who signs off my business trip next month?", new[] { "signs", "off", "business", "trip" })]
+    [InlineData("forgot to clock in this morning", new[] { "forgot", "clock" })]
+    [InlineData("do night shifts pay extra?", new[] { "night", "shifts", "pay", "extra" })]
+    public void English_words_that_date_a_question_are_not_key_terms(string question, string[] terms)
+    {
+        Assert.Equal(terms, KeyTerms.Of(question, w => Cedict.Contains(w)));
+    }
+
     [Fact]
     public void The_dictionary_keeps_words_whose_entry_only_points_to_another_and_marks_proper_names()
     {
@@ -239,8 +248,8 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-devset", false, 51, 2, 8)]
     [InlineData("knowledge-sample", true, 10, 0, 2)]
     [InlineData("knowledge-sample", false, 9, 0, 1)]
-    [InlineData("knowledge-holdout", true, 28, 1, 9)]
-    [InlineData("knowledge-holdout", false, 24, 2, 10)]
+    [InlineData("knowledge-holdout", true, 29, 1, 9)]
+    [InlineData("knowledge-holdout", false, 25, 2, 10)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
     {
         var folder = Path.Combine(RepoPaths.Root, "samples", set);
