@@ -7,8 +7,9 @@ namespace ChatBot.Knowledge.Search;
 /// CC-CEDICT (CC BY-SA 4.0), as <c>scripts/lexicon</c> writes it: each simplified headword's toneless readings and
 /// its English glosses. Policy search reads it for two things no glossary can list ahead for a company's own text:
 /// the sound of every character, so a pinyin-input typo (公基金) still finds 公积金; and what a word means in English,
-/// so an English question, or an everyday word the policy never uses (本本), reaches the policy's own terms.
-/// Read once per process; missing, search works on characters and the glossary alone (start-up says so).
+/// so an English question, or an everyday word the policy never uses (本本), reaches the policy's own terms. It also
+/// marks the words it only has as proper nouns (a city a policy states by class). A file written before that mark
+/// reads as having no names. Read once per process; missing, search works on characters and the glossary alone (start-up says so).
 /// </summary>
 public sealed class Lexicon
 {
