@@ -37,6 +37,7 @@ public sealed class KnowledgeIndex : IDisposable
     private readonly IReadOnlySet<string>[] _sounds;
     private readonly HashSet<string> _allSounds = new(StringComparer.Ordinal);
     private readonly string _corpus;
+    private readonly string[] _searchTexts;
     private readonly Dictionary<Chunk, int> _ordinals = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="analyzer">Another analyzer for the characters (the bench's peers); CJK bigrams by default.</param>
@@ -50,20 +51,22 @@ public sealed class KnowledgeIndex : IDisposable
         _bigrams = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
         _analyzer = new PerFieldAnalyzerWrapper(_bigrams, new Dictionary<string, Analyzer> { ["sound"] = new WhitespaceAnalyzer(LuceneVersion.LUCENE_48) });
         _sounds = new IReadOnlySet<string>[chunks.Count];
+        // Searched in simplified characters whichever the documents are written in; quoted as written.
+        _searchTexts = chunks.Select(c => Lexicon.Simplify(c.SearchText)).ToArray();
         var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, _analyzer) { Similarity = new BM25Similarity() };
         using (var writer = new IndexWriter(_directory, config))
         {
             for (var i = 0; i < chunks.Count; i++)
             {
-                var sounds = Sounds.Bigrams(Lexicon, chunks[i].SearchText).ToList();
+                var sounds = Sounds.Bigrams(Lexicon, _searchTexts[i]).ToList();
                 _sounds[i] = sounds.ToHashSet(StringComparer.Ordinal);
                 _allSounds.UnionWith(sounds);
                 _ordinals[chunks[i]] = i;
                 writer.AddDocument(
                 [
                     new StoredField("ordinal", i),
-                    new TextField("path", chunks[i].Section, Field.Store.NO),
-                    new TextField("text", chunks[i].Text, Field.Store.NO),
+                    new TextField("path", Lexicon.Simplify(chunks[i].Section), Field.Store.NO),
+                    new TextField("text", Lexicon.Simplify(chunks[i].Text), Field.Store.NO),
                     new TextField("sound", string.Join(' ', sounds), Field.Store.NO),
                 ]);
             }
@@ -73,8 +76,8 @@ public sealed class KnowledgeIndex : IDisposable
 
         _reader = DirectoryReader.Open(_directory);
         _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity() };
-        _corpus = string.Join("\n", chunks.Select(c => c.SearchText));
-        Bridge = new GlossBridge(Lexicon, chunks.Select(c => c.SearchText));
+        _corpus = string.Join("\n", _searchTexts);
+        Bridge = new GlossBridge(Lexicon, _searchTexts);
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
@@ -106,6 +109,9 @@ public sealed class KnowledgeIndex : IDisposable
 
     /// <summary>Whether some passage is limited to departments, so an asker's departments are worth looking up.</summary>
     public bool RestrictsDepartments { get; }
+
+    /// <summary>The passage's heading path and text as searched: in simplified characters (<see cref="Lexicon.Simplify"/>).</summary>
+    public string SearchTextOf(Chunk chunk) => _searchTexts[Ordinal(chunk)];
 
     /// <summary>Whether any passage or heading contains the text (a Chinese word, or a Latin one ignoring case).</summary>
     public bool Occurs(string text) => Glossary.Contains(_corpus, text);

@@ -17,17 +17,19 @@ public sealed class Lexicon
     private readonly Dictionary<string, string> _glosses;
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly HashSet<string> _names;
+    private readonly Dictionary<char, char> _simplified;
 
-    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, int longest)
+    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, Dictionary<char, char> simplified, int longest)
     {
         _readings = readings;
         _names = names;
+        _simplified = simplified;
         _glosses = glosses;
         _lookup = glosses.GetAlternateLookup<ReadOnlySpan<char>>();
         Longest = longest;
     }
 
-    public static Lexicon Empty { get; } = new([], [], [], 0);
+    public static Lexicon Empty { get; } = new([], [], [], [], 0);
 
     /// <summary>Where <c>scripts/lexicon</c> puts it, relative to the working directory.</summary>
     public const string DefaultFile = "data/cc-cedict.tsv.gz";
@@ -45,11 +47,24 @@ public sealed class Lexicon
         var readings = new Dictionary<char, string[]>();
         var glosses = new Dictionary<string, string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var simplified = new Dictionary<char, char>();
         var longest = 0;
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line[0] == '#')
             {
+                continue;
+            }
+
+            if (line[0] == '=')
+            {
+                // "=繁<TAB>简": the simplified character a traditional one is written as.
+                if (line.Length != 4 || line[2] != '\t')
+                {
+                    throw new InvalidDataException($"{path}: expected '=traditional<TAB>simplified'; got '{line}'. Run scripts/lexicon again.");
+                }
+
+                simplified[line[1]] = line[3];
                 continue;
             }
 
@@ -79,7 +94,7 @@ public sealed class Lexicon
             }
         }
 
-        return new Lexicon(readings, glosses, names, longest);
+        return new Lexicon(readings, glosses, names, simplified, longest);
     }
 
     /// <summary>The toneless readings of a character ("ji", "hang|xing"); none for a character it does not know.</summary>
@@ -89,6 +104,42 @@ public sealed class Lexicon
     public string? Glosses(ReadOnlySpan<char> word) => _lookup.TryGetValue(word, out var g) ? g : null;
 
     public bool Contains(ReadOnlySpan<char> word) => _lookup.ContainsKey(word);
+
+    /// <summary>
+    /// The text with traditional characters written as simplified ones (請假 → 请假), so a question typed either way
+    /// meets documents written either way; the same instance when there is nothing to change. Character by character,
+    /// and only characters that are never simplified themselves, so simplified text is never altered.
+    /// </summary>
+    public string Simplify(string text)
+    {
+        if (_simplified.Count == 0)
+        {
+            return text;
+        }
+
+        var first = 0;
+        while (first < text.Length && !_simplified.ContainsKey(text[first]))
+        {
+            first++;
+        }
+
+        if (first == text.Length)
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, (text, first, _simplified), static (span, state) =>
+        {
+            state.text.AsSpan().CopyTo(span);
+            for (var i = state.first; i < span.Length; i++)
+            {
+                if (state._simplified.TryGetValue(span[i], out var s))
+                {
+                    span[i] = s;
+                }
+            }
+        });
+    }
 
     /// <summary>Whether the dictionary only ever has the word as a proper noun (宁波, 新加坡, 春节): its pinyin is capitalised.</summary>
     public bool IsName(string word) => _names.Contains(word);

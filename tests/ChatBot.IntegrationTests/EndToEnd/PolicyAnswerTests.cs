@@ -11,7 +11,8 @@ namespace ChatBot.IntegrationTests.EndToEnd;
 /// Policy questions through the real host and the tiny model, on the public sample's documents: a DM is answered
 /// from the documents with the code's citation; an unanswerable DM is refused, and one the documents half cover is
 /// told "not sure" with the closest sections quoted, both without a model call and without using quota, in the
-/// question's language; in a group the general assistant answers instead.
+/// question's language; a question typed in traditional characters is answered as its simplified twin; in a group
+/// the general assistant answers instead.
 /// </summary>
 public sealed class PolicyAnswerTests : IDisposable
 {
@@ -60,6 +61,18 @@ public sealed class PolicyAnswerTests : IDisposable
         Assert.DoesNotContain(_app.Logs.Lines, l => l.Line.Contains("dormitory.md", StringComparison.Ordinal));
         await QuotaIntakeTests.WaitUntil(() => _app.AuditLines.Any(l => l.Contains("\"outcome\":\"answered\"", StringComparison.Ordinal)), 10);
         Assert.DoesNotContain(_app.AuditLines, l => l.Contains("dormitory.md", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_question_typed_in_traditional_characters_is_answered_from_simplified_documents_with_the_citation()
+    {
+        await _client.PostAsync(PlatformCallbacks.App("91011", "住宿舍一個月多少錢", user: "hongkong"));
+
+        await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 1, 30);
+        var reply = _replies.Sent[0].Text;
+        Assert.Contains("来源：员工宿舍管理规定 › 二、住宿费用（dormitory.md）", reply, StringComparison.Ordinal);
+        Assert.Contains("150元", reply, StringComparison.Ordinal);
+        Assert.Equal(1, _inferences.Value);
     }
 
     [Fact]

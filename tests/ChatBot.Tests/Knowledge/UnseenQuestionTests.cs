@@ -165,6 +165,40 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Fact]
+    public void A_question_in_traditional_characters_is_answered_from_simplified_documents_and_the_other_way_round()
+    {
+        const string simplified = """
+            # 员工休假管理办法
+            ## 第四条 婚假
+            员工依法登记结婚的，享受婚假10天，须在领取结婚证之日起一年内休完。
+            ## 第五条 丧假
+            员工直系亲属去世的，享受丧假3天。
+            """;
+        using var simplifiedIndex = Build(simplified);
+        using var traditionalIndex = Build("""
+            # 員工休假管理辦法
+            ## 第四條 婚假
+            員工依法登記結婚的，享受婚假10天，須在領取結婚證之日起一年內休完。
+            ## 第五條 喪假
+            員工直系親屬去世的，享受喪假3天。
+            """);
+
+        var asked = KnowledgeSearch.Find(simplifiedIndex, Glossary.Empty, "下個月結婚能請幾天婚假", 3, _ => true);
+        var written = KnowledgeSearch.Find(traditionalIndex, Glossary.Empty, "家里亲属去世了丧假几天", 3, _ => true);
+
+        Assert.Equal(Grounding.Answered, asked.Decision);
+        Assert.Equal("第四条 婚假", asked.Hits[0].Chunk.Heading);
+        Assert.Equal(Grounding.Answered, written.Decision);
+        Assert.Equal("第五條 喪假", written.Hits[0].Chunk.Heading);
+        // Quoted as the document writes it, the clause chosen by the words as searched.
+        Assert.Equal("員工直系親屬去世的，享受喪假3天。", Citation.Quote(written.Best!, written.Words!, written.Simplify));
+        Assert.Equal("下个月结婚能请几天婚假", Cedict.Simplify("下個月結婚能請幾天婚假"));
+        // Simplified text comes back as it was, the very instance, and a character that is simplified somewhere (著) stays.
+        const string plain = "显著的成绩";
+        Assert.Same(plain, Cedict.Simplify(plain));
+    }
+
+    [Fact]
     public void The_dictionary_keeps_words_whose_entry_only_points_to_another_and_marks_proper_names()
     {
         // CC-CEDICT writes 杭州 as "see 杭州市": scripts/lexicon gives it that entry's meaning rather than dropping it.
