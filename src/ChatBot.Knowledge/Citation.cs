@@ -20,10 +20,10 @@ public static class Citation
     /// that found it (<see cref="KnowledgeSearchResult.Words"/>), longer words counting more: a section answers with one
     /// clause or one row, and that is what the employee checks.
     /// </summary>
-    /// <param name="simplify">How the search read the passage (<see cref="KnowledgeSearchResult.Simplify"/>): the words are in its characters.</param>
-    public static string Quote(Chunk chunk, IReadOnlyCollection<string> found, Func<string, string>? simplify = null)
+    /// <param name="searchForm">How the search read the passage (<see cref="KnowledgeSearchResult.SearchForm"/>): the words are in that form.</param>
+    public static string Quote(Chunk chunk, IReadOnlyCollection<string> found, Func<string, string>? searchForm = null)
     {
-        simplify ??= static text => text;
+        searchForm ??= static text => text;
         var words = found.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var clauses = new List<string>();
         string? header = null;
@@ -46,7 +46,7 @@ public static class Citation
         }
 
         clauses.RemoveAll(c => c.Length <= 1);
-        var best = clauses.OrderByDescending(c => Matched(simplify(c), words)).FirstOrDefault() ?? chunk.Text;
+        var best = clauses.OrderByDescending(c => Matched(searchForm(c), words)).FirstOrDefault() ?? chunk.Text;
         return best.Length <= MaxQuoteChars ? best : best[..MaxQuoteChars] + "…";
     }
 

@@ -8,6 +8,7 @@ using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
+using System.Text;
 
 namespace ChatBot.Knowledge.Search;
 
@@ -51,8 +52,8 @@ public sealed class KnowledgeIndex : IDisposable
         _bigrams = analyzer ?? new CJKAnalyzer(LuceneVersion.LUCENE_48);
         _analyzer = new PerFieldAnalyzerWrapper(_bigrams, new Dictionary<string, Analyzer> { ["sound"] = new WhitespaceAnalyzer(LuceneVersion.LUCENE_48) });
         _sounds = new IReadOnlySet<string>[chunks.Count];
-        // Searched in simplified characters whichever the documents are written in; quoted as written.
-        _searchTexts = chunks.Select(c => Lexicon.Simplify(c.SearchText)).ToArray();
+        // Searched in one form whichever the documents are written in (SearchForm); quoted as written.
+        _searchTexts = chunks.Select(c => SearchForm(c.SearchText)).ToArray();
         var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, _analyzer) { Similarity = new BM25Similarity() };
         using (var writer = new IndexWriter(_directory, config))
         {
@@ -65,8 +66,8 @@ public sealed class KnowledgeIndex : IDisposable
                 writer.AddDocument(
                 [
                     new StoredField("ordinal", i),
-                    new TextField("path", Lexicon.Simplify(chunks[i].Section), Field.Store.NO),
-                    new TextField("text", Lexicon.Simplify(chunks[i].Text), Field.Store.NO),
+                    new TextField("path", SearchForm(chunks[i].Section), Field.Store.NO),
+                    new TextField("text", SearchForm(chunks[i].Text), Field.Store.NO),
                     new TextField("sound", string.Join(' ', sounds), Field.Store.NO),
                 ]);
             }
@@ -110,8 +111,15 @@ public sealed class KnowledgeIndex : IDisposable
     /// <summary>Whether some passage is limited to departments, so an asker's departments are worth looking up.</summary>
     public bool RestrictsDepartments { get; }
 
-    /// <summary>The passage's heading path and text as searched: in simplified characters (<see cref="Lexicon.Simplify"/>).</summary>
+    /// <summary>The passage's heading path and text as searched (<see cref="SearchForm"/>).</summary>
     public string SearchTextOf(Chunk chunk) => _searchTexts[Ordinal(chunk)];
+
+    /// <summary>
+    /// The one form documents and questions are searched in, whatever they were typed in: full-width letters and digits
+    /// as ASCII (Ｐ５ is P5, １５天 is 15天; Unicode compatibility form), traditional characters as simplified
+    /// (<see cref="Lexicon.Simplify"/>: 請假 is 请假). Quotes are still taken from the text as written.
+    /// </summary>
+    public string SearchForm(string text) => Lexicon.Simplify(text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC));
 
     /// <summary>Whether any passage or heading contains the text (a Chinese word, or a Latin one ignoring case).</summary>
     public bool Occurs(string text) => Glossary.Contains(_corpus, text);

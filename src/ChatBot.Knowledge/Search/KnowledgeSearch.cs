@@ -23,8 +23,8 @@ public sealed record KnowledgeSearchResult(bool PolicyQuestion, Grounding Decisi
 {
     public bool Refused => Decision == Grounding.Refused;
 
-    /// <summary>How the index reads text (simplified characters): what a quote is matched against <see cref="Words"/> in.</summary>
-    public Func<string, string> Simplify { get; init; } = static text => text;
+    /// <summary>The form the index searches text in (<see cref="KnowledgeIndex.SearchForm"/>): what a quote is matched against <see cref="Words"/> in.</summary>
+    public Func<string, string> SearchForm { get; init; } = static text => text;
 
     /// <summary>The passage the answer cites: the one that covers the question best.</summary>
     public Chunk? Best => Decision == Grounding.Answered && Hits.Count > 0 ? Hits[0].Chunk : null;
@@ -86,8 +86,8 @@ public static class KnowledgeSearch
         GroundingThresholds? thresholds = null, float[]? questionVector = null)
     {
         thresholds ??= GroundingThresholds.Default;
-        // Typed in traditional characters (請幾天假), searched as the index is: in simplified ones.
-        question = index.Lexicon.Simplify(question);
+        // Typed in traditional characters (請幾天假) or full-width letters (Ｐ５), searched in the index's one form.
+        question = index.SearchForm(question);
         // A separable verb split by a count (请6天假) is searched and weighed as the word it is (请假) too.
         var separated = KeyTerms.Separated(question, w => index.Lexicon.Contains(w) && index.Occurs(w));
         if (separated.Count > 0)
@@ -160,7 +160,7 @@ public static class KnowledgeSearch
             : concepts.Where(c => Support(index, c, ordered[0].Chunk) < 0.5).Select(c => c.Term).ToList();
         return new KnowledgeSearchResult(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList())
         {
-            Simplify = index.Lexicon.Simplify,
+            SearchForm = index.SearchForm,
         };
     }
 

@@ -165,7 +165,7 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Fact]
-    public void A_question_in_traditional_characters_is_answered_from_simplified_documents_and_the_other_way_round()
+    public void A_question_in_traditional_characters_or_full_width_letters_is_searched_as_the_simplified_ascii_form_and_documents_too()
     {
         const string simplified = """
             # 员工休假管理办法
@@ -191,8 +191,11 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal(Grounding.Answered, written.Decision);
         Assert.Equal("第五條 喪假", written.Hits[0].Chunk.Heading);
         // Quoted as the document writes it, the clause chosen by the words as searched.
-        Assert.Equal("員工直系親屬去世的，享受喪假3天。", Citation.Quote(written.Best!, written.Words!, written.Simplify));
+        Assert.Equal("員工直系親屬去世的，享受喪假3天。", Citation.Quote(written.Best!, written.Words!, written.SearchForm));
         Assert.Equal("下个月结婚能请几天婚假", Cedict.Simplify("下個月結婚能請幾天婚假"));
+        // Full-width letters and digits, as a phone keyboard in Chinese mode types them, are searched as ASCII.
+        Assert.Equal("我P5 请假(15天)", simplifiedIndex.SearchForm("我Ｐ５ 請假（１５天）"));
+        Assert.Contains("p5", KnowledgeSearch.Find(simplifiedIndex, Glossary.Empty, "我Ｐ５结婚有几天婚假", 3, _ => true).Words!);
         // Simplified text comes back as it was, the very instance, and a character that is simplified somewhere (著) stays.
         const string plain = "显著的成绩";
         Assert.Same(plain, Cedict.Simplify(plain));
