@@ -27,6 +27,10 @@ public static partial class KeyTerms
         "什么时候", "的话", "一些", "有点", "一点", "已经", "马上", "刚刚", "刚", "正在", "如果", "要是", "但是", "可是", "因为", "所以", "而且",
         "这样", "那样", "怎么弄", "行不行", "行不", "好不好", "对不对", "有没有", "是不是", "能否", "多大", "几个", "几天", "几点", "上次", "下次",
         "这次", "每次", "一直", "总是", "经常", "之内", "以内", "以上", "以下", "左右", "大概", "大约", "差不多", "得到", "拿到", "知道", "觉得",
+        // Cantonese as Hong Kong staff write it (after traditional characters are read as simplified: 係 is 系):
+        // the same question words and particles as the Mandarin ones above.
+        "几多", "冇", "系", "咩", "唔", "嘅", "佢", "佢哋", "乜", "乜嘢", "嘢", "啲", "咁", "喺", "嚟", "点样", "边个", "边度", "几时",
+        "使", "使唔使", "可唔可以", "可不可以", "要不要", "需不需要",
         // When, said the everyday way: a question's date is rarely its subject.
         "上周", "下周", "本周", "这周", "上个月", "下个月", "这个月", "本月", "上月", "下月", "礼拜", "上礼拜", "下礼拜", "这礼拜", "星期",
         "上星期", "下星期", "昨天", "前天", "后天", "去年", "前年", "最近", "刚才",
@@ -38,6 +42,7 @@ public static partial class KeyTerms
         "must", "i", "me", "my", "we", "our", "you", "your", "it", "its", "there", "here", "this", "that", "these", "those", "on", "in", "at",
         "of", "for", "to", "from", "by", "with", "about", "as", "and", "or", "not", "no", "how", "what", "when", "where", "which", "who",
         "why", "much", "many", "any", "some", "get", "have", "has", "please", "company", "employee", "employees", "policy", "rule", "rules",
+        "hr", // who is asked, as 公司 and 部门 are: not what about
         // When, in English, as the Chinese above: "next month", "this morning" date a question, they are not its subject.
         "next", "later", "tonight", "morning", "afternoon", "evening", "week", "weeks", "month", "months", "year", "years",
     };

@@ -156,6 +156,16 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("結婚有冇婚假 係幾多日", new[] { "结婚", "婚假" })]
+    [InlineData("病假使唔使醫生紙", new[] { "病假", "医生", "纸" })]
+    [InlineData("HR 婚假几天？", new[] { "婚假" })]
+    public void Cantonese_question_words_and_the_hr_addressed_are_not_key_terms(string question, string[] terms)
+    {
+        // As a Hong Kong employee writes: read in simplified characters first, as the search does.
+        Assert.Equal(terms, KeyTerms.Of(Cedict.Simplify(question), w => Cedict.Contains(w)));
+    }
+
+    [Theory]
     [InlineData("who signs off my business trip next month?", new[] { "signs", "off", "business", "trip" })]
     [InlineData("forgot to clock in this morning", new[] { "forgot", "clock" })]
     [InlineData("do night shifts pay extra?", new[] { "night", "shifts", "pay", "extra" })]
