@@ -140,7 +140,11 @@ public sealed partial class GlossBridge
         }
     }
 
-    /// <summary>Each sense ("to clock on (or off)") as its content stems; parentheses are notes, long senses are definitions, not names.</summary>
+    /// <summary>
+    /// Each sense ("to clock on (or off)") as its content stems; parentheses are notes, long senses are definitions, not
+    /// names — except what a long one names before its first comma ("Ningbo, sub-provincial city in …": Ningbo), so an
+    /// English question that names a place or thing the dictionary defines at length still reaches it.
+    /// </summary>
     public static IEnumerable<string[]> Senses(string glosses)
     {
         foreach (var gloss in glosses.Split('/'))
@@ -151,6 +155,12 @@ public sealed partial class GlossBridge
                 if (stems.Count is > 0 and <= MaxSenseStems)
                 {
                     yield return [.. stems];
+                }
+                else if (sense.IndexOf(',', StringComparison.Ordinal) is > 0 and var comma
+                    && EnglishWords.Stems(Notes().Replace(sense[..comma], " ")) is { Count: > 0 and <= 2 } head)
+                {
+                    // "Ningbo, sub-provincial city in Zhejiang Province": what comes before the comma names it.
+                    yield return [.. head];
                 }
             }
         }

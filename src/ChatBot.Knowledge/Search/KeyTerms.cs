@@ -43,6 +43,7 @@ public static partial class KeyTerms
         "of", "for", "to", "from", "by", "with", "about", "as", "and", "or", "not", "no", "how", "what", "when", "where", "which", "who",
         "why", "much", "many", "any", "some", "get", "have", "has", "please", "company", "employee", "employees", "policy", "rule", "rules",
         "hr", // who is asked, as 公司 and 部门 are: not what about
+        "long", // "how long", as 多久 and 多长
         // When, in English, as the Chinese above: "next month", "this morning" date a question, they are not its subject.
         "next", "later", "tonight", "morning", "afternoon", "evening", "week", "weeks", "month", "months", "year", "years",
     };

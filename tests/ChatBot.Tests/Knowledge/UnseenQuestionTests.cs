@@ -169,6 +169,7 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("who signs off my business trip next month?", new[] { "signs", "off", "business", "trip" })]
     [InlineData("forgot to clock in this morning", new[] { "forgot", "clock" })]
     [InlineData("do night shifts pay extra?", new[] { "night", "shifts", "pay", "extra" })]
+    [InlineData("maternity leave how long", new[] { "maternity", "leave" })]
     public void English_words_that_date_a_question_are_not_key_terms(string question, string[] terms)
     {
         Assert.Equal(terms, KeyTerms.Of(question, w => Cedict.Contains(w)));
@@ -209,6 +210,16 @@ public sealed class UnseenQuestionTests : IDisposable
         // Simplified text comes back as it was, the very instance, and a character that is simplified somewhere (著) stays.
         const string plain = "显著的成绩";
         Assert.Same(plain, Cedict.Simplify(plain));
+    }
+
+    [Fact]
+    public void An_english_name_reaches_a_place_the_dictionary_defines_at_length()
+    {
+        // CC-CEDICT: 宁波 "Ningbo, sub-provincial city in Zhejiang Province" — five stems, too long to be a sense whole.
+        var bridge = new GlossBridge(Cedict, ["员工到宁波出差的，按二类城市标准报销。"]);
+
+        Assert.Contains(bridge.FromEnglish(["ningbo"]), f => f.Term == "宁波");
+        Assert.Contains(["ningbo"], GlossBridge.Senses(Cedict.Glosses("宁波")!));
     }
 
     [Fact]
@@ -296,7 +307,7 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-sample", true, 10, 0, 2)]
     [InlineData("knowledge-sample", false, 9, 0, 1)]
     [InlineData("knowledge-holdout", true, 29, 1, 9)]
-    [InlineData("knowledge-holdout", false, 25, 2, 10)]
+    [InlineData("knowledge-holdout", false, 26, 2, 10)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
     {
         var folder = Path.Combine(RepoPaths.Root, "samples", set);
