@@ -68,7 +68,18 @@ public sealed class HopelessQuestionTests : IDisposable
     }
 }
 
+/// <summary>
+/// Run alone, after the parallel classes. It failed twice in about six full-suite runs (CI at stop 36, a fresh clone
+/// on 2026-12-07), never in 15 runs alone: the second of two queued jobs was accepted and then not run within 90 s, with
+/// nothing logged. The suspect is state Hangfire keeps per process: every host that starts in this process replaces
+/// its filters in the static <c>GlobalJobFilters</c> while another host's workers may be reading them. In production
+/// one host runs per process.
+/// </summary>
+[CollectionDefinition(nameof(ExpiredQuestionTests), DisableParallelization = true)]
+public sealed class ExpiredQuestionCollection;
+
 /// <summary>A question older than Answers:MaxQueueAge is not answered: refunded, and its asker told once.</summary>
+[Collection(nameof(ExpiredQuestionTests))]
 public sealed class ExpiredQuestionTests
 {
     [Fact]
