@@ -149,7 +149,7 @@ public static class KnowledgeSearch
             hits = Fused(hits, index.Nearest(questionVector, Math.Max(top, Candidates), allowed), Math.Max(top, Candidates));
         }
 
-        var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, h.Chunk))).ToList();
+        var ranked = hits.Select((h, rank) => (Hit: h, Rank: rank, Coverage: Coverage(index, concepts, [h.Chunk]))).ToList();
         var best = ranked.Count == 0 ? 0 : ranked.Max(r => r.Coverage);
 
         // The passages that cover the most come first, in BM25 order, then the rest in BM25 order.
@@ -179,12 +179,13 @@ public static class KnowledgeSearch
             return 0;
         }
 
-        return concepts.Sum(c => c.Weight * Math.Max(Support(index, c, pair[0]), Support(index, c, pair[1]))) / concepts.Sum(c => c.Weight);
+        return Coverage(index, concepts, pair);
     }
 
-    private static double Coverage(KnowledgeIndex index, List<Concept> concepts, Chunk chunk)
+    /// <summary>The key terms' weighted support, each term as far as the best of the passages holds it.</summary>
+    private static double Coverage(KnowledgeIndex index, List<Concept> concepts, IReadOnlyList<Chunk> passages)
     {
-        return concepts.Sum(c => c.Weight * Support(index, c, chunk)) / concepts.Sum(c => c.Weight);
+        return concepts.Sum(c => c.Weight * passages.Max(p => Support(index, c, p))) / concepts.Sum(c => c.Weight);
     }
 
     /// <summary>
