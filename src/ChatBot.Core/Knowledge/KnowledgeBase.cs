@@ -219,13 +219,13 @@ public sealed partial class KnowledgeBase : IDisposable
     [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Knowledge access rule \"{Rule}\" covers no document: check its path (a misspelt rule leaves the document it meant open)")]
     private static partial void LogAccessRuleUnmatched(ILogger logger, string rule);
 
-    [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} not found: typo and English matching are off (run scripts/lexicon, or set Knowledge:LexiconFile)")]
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} not found: typo, English and traditional-character matching are off (run scripts/lexicon, or set Knowledge:LexiconFile)")]
     private static partial void LogNoLexicon(ILogger logger, string file);
 
     [LoggerMessage(EventId = 1511, Level = LogLevel.Information, Message = "Knowledge lexicon {File}: {Words} words in {ElapsedMs:F0} ms")]
     private static partial void LogLexicon(ILogger logger, string file, int words, double elapsedMs);
 
-    [LoggerMessage(EventId = 1512, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} unreadable ({Problem}): typo and English matching are off (run scripts/lexicon again)")]
+    [LoggerMessage(EventId = 1512, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} unreadable ({Problem}): typo, English and traditional-character matching are off (run scripts/lexicon again)")]
     private static partial void LogLexiconUnreadable(ILogger logger, string file, string problem);
 
     [LoggerMessage(EventId = 1513, Level = LogLevel.Information, Message = "Knowledge passages embedded for dense retrieval: {Passages} of {Dimensions} dimensions in {ElapsedMs:F0} ms")]

@@ -68,12 +68,16 @@ internal static class KnowledgeCommand
         var glossary = File.Exists(synonyms) ? GlossaryFile.Parse(await File.ReadAllTextAsync(synonyms), synonyms) : Glossary.Empty;
         KnowledgeIndex index;
         IReadOnlyList<(string File, string Reason)> skipped;
+        // What loading the dictionary says (missing, unreadable: typo, English and traditional-character matching are
+        // then off) goes to stderr, as the host logs it at start; stdout is the JSON.
+        using var warnings = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
         LlamaEmbedder? embedder = null;
         try
         {
             embedder = options.GetValueOrDefault("embeddings") is { Length: > 0 } model ? LlamaEmbedder.Load(model, null, Environment.ProcessorCount) : null;
             index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped,
-                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, NullLogger.Instance), embedder);
+                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, warnings.CreateLogger("knowledge")), embedder);
         }
         catch (Exception ex) when (ex is AdminFileException or InvalidOperationException)
         {

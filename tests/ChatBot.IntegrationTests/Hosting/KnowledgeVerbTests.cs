@@ -58,6 +58,26 @@ public sealed class KnowledgeVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_dictionary_is_named_on_stderr_and_the_search_still_answers()
+    {
+        var broken = Path.Combine(_docs, "..", $"lexicon-{Guid.NewGuid():N}.tsv");
+        File.WriteAllText(broken, "=個\n");
+        try
+        {
+            var (output, error, exit) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--lexicon", broken);
+
+            Assert.Equal(0, exit);
+            Assert.Equal("answered", JsonDocument.Parse(output).RootElement.GetProperty("decision").GetString());
+            Assert.Contains(broken, error, StringComparison.Ordinal);
+            Assert.Contains("=traditional<TAB>simplified", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Fact]
     public async Task A_broken_access_file_is_named_with_exit_code_2()
     {
         File.WriteAllText(Path.Combine(_docs, AccessFile.FileName), """{ "pay/": { "departmentz": ["5"] } }""");
