@@ -1,4 +1,5 @@
-// Hangfire keeps its configuration in process-wide statics (JobStorage.Current, GlobalJobFilters), so two hosts
-// alive at once in one test process could see each other's jobs. The integration test classes run one at a time.
+// Hangfire keeps its configuration in process-wide statics (JobStorage.Current, its log provider and activator),
+// so two hosts alive at once in one test process could reach each other's; each host's storage and filters are its own,
+// and two are started together only where a test means it. The integration test classes run one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 

@@ -3,6 +3,7 @@ using ChatBot.Core.Pipeline;
 using ChatBot.Core.Queue;
 using ChatBot.Inference;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.Redis.StackExchange;
 using StackExchange.Redis;
 
@@ -41,27 +42,17 @@ internal static class JobQueueRegistration
                 FetchTimeout = TimeSpan.FromSeconds(15),
             })
             : new Hangfire.InMemory.InMemoryStorage());
-        services.AddHangfire((provider, config) =>
-        {
-            // Global filters are static: replace ours (and Hangfire's default 10-attempt retry) instead of adding more.
-            foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute or DeleteWhenDoneFilter or PacingFilter).ToList())
-            {
-                GlobalJobFilters.Filters.Remove(filter.Instance);
-            }
-
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings()
-                .UseFilter(new DeleteWhenDoneFilter())
-                .UseFilter(new PacingFilter())
-                .UseFilter(new AutomaticRetryAttribute
-                {
-                    Attempts = queue.Retries,
-                    DelaysInSeconds = queue.RetryDelaySeconds.Length > 0 ? queue.RetryDelaySeconds : [5],
-                    OnAttemptsExceeded = AttemptsExceededAction.Delete,
-                })
-                .UseStorage(provider.GetRequiredService<JobStorage>());
-        });
+        // This app's filters, registered before AddHangfire (which only adds Hangfire's process-wide list if none is):
+        // the client, the workers and the state changer all read them from here. Hangfire's static GlobalJobFilters is
+        // left as it is, so two hosts in one process (tests, a side-by-side upgrade) never edit a list the other's
+        // workers are reading, and each keeps its own retry settings.
+        services.AddSingleton<IJobFilterProvider>(_ => AppJobFilters(queue));
+        // Likewise the activator: Hangfire's default is the static JobActivator.Current, set by whichever host was configured last.
+        services.AddSingleton<JobActivator>(provider => new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((provider, config) => config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(provider.GetRequiredService<JobStorage>()));
         if (queue.RunWorkers)
         {
             services.AddAnswerWriting();
@@ -87,5 +78,28 @@ internal static class JobQueueRegistration
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Hangfire's default filters (culture capture, statistics, continuations) and the job's own attributes, with
+    /// ours: delete when done, pacing, and retries as Queue:Retries says instead of the default ten attempts.
+    /// </summary>
+    internal static IJobFilterProvider AppJobFilters(QueueOptions queue)
+    {
+        var filters = new JobFilterCollection();
+        foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is not (AutomaticRetryAttribute or DeleteWhenDoneFilter or PacingFilter)))
+        {
+            filters.Add(filter.Instance, filter.Order);
+        }
+
+        filters.Add(new DeleteWhenDoneFilter());
+        filters.Add(new PacingFilter());
+        filters.Add(new AutomaticRetryAttribute
+        {
+            Attempts = queue.Retries,
+            DelaysInSeconds = queue.RetryDelaySeconds.Length > 0 ? queue.RetryDelaySeconds : [5],
+            OnAttemptsExceeded = AttemptsExceededAction.Delete,
+        });
+        return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), filters);
     }
 }

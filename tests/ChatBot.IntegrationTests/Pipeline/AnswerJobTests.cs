@@ -59,6 +59,31 @@ public sealed class AnswerJobTests
     }
 
     [Fact]
+    public async Task Two_hosts_in_one_process_each_keep_their_own_retry_setting()
+    {
+        // Hangfire's filters used to be set in its process-wide list, so the host started last decided every host's
+        // retries: here the first host's job would be deleted after its first failure instead of being retried.
+        var patient = new FlakySender(failures: 1);
+        var hasty = new FlakySender(failures: 1);
+        using var first = new ChatBotApp().WithServices(patient.Register).With("Queue:Retries", "1").With("Queue:RetryDelaySeconds:0", "1");
+        using var second = new ChatBotApp().WithServices(hasty.Register).With("Queue:Retries", "0");
+        first.Start();
+        second.Start();
+        var defaults = Hangfire.GlobalJobFilters.Filters.Select(f => f.Instance).OfType<Hangfire.AutomaticRetryAttribute>().Single();
+
+        await first.CreateClient().PostAsync(PlatformCallbacks.DingTalk("own-1", "question", user: "patient"));
+        await second.CreateClient().PostAsync(PlatformCallbacks.DingTalk("own-2", "question", user: "hasty"));
+        await QuotaIntakeTests.WaitUntil(() => patient.Delivered.Count == 1 && hasty.Delivered.Count == 1, seconds: 45);
+
+        Assert.DoesNotContain("try again later", patient.Delivered.Single(), StringComparison.Ordinal); // retried, answered
+        Assert.Contains("try again later", hasty.Delivered.Single(), StringComparison.Ordinal); // no retry: told at once
+        Assert.Contains(first.Logs.Lines, l => l.EventId == 1202);
+        Assert.Contains(second.Logs.Lines, l => l.EventId == 1203);
+        // Hangfire's own list is left as the library made it.
+        Assert.Equal(10, defaults.Attempts);
+    }
+
+    [Fact]
     public async Task A_job_rerun_after_a_crash_past_the_send_does_not_send_twice()
     {
         var replies = new RecordingReplySender();

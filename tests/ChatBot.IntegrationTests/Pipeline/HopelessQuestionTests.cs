@@ -69,11 +69,12 @@ public sealed class HopelessQuestionTests : IDisposable
 }
 
 /// <summary>
-/// Run alone, after the parallel classes. It failed twice in about six full-suite runs (CI at stop 36, a fresh clone
-/// on 2026-12-07), never in 15 runs alone: the second of two queued jobs was accepted and then not run within 90 s, with
-/// nothing logged. The suspect is state Hangfire keeps per process: every host that starts in this process replaces
-/// its filters in the static <c>GlobalJobFilters</c> while another host's workers may be reading them. In production
-/// one host runs per process.
+/// Run alone, after the other classes. It failed twice in about six full-suite runs (CI at stop 36, a fresh clone on
+/// 2026-12-07), never in 15 runs alone: the second of two queued jobs was accepted and then not run within 90 s, with
+/// nothing logged. The suspect was state Hangfire keeps per process: every host that started replaced its filters in
+/// the static <c>GlobalJobFilters</c> while another host's workers might be reading them. Each host now has its own
+/// filters (<c>JobQueueRegistration.AppJobFilters</c>, tested by <c>AnswerJobTests</c>); the isolation stays until
+/// full runs have shown the failure gone.
 /// </summary>
 [CollectionDefinition(nameof(ExpiredQuestionTests), DisableParallelization = true)]
 public sealed class ExpiredQuestionCollection;
