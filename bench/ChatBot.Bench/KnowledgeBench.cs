@@ -26,7 +26,8 @@ internal static class KnowledgeBench
         var docs = args[0];
         var questions = File.ReadAllLines(args[1]).Where(l => l.Trim().Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var glossary = Glossary.Parse(File.ReadAllText(args[2]), args[2]);
-        var lexicon = KnowledgeBase.LoadLexicon(args.Length > 3 ? args[3] : Lexicon.DefaultFile, NullLogger.Instance);
+        var lexicon = KnowledgeBase.LoadLexicon(args.Length > 3 ? args[3] : Lexicon.DefaultFile, NullLogger.Instance)
+            .With(KnowledgeBase.LoadThesaurus(Thesaurus.DefaultFile, NullLogger.Instance));
         var rows = new List<object>();
         for (var round = 0; round < 3; round++)
         {

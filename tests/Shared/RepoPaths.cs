@@ -16,6 +16,9 @@ public static class RepoPaths
     /// <summary>CC-CEDICT as scripts/lexicon writes it (scripts/test runs set-up, which makes it).</summary>
     public static string Lexicon { get; } = Path.Combine(Root, "data", "cc-cedict.tsv.gz");
 
+    /// <summary>The synonym groups scripts/lexicon writes beside it (Tongyici Cilin, via jieba.NET).</summary>
+    public static string Thesaurus { get; } = Path.Combine(Root, "data", "cilin-synonyms.txt.gz");
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

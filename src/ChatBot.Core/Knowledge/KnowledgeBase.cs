@@ -33,8 +33,9 @@ public sealed partial class KnowledgeBase : IDisposable
 
     /// <param name="embedder">An embedding model (<c>Knowledge:EmbeddingModelPath</c>), or null: dense retrieval off.</param>
     /// <param name="changed">Told of every edit of the access rules (access.json) after start, taken or refused.</param>
+    /// <param name="thesaurusFile">Chinese synonym groups (<c>Knowledge:ThesaurusFile</c>); empty for none.</param>
     public KnowledgeBase(string folder, HotReloadedFile<Glossary>? glossary, ILogger logger, string? lexiconFile = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embedder = null, Action<AdminFileChange>? changed = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null, Action<AdminFileChange>? changed = null, string? thesaurusFile = null)
     {
         _folder = Path.GetFullPath(folder);
         _glossary = glossary;
@@ -42,7 +43,7 @@ public sealed partial class KnowledgeBase : IDisposable
         _embedder = embedder;
         _changed = changed;
         _accessText = AccessText(_folder);
-        _lexicon = LoadLexicon(lexiconFile ?? Lexicon.DefaultFile, logger);
+        _lexicon = LoadLexicon(lexiconFile ?? Lexicon.DefaultFile, logger).With(LoadThesaurus(thesaurusFile ?? Thesaurus.DefaultFile, logger));
         _index = Build(_folder, logger, out _, _lexicon, embedder);
         if (Directory.Exists(_folder))
         {
@@ -164,6 +165,36 @@ public sealed partial class KnowledgeBase : IDisposable
         }
     }
 
+    /// <summary>
+    /// The synonym groups behind everyday words (<see cref="Thesaurus"/>). Like the dictionary, a help and not a
+    /// need: missing or unreadable, it is a warning that says how to get it; an empty setting turns it off quietly.
+    /// </summary>
+    public static Thesaurus LoadThesaurus(string file, ILogger logger)
+    {
+        if (file.Length == 0)
+        {
+            return Thesaurus.Empty;
+        }
+
+        if (!File.Exists(file))
+        {
+            LogNoThesaurus(logger, file);
+            return Thesaurus.Empty;
+        }
+
+        try
+        {
+            var thesaurus = Thesaurus.Load(file);
+            LogThesaurus(logger, file, thesaurus.Count);
+            return thesaurus;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            LogThesaurusUnreadable(logger, file, ex.Message);
+            return Thesaurus.Empty;
+        }
+    }
+
     public async Task RebuildAsync()
     {
         // Edits come in bursts (a save writes several events): one rebuild after they settle.
@@ -227,6 +258,15 @@ public sealed partial class KnowledgeBase : IDisposable
 
     [LoggerMessage(EventId = 1512, Level = LogLevel.Warning, Message = "Knowledge lexicon {File} unreadable ({Problem}): typo, English and traditional-character matching are off (run scripts/lexicon again)")]
     private static partial void LogLexiconUnreadable(ILogger logger, string file, string problem);
+
+    [LoggerMessage(EventId = 1514, Level = LogLevel.Warning, Message = "Knowledge thesaurus {File} not found: everyday words are bridged by the dictionary and the glossary only (run scripts/lexicon, or set Knowledge:ThesaurusFile; empty for none)")]
+    private static partial void LogNoThesaurus(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 1515, Level = LogLevel.Information, Message = "Knowledge thesaurus {File}: {Groups} synonym groups")]
+    private static partial void LogThesaurus(ILogger logger, string file, int groups);
+
+    [LoggerMessage(EventId = 1516, Level = LogLevel.Warning, Message = "Knowledge thesaurus {File} unreadable ({Problem}): everyday words are bridged by the dictionary and the glossary only (run scripts/lexicon again)")]
+    private static partial void LogThesaurusUnreadable(ILogger logger, string file, string problem);
 
     [LoggerMessage(EventId = 1513, Level = LogLevel.Information, Message = "Knowledge passages embedded for dense retrieval: {Passages} of {Dimensions} dimensions in {ElapsedMs:F0} ms")]
     private static partial void LogEmbedded(ILogger logger, int passages, int dimensions, double elapsedMs);

@@ -21,6 +21,12 @@ public sealed class KnowledgeOptions
     public string LexiconFile { get; set; } = Lexicon.DefaultFile;
 
     /// <summary>
+    /// Chinese synonym groups as <c>scripts/lexicon</c> writes them (Tongyici Cilin, via jieba.NET; see NOTICE): everyday
+    /// words the policy says otherwise (红包 → 礼金). Empty: none. A missing file is said at start, and search goes on without it.
+    /// </summary>
+    public string ThesaurusFile { get; set; } = Thesaurus.DefaultFile;
+
+    /// <summary>
     /// A GGUF embedding model (a multilingual BGE or E5 the admin supplies; none ships or can be downloaded here), or
     /// empty: off. When set, passages are embedded in process through llama.cpp and a question's nearest passages join
     /// BM25's by reciprocal rank fusion; the answer/refusal decision stays lexical. Unmeasured for quality here.

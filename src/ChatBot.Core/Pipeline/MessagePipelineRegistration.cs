@@ -74,7 +74,7 @@ public static class MessagePipelineRegistration
                     ? new HotReloadedFile<Glossary>(knowledge.SynonymsFile, GlossaryFile.Parse, provider.GetRequiredService<ILogger<Glossary>>(), Audited(provider))
                     : null,
                 provider.GetRequiredService<ILogger<KnowledgeBase>>(), knowledge.LexiconFile,
-                provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>(), Audited(provider));
+                provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>(), Audited(provider), knowledge.ThesaurusFile);
         });
         services.AddSingleton(provider => new SystemPrompt(Options<AnswerOptions>(provider).SystemPromptFile, provider.GetRequiredService<ILogger<SystemPrompt>>(),
             Audited(provider)));

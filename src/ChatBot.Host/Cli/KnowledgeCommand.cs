@@ -30,6 +30,7 @@ internal static class KnowledgeCommand
             CliVerbs.Value("top", "passages to retrieve (3)"),
             CliVerbs.Value("synonyms", "the glossary (Knowledge:SynonymsFile, config/knowledge-synonyms.txt); an empty file for none"),
             CliVerbs.Value("lexicon", "the dictionary (Knowledge:LexiconFile, data/cc-cedict.tsv.gz); a missing file for none"),
+            CliVerbs.Value("thesaurus", "the synonym groups (Knowledge:ThesaurusFile, data/cilin-synonyms.txt.gz); an empty value for none"),
             CliVerbs.Value("embeddings", "a GGUF embedding model: dense retrieval fused with BM25, as Knowledge:EmbeddingModelPath does"),
         ];
         Command search = new("search", "What the bot retrieves and cites for each question (on stdin, one per line, unless --question).")
@@ -77,7 +78,9 @@ internal static class KnowledgeCommand
         {
             embedder = options.GetValueOrDefault("embeddings") is { Length: > 0 } model ? LlamaEmbedder.Load(model, null, Environment.ProcessorCount) : null;
             index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped,
-                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, warnings.CreateLogger("knowledge")), embedder);
+                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, warnings.CreateLogger("knowledge"))
+                    .With(KnowledgeBase.LoadThesaurus(options.GetValueOrDefault("thesaurus") ?? new KnowledgeOptions().ThesaurusFile, warnings.CreateLogger("knowledge"))),
+                embedder);
         }
         catch (Exception ex) when (ex is AdminFileException or InvalidOperationException)
         {

@@ -52,9 +52,10 @@ public sealed record GroundingThresholds(double UnsureAt, double AnswerAt)
 /// terms (<see cref="GlossBridge"/>) and how it sounds (<see cref="Sounds"/>), then decides from what the question's
 /// key terms find in the passages — not from the score, which common words inflate. Each key term is supported by
 /// a passage as far as the passage holds it: its characters (1), a glossary term for it (1), a document word that
-/// means it (by how closely), or its sound (a typo, <see cref="SoundSupport"/>). Coverage is the support averaged
-/// over the key terms, each weighted by how much it counts (<see cref="Weight"/>); the best-covering passage comes first,
-/// and the first two count together when the prompt holds both and they are one document's.
+/// means it (by how closely) or that the thesaurus groups with it (1), or its sound (a typo, <see cref="SoundSupport"/>).
+/// Coverage is the support averaged over the key terms, each weighted by how much it counts (<see cref="Weight"/>); the
+/// best-covering passage comes first, and the first two count together when the prompt holds both and they are one
+/// document's.
 /// </summary>
 public static class KnowledgeSearch
 {
@@ -117,6 +118,17 @@ public static class KnowledgeSearch
             else if (!index.Occurs(term))
             {
                 alternatives.AddRange(index.Bridge.FromChinese(term).Take(BridgeTermsPerWord));
+            }
+
+            if (!latin && (term.Length == 1 || !index.Occurs(term)))
+            {
+                // A word the documents do not write (老丈人, 红包): what the thesaurus groups with it, where the documents
+                // write that (岳父, 礼金). A lone character (报, 修) only by the words of its groups that hold it (报销,
+                // 修理): its other synonyms are other senses of a verb (提 → 说话, 谈话) and pull in unrelated sections.
+                alternatives.AddRange(index.Lexicon.Thesaurus.Synonyms(term)
+                    .Where(s => s.Length >= 2 && (term.Length > 1 || s.Contains(term, StringComparison.Ordinal)) && index.Occurs(s)
+                        && alternatives.TrueForAll(a => a.Term != s))
+                    .Take(BridgeTermsPerWord).Select(s => (s, 1.0)));
             }
 
             var glossed = expansions.Any(e => Related(e.Form, term));

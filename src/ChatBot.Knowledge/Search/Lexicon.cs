@@ -19,8 +19,10 @@ public sealed class Lexicon
     private readonly HashSet<string> _names;
     private readonly Dictionary<char, char> _simplified;
 
-    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, Dictionary<char, char> simplified, int longest)
+    private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, Dictionary<char, char> simplified, int longest,
+        Thesaurus? thesaurus = null)
     {
+        Thesaurus = thesaurus ?? Thesaurus.Empty;
         _readings = readings;
         _names = names;
         _simplified = simplified;
@@ -35,6 +37,12 @@ public sealed class Lexicon
     public const string DefaultFile = "data/cc-cedict.tsv.gz";
 
     public int Count => _glosses.Count;
+
+    /// <summary>Chinese synonym groups beside the dictionary (<see cref="Search.Thesaurus"/>); empty when none was loaded.</summary>
+    public Thesaurus Thesaurus { get; }
+
+    /// <summary>This dictionary with a thesaurus beside it.</summary>
+    public Lexicon With(Thesaurus thesaurus) => new(_readings, _glosses, _names, _simplified, Longest, thesaurus);
 
     /// <summary>The longest headword, in characters: how far a scan for words looks ahead.</summary>
     public int Longest { get; }

@@ -33,6 +33,7 @@ public sealed class PolicyAnswerTests : IDisposable
             .With("Knowledge:Folder", _docs)
             .With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"))
             .With("Knowledge:LexiconFile", RepoPaths.Lexicon)
+            .With("Knowledge:ThesaurusFile", RepoPaths.Thesaurus)
             .With("Inference:WarmUp", "false")
             .WithServices(services => services.AddSingleton<IChatClient>(provider =>
                 new CountingChatClient(provider.GetRequiredService<LocalInference>().Client, _inferences)));

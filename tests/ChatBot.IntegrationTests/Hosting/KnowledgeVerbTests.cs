@@ -78,6 +78,30 @@ public sealed class KnowledgeVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_thesaurus_is_named_on_stderr_and_a_missing_one_said_while_the_search_still_answers()
+    {
+        var broken = Path.Combine(_docs, "..", $"thesaurus-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(broken, "老婆 妻子\n孤\n");
+        try
+        {
+            var (output, error, exit) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--thesaurus", broken);
+            var (_, missing, _) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--thesaurus", broken + ".absent");
+            var (_, off, _) = await RunAsync("search", "--docs", _docs, "--question", "什么时候调薪", "--thesaurus", "");
+
+            Assert.Equal(0, exit);
+            Assert.Equal("answered", JsonDocument.Parse(output).RootElement.GetProperty("decision").GetString());
+            Assert.Contains(broken, error, StringComparison.Ordinal);
+            Assert.Contains("expected a group of two or more words", error, StringComparison.Ordinal);
+            Assert.Contains("Knowledge:ThesaurusFile", missing, StringComparison.Ordinal);
+            Assert.DoesNotContain("thesaurus", off, StringComparison.OrdinalIgnoreCase); // empty: off, quietly
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Fact]
     public async Task A_broken_access_file_is_named_with_exit_code_2()
     {
         File.WriteAllText(Path.Combine(_docs, AccessFile.FileName), """{ "pay/": { "departmentz": ["5"] } }""");
