@@ -39,6 +39,7 @@ public sealed class KnowledgeIndex : IDisposable
     private readonly HashSet<string> _allSounds = new(StringComparer.Ordinal);
     private readonly string _corpus;
     private readonly string[] _searchTexts;
+    private readonly HashSet<string> _thesaurusWords;
     private readonly Dictionary<Chunk, int> _ordinals = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="analyzer">Another analyzer for the characters (the bench's peers); CJK bigrams by default.</param>
@@ -79,6 +80,7 @@ public sealed class KnowledgeIndex : IDisposable
         _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity() };
         _corpus = string.Join("\n", _searchTexts);
         Bridge = new GlossBridge(Lexicon, _searchTexts);
+        _thesaurusWords = Lexicon.Thesaurus.WordsIn(_searchTexts);
     }
 
     public IReadOnlyList<Chunk> Chunks { get; }
@@ -123,6 +125,9 @@ public sealed class KnowledgeIndex : IDisposable
 
     /// <summary>Whether any passage or heading contains the text (a Chinese word, or a Latin one ignoring case).</summary>
     public bool Occurs(string text) => Glossary.Contains(_corpus, text);
+
+    /// <summary>The words the thesaurus groups with this one that the documents write (<see cref="Thesaurus.WordsIn"/>).</summary>
+    public IEnumerable<string> WrittenSynonyms(string word) => Lexicon.Thesaurus.Synonyms(word).Where(_thesaurusWords.Contains);
 
     /// <summary>Whether a word sounds like words of the passage (<see cref="Sounds.SoundsIn"/>).</summary>
     public bool SoundsIn(string word, Chunk chunk) => Sounds.SoundsIn(Lexicon, word, _sounds[Ordinal(chunk)]);

@@ -125,9 +125,8 @@ public static class KnowledgeSearch
                 // A word the documents do not write (老丈人, 红包): what the thesaurus groups with it, where the documents
                 // write that (岳父, 礼金). A lone character (报, 修) only by the words of its groups that hold it (报销,
                 // 修理): its other synonyms are other senses of a verb (提 → 说话, 谈话) and pull in unrelated sections.
-                alternatives.AddRange(index.Lexicon.Thesaurus.Synonyms(term)
-                    .Where(s => s.Length >= 2 && (term.Length > 1 || s.Contains(term, StringComparison.Ordinal)) && index.Occurs(s)
-                        && alternatives.TrueForAll(a => a.Term != s))
+                alternatives.AddRange(index.WrittenSynonyms(term)
+                    .Where(s => (term.Length > 1 || s.Contains(term, StringComparison.Ordinal)) && alternatives.TrueForAll(a => a.Term != s))
                     .Take(BridgeTermsPerWord).Select(s => (s, 1.0)));
             }
 

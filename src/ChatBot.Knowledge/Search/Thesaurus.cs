@@ -13,10 +13,14 @@ namespace ChatBot.Knowledge.Search;
 public sealed class Thesaurus
 {
     private readonly Dictionary<string, List<string[]>> _groups;
+    private readonly Dictionary<string, List<string[]>>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly int _longest;
 
     private Thesaurus(Dictionary<string, List<string[]>> groups, int count)
     {
         _groups = groups;
+        _lookup = groups.GetAlternateLookup<ReadOnlySpan<char>>();
+        _longest = groups.Count == 0 ? 0 : groups.Keys.Max(w => w.Length);
         Count = count;
     }
 
@@ -61,6 +65,30 @@ public sealed class Thesaurus
         }
 
         return new Thesaurus(groups, count);
+    }
+
+    /// <summary>
+    /// Its words of two characters or more that occur in the texts: found once, when an index is built, so a question
+    /// asks a set rather than searching the documents for each synonym of each word.
+    /// </summary>
+    public HashSet<string> WordsIn(IEnumerable<string> texts)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var text in texts)
+        {
+            for (var start = 0; start < text.Length - 1; start++)
+            {
+                for (var length = 2; length <= _longest && start + length <= text.Length; length++)
+                {
+                    if (_lookup.ContainsKey(text.AsSpan(start, length)))
+                    {
+                        found.Add(text.Substring(start, length));
+                    }
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The words that share a group with this one, in the groups' order; none for a word it does not have.</summary>
