@@ -21,8 +21,9 @@ public sealed class KnowledgeOptions
     public string LexiconFile { get; set; } = Lexicon.DefaultFile;
 
     /// <summary>
-    /// Chinese synonym groups as <c>scripts/lexicon</c> writes them (Tongyici Cilin, via jieba.NET; see NOTICE): everyday
-    /// words the policy says otherwise (红包 → 礼金). Empty: none. A missing file is said at start, and search goes on without it.
+    /// Chinese synonym groups as <c>scripts/lexicon</c> writes them (Tongyici Cilin, via jieba.NET; see NOTICE):
+    /// everyday words the policy says otherwise (红包 → 礼金). Empty: none. A missing file is said at start, and search
+    /// goes on without it.
     /// </summary>
     public string ThesaurusFile { get; set; } = Thesaurus.DefaultFile;
 
