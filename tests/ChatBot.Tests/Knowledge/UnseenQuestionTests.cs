@@ -371,6 +371,8 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-sample", false, 9, 0, 1)]
     [InlineData("knowledge-holdout", true, 30, 0, 9)]
     [InlineData("knowledge-holdout", false, 28, 1, 10)]
+    [InlineData("knowledge-holdout-2", true, 34, 0, 10)]
+    [InlineData("knowledge-holdout-2", false, 29, 1, 10)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
     {
         var folder = Path.Combine(RepoPaths.Root, "samples", set);
