@@ -105,7 +105,7 @@ public sealed class ExpiredQuestionTests
             Assert.Equal(System.Net.HttpStatusCode.OK, await client.DeliverAsync(PlatformCallbacks.App("old-1", "年假怎么算", user: "patient")));
             Assert.Equal(System.Net.HttpStatusCode.OK, await client.DeliverAsync(PlatformCallbacks.App("old-2", "病假怎么算", user: "patient")));
             // A bound, not a speed claim: a fresh-clone run under load once saw the two jobs taken later than 30 s.
-            await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 1215) >= 2, 90, () => app.Logs.Tail());
+            await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 1215) >= 2, 90, () => Queue(app) + "\n" + app.Logs.Tail());
             await Task.Delay(500);
 
             Assert.Equal(2, app.Logs.Lines.Count(l => l.EventId == 1215)); // each expired once, not once per attempt
@@ -121,5 +121,15 @@ public sealed class ExpiredQuestionTests
         {
             loaded.Set();
         }
+    }
+
+    /// <summary>Where the queue's jobs are, for the failure message: the job that was never run was never seen anywhere.</summary>
+    private static string Queue(ChatBotApp app)
+    {
+        var monitor = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        var servers = monitor.Servers().Select(s => $"{s.Name}: {s.WorkersCount} workers, beat {s.Heartbeat:HH:mm:ss.fff}");
+        return $"queue: enqueued {monitor.EnqueuedCount("default")}, fetched {monitor.FetchedCount("default")}, processing {monitor.ProcessingCount()}, "
+            + $"scheduled {monitor.ScheduledCount()}, failed {monitor.FailedCount()}, deleted {monitor.DeletedListCount()}; servers: {string.Join("; ", servers)}; "
+            + $"processing jobs: {string.Join(", ", monitor.ProcessingJobs(0, 10).Select(j => $"{j.Key} since {j.Value.StartedAt:HH:mm:ss.fff}"))}";
     }
 }
