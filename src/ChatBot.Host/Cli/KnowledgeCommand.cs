@@ -73,13 +73,14 @@ internal static class KnowledgeCommand
         // then off) goes to stderr, as the host logs it at start; stdout is the JSON.
         using var warnings = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+        var said = warnings.CreateLogger("knowledge");
         LlamaEmbedder? embedder = null;
         try
         {
             embedder = options.GetValueOrDefault("embeddings") is { Length: > 0 } model ? LlamaEmbedder.Load(model, null, Environment.ProcessorCount) : null;
             index = KnowledgeBase.Build(folder, NullLogger.Instance, out skipped,
-                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, warnings.CreateLogger("knowledge"))
-                    .With(KnowledgeBase.LoadThesaurus(options.GetValueOrDefault("thesaurus") ?? new KnowledgeOptions().ThesaurusFile, warnings.CreateLogger("knowledge"))),
+                KnowledgeBase.LoadLexicon(options.GetValueOrDefault("lexicon") ?? new KnowledgeOptions().LexiconFile, said)
+                    .With(KnowledgeBase.LoadThesaurus(options.GetValueOrDefault("thesaurus") ?? new KnowledgeOptions().ThesaurusFile, said)),
                 embedder);
         }
         catch (Exception ex) when (ex is AdminFileException or InvalidOperationException)

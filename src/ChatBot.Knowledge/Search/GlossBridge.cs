@@ -170,9 +170,11 @@ public sealed partial class GlossBridge
     /// The dictionary's words in a text, longest first at each position (two characters at least): Chinese, or Latin
     /// letters with Chinese as the dictionary writes them (U盘, T恤, 卡拉OK), a Latin run taken from its start only.
     /// </summary>
-    public static IEnumerable<string> Words(Lexicon lexicon, string text)
+    public static IEnumerable<string> Words(Lexicon lexicon, string text) => Words(text, Math.Min(lexicon.Longest, 8), lexicon.Contains);
+
+    /// <summary>The words of a vocabulary in a text, scanned as <see cref="Words(Lexicon, string)"/> does.</summary>
+    internal static IEnumerable<string> Words(string text, int longest, Func<ReadOnlySpan<char>, bool> contains)
     {
-        var longest = Math.Min(lexicon.Longest, 8);
         for (var start = 0; start < text.Length; start++)
         {
             if (!(Han(text[start]) || (char.IsAsciiLetter(text[start]) && (start == 0 || !char.IsAsciiLetter(text[start - 1])))))
@@ -188,7 +190,7 @@ public sealed partial class GlossBridge
 
             for (var length = end - start; length >= 2; length--)
             {
-                if (lexicon.Contains(text.AsSpan(start, length)))
+                if (contains(text.AsSpan(start, length)))
                 {
                     yield return text.Substring(start, length);
                 }

@@ -108,6 +108,8 @@ public static class KnowledgeSearch
                 continue;
             }
 
+            // Whether the documents write it: a word they do not is bridged to one they do (searched once: a scan of them all).
+            var written = latin || index.Occurs(term);
             var alternatives = new List<(string Term, double Weight)> { (term, 1) };
             alternatives.AddRange(expansions.Where(e => Related(e.Form, term)).Select(e => (e.Term, 1.0)));
             if (latin)
@@ -115,12 +117,12 @@ public static class KnowledgeSearch
                 var stem = EnglishWords.Stem(term);
                 alternatives.AddRange(fromEnglish.Where(f => f.By.Contains(stem)).Take(BridgeTermsPerWord).Select(f => (f.Term, f.Score)));
             }
-            else if (!index.Occurs(term))
+            else if (!written)
             {
                 alternatives.AddRange(index.Bridge.FromChinese(term).Take(BridgeTermsPerWord));
             }
 
-            if (!latin && (term.Length == 1 || !index.Occurs(term)))
+            if (!latin && (term.Length == 1 || !written))
             {
                 // A word the documents do not write (老丈人, 红包): what the thesaurus groups with it, where the documents
                 // write that (岳父, 礼金). A lone character (报, 修) only by the words of its groups that hold it (报销,
@@ -132,7 +134,7 @@ public static class KnowledgeSearch
 
             var glossed = expansions.Any(e => Related(e.Form, term));
             var weight = glossed ? 1 : Weight(term, latin, alternatives.Count);
-            if (!latin && !glossed && index.Lexicon.IsName(term) && !index.Occurs(term))
+            if (!latin && !glossed && index.Lexicon.IsName(term) && !written)
             {
                 weight = Math.Min(weight, AbsentNameWeight);
             }

@@ -71,25 +71,8 @@ public sealed class Thesaurus
     /// Its words of two characters or more that occur in the texts: found once, when an index is built, so a question
     /// asks a set rather than searching the documents for each synonym of each word.
     /// </summary>
-    public HashSet<string> WordsIn(IEnumerable<string> texts)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var text in texts)
-        {
-            for (var start = 0; start < text.Length - 1; start++)
-            {
-                for (var length = 2; length <= _longest && start + length <= text.Length; length++)
-                {
-                    if (_lookup.ContainsKey(text.AsSpan(start, length)))
-                    {
-                        found.Add(text.Substring(start, length));
-                    }
-                }
-            }
-        }
-
-        return found;
-    }
+    public HashSet<string> WordsIn(IEnumerable<string> texts) =>
+        texts.SelectMany(text => GlossBridge.Words(text, _longest, _lookup.ContainsKey)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The words that share a group with this one, in the groups' order; none for a word it does not have.</summary>
     public IEnumerable<string> Synonyms(string word) =>
