@@ -16,10 +16,13 @@ public sealed class RecordingReplySender : IReplySender
     /// <summary>"You are number N in line" notices, sent while the question waited for the model (not answers).</summary>
     public IReadOnlyList<(InboundMessage Message, string Text)> LineNotices => [.. _sent.Where(s => s.Message.MessageId.EndsWith(LineNotice.MessageIdSuffix, StringComparison.Ordinal))];
 
-    public Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
+    /// <summary>Awaited before each send is recorded: a test holds a worker here to build a backlog behind it.</summary>
+    public Func<InboundMessage, Task> BeforeSend { get; set; } = _ => Task.CompletedTask;
+
+    public async Task SendAsync(InboundMessage message, string text, CancellationToken cancellationToken)
     {
+        await BeforeSend(message);
         _sent.Enqueue((message, text));
-        return Task.CompletedTask;
     }
 
     public void Register(IServiceCollection services)
