@@ -20,7 +20,29 @@ public sealed class QuietStartTests : IDisposable
         var settings = BotProcess.LocalSettings(_folder);
         settings["Inference:ModelPath"] = TestModels.Wide; // ~83 MB: a load that probes can see
         settings["Audit:Folder"] = Path.Combine(_folder, "audit");
-        using var bot = BotProcess.Start(settings, _folder);
+        // The load begins before Kestrel listens, so on a busy machine it can end before the first probe is answered
+        // (seen once in a full run). That start shows nothing about the Starting state: it is tried again, twice at most.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var bot = BotProcess.Start(settings, _folder);
+            var starting = await ProbeUntilReadyAsync(bot);
+            if (starting == 0 && attempt < 3)
+            {
+                continue;
+            }
+
+            Assert.True(starting > 0, $"the probes never saw the model loading in {attempt} starts");
+            await Pipeline.QuotaIntakeTests.WaitUntil(() => bot.Output.Any(l => l.Contains("Local inference ready", StringComparison.Ordinal)), 10);
+            var lines = bot.Output.ToArray();
+            Assert.DoesNotContain(lines, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.Single(lines, l => l.Contains("Loading the model", StringComparison.Ordinal));
+            return;
+        }
+    }
+
+    /// <summary>Polls <c>/readyz</c> every 10 ms until it is ready; every answer before that must be 503 Starting. How many there were.</summary>
+    private static async Task<int> ProbeUntilReadyAsync(BotProcess bot)
+    {
         using var http = new HttpClient { BaseAddress = bot.BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
         var (starting, deadline) = (0, DateTime.UtcNow.AddSeconds(90));
         while (DateTime.UtcNow < deadline)
@@ -30,7 +52,7 @@ public sealed class QuietStartTests : IDisposable
                 using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    break;
+                    return starting;
                 }
 
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -47,10 +69,7 @@ public sealed class QuietStartTests : IDisposable
             await Task.Delay(10);
         }
 
-        Assert.True(starting > 0, "the probes never saw the model loading");
-        await Pipeline.QuotaIntakeTests.WaitUntil(() => bot.Output.Any(l => l.Contains("Local inference ready", StringComparison.Ordinal)), 10);
-        var lines = bot.Output.ToArray();
-        Assert.DoesNotContain(lines, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
-        Assert.Single(lines, l => l.Contains("Loading the model", StringComparison.Ordinal));
+        Assert.Fail("/readyz was not ready within 90 s");
+        return starting;
     }
 }
