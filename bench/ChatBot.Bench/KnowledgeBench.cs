@@ -123,14 +123,31 @@ internal static class KnowledgeBench
 
         if (chunk.Path.Count > 0 && chunk.Path[0] != "fixed")
         {
-            return chunk.Heading.Contains(section, StringComparison.Ordinal);
+            return chunk.Path.Any(heading => heading.Contains(section, StringComparison.Ordinal));
         }
 
+        // The section runs from its heading to the next heading of its level or above, its subsections included.
         var text = File.ReadAllText(Path.Combine(docs, doc));
         var start = text.IndexOf(section, StringComparison.Ordinal);
-        var end = text.IndexOf("\n#", start + 1, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var line = text.LastIndexOf('\n', start) + 1;
+        var level = text[line..].TakeWhile(c => c == '#').Count();
+        var end = text.Length;
+        for (var next = text.IndexOf("\n#", start, StringComparison.Ordinal); next >= 0; next = text.IndexOf("\n#", next + 1, StringComparison.Ordinal))
+        {
+            if (level == 0 || text[(next + 1)..].TakeWhile(c => c == '#').Count() <= level)
+            {
+                end = next;
+                break;
+            }
+        }
+
         var at = int.Parse(chunk.Path[1], System.Globalization.CultureInfo.InvariantCulture);
-        return start >= 0 && at < (end < 0 ? text.Length : end) && at + chunk.Text.Length > start;
+        return at < end && at + chunk.Text.Length > start;
     }
 
     private static List<Chunk> FixedChunks(string docs) =>
