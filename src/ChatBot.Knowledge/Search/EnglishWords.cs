@@ -48,9 +48,32 @@ public static partial class EnglishWords
         return stems;
     }
 
+    /// <summary>
+    /// Common irregular past forms, folded to the verb a dictionary gloss writes ("paid" meets "to pay", "stolen" meets
+    /// "to steal"): the -ed rule below cannot reach them. Not "left" (also a direction, and "leave" is a holiday in
+    /// these documents), nor forms that are words of their own (found, saw, lay).
+    /// </summary>
+    private static readonly Dictionary<string, string> Irregular = new(StringComparer.Ordinal)
+    {
+        ["stole"] = "steal", ["stolen"] = "steal", ["paid"] = "pay", ["forgot"] = "forget", ["forgotten"] = "forget", ["lost"] = "lose",
+        ["broke"] = "break", ["broken"] = "break", ["bought"] = "buy", ["sent"] = "send", ["spent"] = "spend", ["took"] = "take",
+        ["taken"] = "take", ["went"] = "go", ["gone"] = "go", ["came"] = "come", ["gave"] = "give", ["given"] = "give", ["wrote"] = "write",
+        ["written"] = "write", ["ate"] = "eat", ["eaten"] = "eat", ["drove"] = "drive", ["driven"] = "drive", ["flew"] = "fly",
+        ["flown"] = "fly", ["fell"] = "fall", ["fallen"] = "fall", ["kept"] = "keep", ["slept"] = "sleep", ["felt"] = "feel", ["met"] = "meet",
+        ["lent"] = "lend", ["began"] = "begin", ["begun"] = "begin", ["chose"] = "choose", ["chosen"] = "choose", ["rode"] = "ride",
+        ["ridden"] = "ride", ["sold"] = "sell", ["held"] = "hold", ["brought"] = "bring", ["caught"] = "catch", ["taught"] = "teach",
+        ["thought"] = "think", ["told"] = "tell", ["became"] = "become", ["won"] = "win", ["hid"] = "hide", ["hidden"] = "hide",
+        ["shook"] = "shake", ["stuck"] = "stick", ["tore"] = "tear", ["torn"] = "tear",
+    };
+
     /// <summary>A deliberately small stemmer: plural and verb endings only, so that distinct words stay distinct.</summary>
     public static string Stem(string word)
     {
+        if (Irregular.TryGetValue(word, out var verb))
+        {
+            return verb;
+        }
+
         if (word.EndsWith("'s", StringComparison.Ordinal))
         {
             word = word[..^2];

@@ -285,6 +285,17 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Contains(["ningbo"], GlossBridge.Senses(Cedict.Glosses("宁波")!));
     }
 
+    [Theory]
+    [InlineData("when is the bonus paid?", "支付")]
+    [InlineData("my phone was stolen", "偷窃")]
+    public void An_english_verb_in_an_irregular_past_form_reaches_the_chinese_verb(string question, string term)
+    {
+        // CC-CEDICT glosses verbs in the present ("to pay", "to steal"): the question's "paid" and "stolen" are those verbs.
+        var bridge = new GlossBridge(Cedict, ["年终奖于次年一月支付。", "偷窃公司财物的，予以辞退。"]);
+
+        Assert.Contains(bridge.FromEnglish(EnglishWords.Stems(question)), f => f.Term == term);
+    }
+
     [Fact]
     public void The_dictionary_keeps_words_whose_entry_only_points_to_another_and_marks_proper_names()
     {
