@@ -127,8 +127,8 @@ public sealed class SlowRedisTests
         await db.KeyExpireAsync("chatbot:hangfire:job:orphan-1", TimeSpan.FromDays(30));
         await db.HashSetAsync("chatbot:hangfire:job:recent-1", [new HashEntry("Type", "x"), new HashEntry("CreatedAt", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture))]);
 
-        // The rescuer's own pass may get there first; either way the record is deleted exactly once.
-        // A pass of the rescuer's own may have deleted the record and not yet logged it: wait for its line, then count.
+        // The rescuer's own pass may get there first; either way the record is deleted exactly once. That pass may have
+        // deleted it and not yet logged it: wait for the line, then count.
         Hangfire_Rescuer(app).SweepOrphans(DateTime.UtcNow - ChatBot.Host.Hosting.DeadServerJobRescuer.OrphanAge);
         await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Any(l => l.EventId == 1403 && l.Line.Contains("orphan-1", StringComparison.Ordinal)), 10);
         Assert.Single(app.Logs.Lines, l => l.EventId == 1403 && l.Line.Contains("orphan-1", StringComparison.Ordinal));
