@@ -219,6 +219,15 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("离职的时候旧电脑能买下来吗", new[] { "离职", "旧", "电脑", "买" })]
+    [InlineData("连续旷工几天会被直接开除", new[] { "连续", "旷工", "开除" })]
+    public void A_directional_complement_or_a_manner_adverb_is_not_a_key_term(string question, string[] terms)
+    {
+        // 买下来 is 买 with where it goes, 直接开除 is 开除 said bluntly: a passage lacks neither.
+        Assert.Equal(terms, KeyTerms.Of(question, w => Cedict.Contains(w)));
+    }
+
+    [Theory]
     [InlineData("結婚有冇婚假 係幾多日", new[] { "结婚", "婚假" })]
     [InlineData("病假使唔使醫生紙", new[] { "病假", "医生", "纸" })]
     [InlineData("HR 婚假几天？", new[] { "婚假" })]
