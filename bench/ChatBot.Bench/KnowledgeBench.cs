@@ -123,7 +123,7 @@ internal static class KnowledgeBench
 
         if (chunk.Path.Count > 0 && chunk.Path[0] != "fixed")
         {
-            return chunk.Path.Any(heading => heading.Contains(section, StringComparison.Ordinal));
+            return chunk.IsIn(section);
         }
 
         // The section runs from its heading to the next heading of its level or above, its subsections included.
@@ -134,12 +134,11 @@ internal static class KnowledgeBench
             return false;
         }
 
-        var line = text.LastIndexOf('\n', start) + 1;
-        var level = text[line..].TakeWhile(c => c == '#').Count();
+        var level = Hashes(text.LastIndexOf('\n', start) + 1);
         var end = text.Length;
         for (var next = text.IndexOf("\n#", start, StringComparison.Ordinal); next >= 0; next = text.IndexOf("\n#", next + 1, StringComparison.Ordinal))
         {
-            if (level == 0 || text[(next + 1)..].TakeWhile(c => c == '#').Count() <= level)
+            if (level == 0 || Hashes(next + 1) <= level)
             {
                 end = next;
                 break;
@@ -148,6 +147,18 @@ internal static class KnowledgeBench
 
         var at = int.Parse(chunk.Path[1], System.Globalization.CultureInfo.InvariantCulture);
         return at < end && at + chunk.Text.Length > start;
+
+        // The Markdown heading level of the line that starts here (0: not a heading line).
+        int Hashes(int from)
+        {
+            var count = 0;
+            while (from + count < text.Length && text[from + count] == '#')
+            {
+                count++;
+            }
+
+            return count;
+        }
     }
 
     private static List<Chunk> FixedChunks(string docs) =>

@@ -15,6 +15,12 @@ public sealed record Chunk(string Document, string Title, IReadOnlyList<string> 
 
     /// <summary>The innermost heading: what a citation names.</summary>
     public string Heading => Path.Count > 0 ? Path[^1] : Title;
+
+    /// <summary>
+    /// Whether the passage lies in the section whose heading holds this text — its own heading or one above it: a
+    /// numbered clause the chunker made a sub-heading (4.2 under 4) is still in its section. How evaluation counts a hit.
+    /// </summary>
+    public bool IsIn(string section) => Path.Any(heading => heading.Contains(section, StringComparison.Ordinal));
 }
 
 /// <summary>

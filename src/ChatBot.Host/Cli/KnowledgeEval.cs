@@ -40,7 +40,7 @@ internal static class KnowledgeEval
             var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true, questionVector: embed(question));
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
-                h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.Path.Any(p => p.Contains(section!, StringComparison.Ordinal))) + 1;
+                h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.IsIn(section!)) + 1;
             results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer));
         }
 
