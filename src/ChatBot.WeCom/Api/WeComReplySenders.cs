@@ -66,12 +66,19 @@ internal sealed partial class WeComAiBotReplySender(WeComApiClient api, IOptions
         if (Streams(message, route))
         {
             await streams.SetAsync(route.StreamId!, new StreamState(content, Finished: true), cancellationToken);
+            // Looked at once more after a pause that overran the deadline (a busy machine): WeCom may have picked the
+            // answer up during it, and the response_url below would then send it a second time.
             var deadline = clock.GetUtcNow() + options.CurrentValue.AiBot.StreamPickupTimeout;
-            while (clock.GetUtcNow() < deadline)
+            while (true)
             {
                 if (await streams.GetAsync(route.StreamId!, cancellationToken) is { Delivered: true })
                 {
                     return;
+                }
+
+                if (clock.GetUtcNow() >= deadline)
+                {
+                    break;
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(200), clock, cancellationToken);

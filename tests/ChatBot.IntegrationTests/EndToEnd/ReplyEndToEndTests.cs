@@ -47,7 +47,7 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
             .With("DingTalk:ApiBaseUrl", _dingtalk.BaseUrl.ToString())
             .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
             .With("Queue:RetryDelaySeconds:0", "1")
-            .With("WeCom:AiBot:StreamPickupTimeout", "00:00:02");
+            .With("WeCom:AiBot:StreamPickupTimeout", "00:00:05");
         return services is null ? app : app.WithServices(services);
     }
 
@@ -215,6 +215,24 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         Assert.Equal(2, _wecom.TokensIssued);
     }
 
+    /// <summary>
+    /// The parts of one split answer, once all have come: as many as the first one's "(1/N)" says, waited for rather
+    /// than slept on (the parts go one after another, and a loaded machine can be slow on the last), then a moment in
+    /// which no more may come.
+    /// </summary>
+    private static async Task<List<string>> AllPartsAsync(Func<List<string>> sent)
+    {
+        await QuotaIntakeTests.WaitUntil(() => sent().Count >= 1, 30);
+        var header = System.Text.RegularExpressions.Regex.Match(sent()[0], @"^\(1/(\d+)\)");
+        Assert.True(header.Success, $"the first part starts with its number: {sent()[0][..Math.Min(20, sent()[0].Length)]}");
+        var total = int.Parse(header.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await QuotaIntakeTests.WaitUntil(() => sent().Count >= total, 30);
+        await Task.Delay(500);
+        var parts = sent();
+        Assert.Equal(total, parts.Count);
+        return parts;
+    }
+
     [Fact]
     public async Task A_long_answer_arrives_split_by_bytes_in_numbered_parts()
     {
@@ -223,10 +241,9 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         var client = app.Start();
 
         await client.PostAsync(PlatformCallbacks.App("5301", "long please", user: "reader"));
-        await QuotaIntakeTests.WaitUntil(() => _wecom.AppMessages.Count >= 4, 30);
-        await Task.Delay(500);
 
-        var parts = _wecom.AppMessages.Select(m => m.Content).ToList();
+        var parts = await AllPartsAsync(() => _wecom.AppMessages.Select(m => m.Content).ToList());
+        Assert.True(parts.Count >= 4, $"{parts.Count} parts");
         Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= 2048));
         Assert.All(parts.Select((p, i) => (p, i)), x => Assert.StartsWith($"({x.i + 1}/{parts.Count})\n", x.p, StringComparison.Ordinal));
         var joined = string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..]));
@@ -244,10 +261,9 @@ public sealed class ReplyEndToEndTests : IAsyncLifetime
         _dingtalk.ExpireSession("gone");
 
         await client.PostAsync(DingTalk("esc-1", "quote me", session: "gone", user: "escaper"));
-        await QuotaIntakeTests.WaitUntil(() => _dingtalk.DirectMessages.Count >= 2, 30);
-        await Task.Delay(1000);
 
-        var parts = _dingtalk.DirectMessages.Select(m => m.Content).ToList();
+        var parts = await AllPartsAsync(() => _dingtalk.DirectMessages.Select(m => m.Content).ToList());
+        Assert.True(parts.Count >= 2, $"{parts.Count} parts");
         Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(ChatBot.DingTalk.Api.DingTalkApiClient.MsgParam(p)) <= 15000));
         Assert.Equal((answer + new ChatBot.Core.Pipeline.AnswerOptions().Disclaimer).Replace("\n", "", StringComparison.Ordinal), string.Concat(parts.Select(p => p[(p.IndexOf('\n', StringComparison.Ordinal) + 1)..]))
             .Replace("  \n", "\n", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal)); // DingTalk's Markdown line ends are two spaces
