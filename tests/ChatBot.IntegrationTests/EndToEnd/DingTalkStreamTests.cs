@@ -34,7 +34,7 @@ public sealed class DingTalkStreamTests : IAsyncLifetime
             .With("DingTalk:Mode", "Stream")
             .With("DingTalk:ApiBaseUrl", _dingtalk.BaseUrl.ToString())
             .With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
-            .With("DingTalk:StreamKeepAlive", "00:00:02");
+            .With("DingTalk:StreamKeepAlive", "00:00:10"); // a killed socket is reset at once; a short keep-alive only adds a stall-made reconnect
         if (secret is not null)
         {
             app.With("DingTalk:ClientSecret", secret);

@@ -39,7 +39,7 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
             .With("WeCom:AiBot:BotId", BotId)
             .With("WeCom:AiBot:Secret", secret)
             .With("WeCom:AiBot:LongConnectionUrl", _wecom.Url.ToString())
-            .With("WeCom:AiBot:Heartbeat", "00:00:01");
+            .With("WeCom:AiBot:Heartbeat", "00:00:03"); // short enough to see pings; long enough that a stall is not two missed
         _apps.Add(app);
         return app;
     }
@@ -53,7 +53,7 @@ public sealed class WeComLongConnectionTests : IAsyncLifetime
 
         await _wecom.PushAsync("lc-1", "zhangsan", "你好");
         await QuotaIntakeTests.WaitUntil(() => !_wecom.Answers.IsEmpty, 60);
-        await QuotaIntakeTests.WaitUntil(() => _wecom.Pings >= 2);
+        await QuotaIntakeTests.WaitUntil(() => _wecom.Pings >= 2, 30);
         await Task.Delay(1000);
 
         var (chat, content, how) = Assert.Single(_wecom.Answers);
@@ -181,12 +181,21 @@ public sealed class WeComLongConnectionScaleOutTests(Xunit.Abstractions.ITestOut
         await QuotaIntakeTests.WaitUntil(() => wecom.Connected, 30);
 
         var gate = Task.CompletedTask;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var other = new ChatBotApp()
             .With("Redis:ConnectionString", redis).With("Queue:EnvelopeKey", SlowRedisTests.EnvelopeKey)
             .With("WeCom:AiBot:Mode", "LongConnection").With("WeCom:AiBot:BotId", "aibScaleOut01").With("WeCom:AiBot:Secret", "scale-out-secret")
             .With("WeCom:AiBot:LongConnectionUrl", wecom.Url.ToString()).With("Inference:WarmUp", "false")
             .WithServices(services => services.AddSingleton<IChatClient>(provider =>
-                new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, () => gate)));
+                new GatedChatClient(provider.GetRequiredService<LocalInference>().Client, () =>
+                {
+                    if (!gate.IsCompleted)
+                    {
+                        reached.TrySetResult();
+                    }
+
+                    return gate;
+                })));
         var client = other.Start();
 
         // The holder streams what the other instance's worker produced.
@@ -204,7 +213,9 @@ public sealed class WeComLongConnectionScaleOutTests(Xunit.Abstractions.ITestOut
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         gate = hold.Task;
         await wecom.PushAsync("two-2", "zhaoliu", "你好");
-        await Task.Delay(700);
+        // Killed once the answer is being made (taken in, queued, at the model), not after a fixed pause a loaded
+        // machine may not have finished intake in: a message the holder never took in is not the case under test.
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(60));
         holder.KillHard();
         var sinceKill = System.Diagnostics.Stopwatch.StartNew();
         hold.SetResult();
