@@ -125,7 +125,10 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
             Assert.Equal(1, LogCount(1216));
             Assert.Single(_dingtalk.GroupMessages, m => m.Content.StartsWith(FollowUp, StringComparison.Ordinal));
             // DingTalk took the part where it answered late or the connection died after writing; not where it failed.
-            Assert.Equal(fault == "500-without-body" ? 0 : 1, _dingtalk.WebhookMessages.Count);
+            // The late one records it when its 9 s delay ends, which a loaded machine can put after the audit line.
+            var taken = fault == "500-without-body" ? 0 : 1;
+            await QuotaIntakeTests.WaitUntil(() => _dingtalk.WebhookMessages.Count >= taken, 15);
+            Assert.Equal(taken, _dingtalk.WebhookMessages.Count);
         }
         else
         {

@@ -137,9 +137,13 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
     [Fact]
     public async Task A_failing_or_stalled_directory_keeps_the_default_limit_and_the_ack_inside_the_deadline()
     {
-        using var app = App();
+        // A deadline long enough that a stalled directory waited on in full (4 s) would still be acked, so the bound
+        // below tells that bug from a loaded machine's stall; and a first question from someone else before the
+        // faults, so the first request's JIT is not what is timed.
+        using var app = App().With("Intake:Deadline", "00:00:04.5");
         app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 1, "departments": { "5": 10 } }""");
         var client = app.Start();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(PlatformCallbacks.App("slow-dir-warm", "你好", user: "ops-zhao"))).StatusCode);
         _wecom.Inject(Fault.Delay(4000), Fault.Delay(4000), Fault.Delay(4000), Fault.Delay(4000));
 
         var took = new List<TimeSpan>();
@@ -151,9 +155,10 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.All(took, t => Assert.True(t < TimeSpan.FromSeconds(2.5), $"acked after {t.TotalSeconds:F2} s"));
+        // The directory is waited on for 0.6 s only; waiting for the stalled one would take 4 s.
+        Assert.All(took, t => Assert.True(t < TimeSpan.FromSeconds(3.5), $"acked after {t.TotalSeconds:F2} s"));
         // The directory did not answer in time: the default limit (1), not the department's (10).
-        Assert.Equal(1, app.Queue!.Queued.Count(q => q.Kind == AnswerKind.Inference));
+        Assert.Equal(1, app.Queue!.Queued.Count(q => q.Kind == AnswerKind.Inference && q.Message.SenderId == "hr-li"));
     }
 
     [Fact]
@@ -170,10 +175,12 @@ public sealed class DepartmentAndGroupQuotaTests : IAsyncLifetime
 
         // Each signed a millisecond apart: DingTalk's signature is per timestamp, and one signature serves one message.
         var now = DateTimeOffset.UtcNow;
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
-            clients[i % 2].PostAsync(PlatformCallbacks.DingTalk($"grp-{i}", "@bot 年假怎么算", user: $"member{i % 10}", group: "cidTeam", now: now.AddMilliseconds(-i)))));
+        // Delivered as the platform does, a 503 (intake past its deadline on a loaded machine) sent again: its charge
+        // was refunded, so the counts below stay exact.
+        var callbacks = Enumerable.Range(0, 50)
+            .Select(i => PlatformCallbacks.DingTalk($"grp-{i}", "@bot 年假怎么算", user: $"member{i % 10}", group: "cidTeam", now: now.AddMilliseconds(-i))).ToList();
 
-        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s.StatusCode));
+        Assert.Equal(50, await BurstTests.DeliverAllAsync(clients, callbacks, concurrency: 50));
         var queued = first.Queue!.Queued.Concat(second.Queue!.Queued).ToList();
         Assert.Equal(5, queued.Count(q => q.Kind == AnswerKind.Inference));
         Assert.Equal(1, queued.Count(q => q.Kind == AnswerKind.OverGroupBudget));

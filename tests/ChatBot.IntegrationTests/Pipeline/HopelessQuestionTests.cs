@@ -28,7 +28,7 @@ public sealed class HopelessQuestionTests : IDisposable
     public void Dispose() => _app.Dispose();
 
     [Fact]
-    public async Task A_20000_character_question_gets_the_too_long_text_within_2_s_with_no_model_call_and_no_charge()
+    public async Task A_20000_character_question_gets_the_too_long_text_at_once_with_no_model_call_and_no_charge()
     {
         var client = _app.Start();
         var watch = Stopwatch.StartNew();
@@ -37,7 +37,9 @@ public sealed class HopelessQuestionTests : IDisposable
         var took = watch.Elapsed;
 
         Assert.Equal("问题太长了（超过 1000 字），请精简后再问。Your question is over 1000 characters; please shorten it and ask again.", _replies.Sent[0].Text);
-        Assert.True(took < TimeSpan.FromSeconds(2), $"told after {took.TotalSeconds:F2} s");
+        // "At once" is: before the first of Hangfire's retries (which waits at least 5 s) could have come — not a speed
+        // claim, which a loaded machine's stalls would make flaky; speed is measured in bench/.
+        Assert.True(took < TimeSpan.FromSeconds(5), $"told after {took.TotalSeconds:F2} s");
         Assert.Equal(0, _inferences.Value);
         Assert.DoesNotContain(_app.Logs.Lines, l => l.EventId is 1202 or 1203);
 

@@ -20,22 +20,11 @@ public sealed class QuotaIntakeTests
         first.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 10 }""");
         second.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 10 }""");
         HttpClient[] clients = [first.Start(), second.Start()];
-        using var gate = new SemaphoreSlim(64);
 
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                return (await clients[i % 2].PostAsync(PlatformCallbacks.AiBot($"burst-{i}", "question", user: "eager"))).StatusCode;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-
-        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        // A 503 (intake past its deadline while two cold hosts take the flood) is sent again, as the platform would;
+        // its charge was refunded, so the counts stay exact.
+        var callbacks = Enumerable.Range(0, 1000).Select(i => PlatformCallbacks.AiBot($"burst-{i}", "question", user: "eager")).ToList();
+        Assert.Equal(1000, await BurstTests.DeliverAllAsync(clients, callbacks, concurrency: 64));
         var queued = first.Queue!.Queued.Concat(second.Queue!.Queued).ToList();
         Assert.Equal(10, queued.Count(q => q.Kind == AnswerKind.Inference));
         // One over-quota notice for the whole flood (Quotas:NoticeInterval), not 990 sends competing for the rate limit.
