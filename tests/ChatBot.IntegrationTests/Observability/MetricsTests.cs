@@ -37,25 +37,33 @@ public sealed partial class MetricsTests : IDisposable
         forged.RequestUri = new Uri(forged.RequestUri!.ToString().Replace("msg_signature=", "msg_signature=0", StringComparison.Ordinal));
         await client.SendAsync(forged);
         await QuotaIntakeTests.WaitUntil(() => _replies.Sent.Count == 3, 60);
-        var after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        (string Series, string[] Labels)[] moving =
+        [
+            ("chatbot_callbacks_total", ["platform=\"wecom\"", "channel=\"wecom-app\"", "outcome=\"accepted\""]),
+            ("chatbot_callbacks_total", ["outcome=\"duplicate\""]),
+            ("chatbot_callbacks_total", ["outcome=\"over_quota\""]),
+            ("chatbot_callbacks_total", ["outcome=\"refused_input\""]),
+            ("chatbot_callbacks_total", ["outcome=\"rejected\"", "reason=\"signature_mismatch\""]),
+            ("chatbot_ack_duration_seconds_count", ["platform=\"wecom\""]),
+            ("chatbot_queue_wait_seconds_count", []),
+            ("chatbot_answer_duration_seconds_count", ["kind=\"Inference\""]),
+            ("chatbot_answer_time_to_first_token_seconds_count", []),
+            ("chatbot_tokens_generated_total", []),
+            ("chatbot_replies_total", ["result=\"ok\""]),
+            ("chatbot_quota_total", ["event=\"charged\""]),
+            ("chatbot_quota_total", ["event=\"denied\""]),
+            ("chatbot_screening_hits_total", ["direction=\"input\"", "category=\"gambling\""]),
+            ("chatbot_knowledge_questions_total", ["result=\"grounded\""]),
+        ];
+        // An answer's own figures are recorded after its send returns: scraped until they are there (or 10 s).
+        var after = "";
+        await QuotaIntakeTests.WaitUntil(() =>
+        {
+            after = client.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
+            return moving.All(m => Value(after, m.Series, m.Labels) > Value(before, m.Series, m.Labels));
+        }, 10);
 
-        void Moved(string series, params string[] labels) =>
-            Assert.True(Value(after, series, labels) > Value(before, series, labels), $"{series}{{{string.Join(",", labels)}}} did not move");
-        Moved("chatbot_callbacks_total", "platform=\"wecom\"", "channel=\"wecom-app\"", "outcome=\"accepted\"");
-        Moved("chatbot_callbacks_total", "outcome=\"duplicate\"");
-        Moved("chatbot_callbacks_total", "outcome=\"over_quota\"");
-        Moved("chatbot_callbacks_total", "outcome=\"refused_input\"");
-        Moved("chatbot_callbacks_total", "outcome=\"rejected\"", "reason=\"signature_mismatch\"");
-        Moved("chatbot_ack_duration_seconds_count", "platform=\"wecom\"");
-        Moved("chatbot_queue_wait_seconds_count");
-        Moved("chatbot_answer_duration_seconds_count", "kind=\"Inference\"");
-        Moved("chatbot_answer_time_to_first_token_seconds_count");
-        Moved("chatbot_tokens_generated_total");
-        Moved("chatbot_replies_total", "result=\"ok\"");
-        Moved("chatbot_quota_total", "event=\"charged\"");
-        Moved("chatbot_quota_total", "event=\"denied\"");
-        Moved("chatbot_screening_hits_total", "direction=\"input\"", "category=\"gambling\"");
-        Moved("chatbot_knowledge_questions_total", "result=\"grounded\"");
+        Assert.All(moving, m => Assert.True(Value(after, m.Series, m.Labels) > Value(before, m.Series, m.Labels), $"{m.Series}{{{string.Join(",", m.Labels)}}} did not move"));
         Assert.Equal(1, Value(after, "chatbot_model_loaded"));
         Assert.True(Value(after, "chatbot_process_resident_memory_bytes") > 10_000_000);
         Assert.Contains("chatbot_queue_depth", after, StringComparison.Ordinal);
@@ -72,7 +80,7 @@ public sealed partial class MetricsTests : IDisposable
         await dingtalk.StartAsync();
         using var app = new ChatBotApp()
             .With("DingTalk:Mode", "Stream").With("DingTalk:ApiBaseUrl", dingtalk.BaseUrl.ToString()).With("DingTalk:AllowedReplyHosts:0", "127.0.0.1")
-            .With("DingTalk:StreamKeepAlive", "00:00:02")
+            .With("DingTalk:StreamKeepAlive", "00:00:10") // a killed socket is reset at once; see DingTalkStreamTests
             .With("Knowledge:Folder", _docs).With("Knowledge:SynonymsFile", RepoPaths.Config("knowledge-synonyms.txt"));
         app.WriteQuotas("""{ "timeZone": "Asia/Shanghai", "dailyLimit": 100, "burstPerMinute": 1 }""");
         var client = app.Start();
