@@ -171,10 +171,32 @@ public static class KnowledgeSearch
         var decision = thresholds.Decide(best);
         var missing = ordered.Count == 0 ? concepts.Select(c => c.Term).ToList()
             : concepts.Where(c => Support(index, c, ordered[0].Chunk) < 0.5).Select(c => c.Term).ToList();
-        return new KnowledgeSearchResult(true, decision, ordered, best, missing, concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).Distinct().ToList())
+        return new KnowledgeSearchResult(true, decision, ordered, best, missing, Words(index, concepts, ordered))
         {
             SearchForm = index.SearchForm,
         };
+    }
+
+    /// <summary>
+    /// What a quote is chosen by: each key term and the words that stood for it, and — for a term a passage holds only
+    /// by its sound (a typo: 离职证名) — the passage's own spelling of it (证明), so the quote is the clause that says it.
+    /// </summary>
+    private static List<string> Words(KnowledgeIndex index, List<Concept> concepts, List<(Chunk Chunk, float Score)> ordered)
+    {
+        var words = concepts.SelectMany(c => c.Alternatives.Select(a => a.Term)).ToList();
+        foreach (var concept in concepts.Where(c => !c.Latin && c.Term.Length > 1))
+        {
+            foreach (var (chunk, _) in ordered)
+            {
+                var text = index.SearchTextOf(chunk);
+                if (!Glossary.Contains(text, concept.Term) && Sounds.Spelling(index.Lexicon, concept.Term, text) is { } spelling)
+                {
+                    words.Add(spelling);
+                }
+            }
+        }
+
+        return words.Distinct().ToList();
     }
 
     /// <summary>

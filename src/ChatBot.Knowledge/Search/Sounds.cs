@@ -36,6 +36,40 @@ public static class Sounds
         }
     }
 
+    /// <summary>
+    /// How a text writes a word it holds only by sound (证名 in a passage that writes 证明): the first run of as many
+    /// characters, each sharing a reading with the word's character in its place; null when there is none.
+    /// </summary>
+    public static string? Spelling(Lexicon lexicon, string word, string text)
+    {
+        if (word.Length < 2)
+        {
+            return null;
+        }
+
+        var readings = word.Select(lexicon.Readings).ToArray();
+        if (Array.Exists(readings, r => r.Count == 0))
+        {
+            return null;
+        }
+
+        for (var start = 0; start + word.Length <= text.Length; start++)
+        {
+            var i = 0;
+            while (i < word.Length && (text[start + i] == word[i] || lexicon.Readings(text[start + i]).Any(readings[i].Contains)))
+            {
+                i++;
+            }
+
+            if (i == word.Length)
+            {
+                return text.Substring(start, word.Length);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether every sound pair of a word (two characters at least) is among a passage's.</summary>
     public static bool SoundsIn(Lexicon lexicon, string word, IReadOnlySet<string> passage)
     {

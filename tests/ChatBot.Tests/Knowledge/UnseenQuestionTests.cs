@@ -379,6 +379,23 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal("| 职级 | 一线城市 | 其他城市 |\n| 经理级 | 600元 | 450元 |", quote);
     }
 
+    [Fact]
+    public void A_question_with_a_homophone_typo_quotes_the_clause_that_says_the_word_meant()
+    {
+        using var index = Build("""
+            # 离职管理规定
+            ## 第五条 薪资结算
+            离职员工的工资结算至最后工作日，于下一个发薪日发放。
+            人力资源部门在最后工作日出具解除劳动合同证明书，员工可到人力资源部门领取。
+            """);
+
+        // 证名 is typed for 证明: the passage holds it by sound only, and its own spelling is what picks the clause.
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "证名什么时候能拿到", 3, _ => true);
+
+        Assert.Contains("证明", answer.Words!);
+        Assert.StartsWith("人力资源部门在最后工作日出具解除劳动合同证明书", Citation.Quote(answer.Hits[0].Chunk, answer.Words!), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The figures the README reports, as floors: a change that loses a kind fails here, not on the next company's
     /// documents. Retrieval counts the section among the first three passages whatever was decided; "not answered"
