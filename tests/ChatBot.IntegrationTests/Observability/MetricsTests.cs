@@ -55,15 +55,7 @@ public sealed partial class MetricsTests : IDisposable
             ("chatbot_screening_hits_total", ["direction=\"input\"", "category=\"gambling\""]),
             ("chatbot_knowledge_questions_total", ["result=\"grounded\""]),
         ];
-        // An answer's own figures are recorded after its send returns: scraped until they are there (or 10 s).
-        var after = "";
-        await QuotaIntakeTests.WaitUntil(() =>
-        {
-            after = client.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
-            return moving.All(m => Value(after, m.Series, m.Labels) > Value(before, m.Series, m.Labels));
-        }, 10);
-
-        Assert.All(moving, m => Assert.True(Value(after, m.Series, m.Labels) > Value(before, m.Series, m.Labels), $"{m.Series}{{{string.Join(",", m.Labels)}}} did not move"));
+        var after = await ScrapeUntilMovedAsync(client, before, moving);
         Assert.Equal(1, Value(after, "chatbot_model_loaded"));
         Assert.True(Value(after, "chatbot_process_resident_memory_bytes") > 10_000_000);
         Assert.Contains("chatbot_queue_depth", after, StringComparison.Ordinal);
@@ -102,15 +94,14 @@ public sealed partial class MetricsTests : IDisposable
         dingtalk.KillConnections();
         await QuotaIntakeTests.WaitUntil(() => dingtalk.Opens >= 2 && dingtalk.LiveConnections == 1, 20);
         await QuotaIntakeTests.WaitUntil(() => app.Logs.Lines.Count(l => l.EventId == 3020) >= 2);
-        var after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-
-        void Moved(string series, params string[] labels) =>
-            Assert.True(Value(after, series, labels) > Value(before, series, labels), $"{series}{{{string.Join(",", labels)}}} did not move");
-        Moved("chatbot_knowledge_questions_total", "result=\"refused\"");
-        Moved("chatbot_callbacks_total", "channel=\"dingtalk\"", "outcome=\"over_burst\"");
-        Moved("chatbot_quota_total", "event=\"refunded\"");
-        Moved("chatbot_replies_total", "platform=\"dingtalk\"", "result=\"failed\"", "code=\"sessionWebhook errcode 400105\"");
-        Moved("chatbot_long_connection_reconnects_total", "connection=\"dingtalk-stream\"");
+        var after = await ScrapeUntilMovedAsync(client, before,
+        [
+            ("chatbot_knowledge_questions_total", ["result=\"refused\""]),
+            ("chatbot_callbacks_total", ["channel=\"dingtalk\"", "outcome=\"over_burst\""]),
+            ("chatbot_quota_total", ["event=\"refunded\""]),
+            ("chatbot_replies_total", ["platform=\"dingtalk\"", "result=\"failed\"", "code=\"sessionWebhook errcode 400105\""]),
+            ("chatbot_long_connection_reconnects_total", ["connection=\"dingtalk-stream\""]),
+        ]);
         Assert.Equal(1, Value(after, "chatbot_long_connection_connected", "connection=\"dingtalk-stream\""));
     }
 
@@ -125,6 +116,30 @@ public sealed partial class MetricsTests : IDisposable
     }
 
     /// <summary>The sum of a series' samples whose labels include all of <paramref name="labels"/>.</summary>
+    /// <summary>
+    /// <c>/metrics</c> once every series named has moved since <paramref name="before"/>, or failing with those that did
+    /// not after 10 s: an answer's figures are recorded after its send returns, and the jobs of several questions
+    /// finish in any order, so no reply seen by the test marks the moment they are all there.
+    /// </summary>
+    private static async Task<string> ScrapeUntilMovedAsync(HttpClient client, string before, (string Series, string[] Labels)[] moving)
+    {
+        var after = "";
+        bool Moved((string Series, string[] Labels) m) => Value(after, m.Series, m.Labels) > Value(before, m.Series, m.Labels);
+        for (var i = 0; i < 40; i++)
+        {
+            after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            if (moving.All(Moved))
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.All(moving, m => Assert.True(Moved(m), $"{m.Series}{{{string.Join(",", m.Labels)}}} did not move"));
+        return after;
+    }
+
     internal static double Value(string scrape, string series, params string[] labels) =>
         scrape.Split('\n')
             .Where(line => line.StartsWith(series, StringComparison.Ordinal) && (line.Length == series.Length || line[series.Length] is '{' or ' '))
