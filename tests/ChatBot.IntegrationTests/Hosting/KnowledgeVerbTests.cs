@@ -32,6 +32,8 @@ public sealed class KnowledgeVerbTests : IDisposable
             Assert.Equal("answered", json.RootElement.GetProperty("decision").GetString());
             Assert.StartsWith("来源：薪酬管理办法 › 第一条 调薪（pay/salary.md）", json.RootElement.GetProperty("citation").GetString(), StringComparison.Ordinal);
             Assert.Equal("pay/salary.md", json.RootElement.GetProperty("hits")[0].GetProperty("doc").GetString());
+            // What the question was read as: its key term, which chose the quote.
+            Assert.Contains("调薪", json.RootElement.GetProperty("words").EnumerateArray().Select(w => w.GetString()));
         }
 
         using var denied = JsonDocument.Parse(outsider);
