@@ -189,7 +189,8 @@ public static class KnowledgeSearch
             foreach (var (chunk, _) in ordered)
             {
                 var text = index.SearchTextOf(chunk);
-                if (!Glossary.Contains(text, concept.Term) && Sounds.Spelling(index.Lexicon, concept.Term, text) is { } spelling)
+                if (!Glossary.Contains(text, concept.Term) && index.SoundsIn(concept.Term, chunk)
+                    && Sounds.Spelling(index.Lexicon, concept.Term, text) is { } spelling)
                 {
                     words.Add(spelling);
                 }
