@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ChatBot.Core.Knowledge;
+using ChatBot.Knowledge;
 using ChatBot.Knowledge.Search;
 
 namespace ChatBot.Host.Cli;
 
 /// <summary>
 /// <c>knowledge eval</c>: section hit@1, hit@3, MRR and refusal accuracy over a questions file in the format of the
-/// public sets (JSON lines of <c>question</c>, <c>doc</c>, <c>section</c>, optional <c>kind</c>), per kind, with the
-/// list of misses and, on request, the trade-off of every pair of thresholds.
+/// public sets (JSON lines of <c>question</c>, <c>doc</c>, <c>section</c>, optional <c>kind</c> and <c>answer_facts</c>),
+/// per kind, how often the cited quote holds an answer fact, with the list of misses and, on request, the trade-off
+/// of every pair of thresholds.
 /// </summary>
 internal static class KnowledgeEval
 {
@@ -41,7 +43,14 @@ internal static class KnowledgeEval
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
                 h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.IsIn(section!)) + 1;
-            results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer));
+            var quote = answer.Best is { } best ? Citation.Quote(best, answer.Words ?? [], answer.SearchForm) : null;
+            var facts = root.TryGetProperty("answer_facts", out var f) && f.ValueKind == JsonValueKind.Array
+                ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToList()
+                : [];
+            results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer)
+            {
+                QuoteHoldsFact = quote is not null && facts.Exists(fact => Shares(quote, fact)),
+            });
         }
 
         latencies.Sort();
@@ -63,7 +72,7 @@ internal static class KnowledgeEval
     /// The figures of a set of questions. hit@k counts retrieval (the section among the first k passages, whatever was
     /// decided); <c>wronglyRefused</c> and <c>unsure</c> count what an answerable question's asker was told;
     /// <c>refused</c> and <c>answered</c> what an unanswerable one's was; <c>citedRight</c> the answered questions whose
-    /// citation names the section that answers.
+    /// citation names the section that answers, and <c>quoteHoldsFact</c> those of them whose quote says an answer fact.
     /// </summary>
     private static object Figures(List<EvalResult> results, GroundingThresholds thresholds)
     {
@@ -77,6 +86,7 @@ internal static class KnowledgeEval
             hitAt3 = answerable.Count(r => r.Rank is >= 1 and <= 3),
             mrr = answerable.Count == 0 ? 0 : Math.Round(answerable.Sum(r => r.Rank > 0 ? 1.0 / r.Rank : 0) / answerable.Count, 3),
             answeredCitedRight = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1),
+            quoteHoldsFact = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1 && r.QuoteHoldsFact),
             unsure = answerable.Count(r => decisions[r] == Grounding.Unsure),
             wronglyRefused = answerable.Count(r => decisions[r] == Grounding.Refused),
             unanswerable = unanswerable.Count,
@@ -133,8 +143,30 @@ internal static class KnowledgeEval
             : $"[{r.Kind}] {(r.Rank is >= 1 and <= 3 ? "" : "missed, ")}{decision}: {r.Question} → want {r.Doc} › {r.Section}, got {got} (coverage {r.Answer.Coverage:F2}, missing {string.Join(" ", r.Answer.Missing ?? [])})";
     }
 
+    /// <summary>
+    /// Whether a quote says one of the facts the answer needs (the sets' <c>answer_facts</c>, written as a person
+    /// states them): at least 40 % of the fact's pairs of neighbouring letters, digits or Chinese characters are in
+    /// the quote. Rough — a fact is a paraphrase, not a span — but it tells a quote of the rule asked about from a
+    /// neighbouring clause that only shares the question's common words.
+    /// </summary>
+    private static bool Shares(string quote, string fact)
+    {
+        var pairs = Pairs(fact);
+        return pairs.Count > 0 && pairs.Count(Pairs(quote).Contains) >= 0.4 * pairs.Count;
+    }
+
+    private static HashSet<string> Pairs(string text)
+    {
+        var kept = new string(text.Where(c => char.IsLetterOrDigit(c) || c == '%').ToArray());
+        return Enumerable.Range(0, Math.Max(0, kept.Length - 1)).Select(i => kept.Substring(i, 2)).ToHashSet(StringComparer.Ordinal);
+    }
+
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeSearchResult Answer);
+    private sealed record EvalResult(string Question, string Kind, string? Doc, string? Section, int Rank, KnowledgeSearchResult Answer)
+    {
+        /// <summary>The reply's quote says one of the question's <c>answer_facts</c> (<see cref="Shares"/>).</summary>
+        public bool QuoteHoldsFact { get; init; }
+    }
 }
