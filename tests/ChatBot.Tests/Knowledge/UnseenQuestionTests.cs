@@ -406,7 +406,7 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-devset", false, 52, 2, 8)]
     [InlineData("knowledge-sample", true, 10, 0, 2)]
     [InlineData("knowledge-sample", false, 9, 0, 1)]
-    [InlineData("knowledge-holdout", true, 30, 0, 9)]
+    [InlineData("knowledge-holdout", true, 30, 0, 10)]
     [InlineData("knowledge-holdout", false, 28, 1, 10)]
     [InlineData("knowledge-holdout-2", true, 34, 0, 10)]
     [InlineData("knowledge-holdout-2", false, 29, 1, 10)]
