@@ -402,7 +402,7 @@ public sealed class UnseenQuestionTests : IDisposable
     /// is refused or "not sure" (no model call either way).
     /// </summary>
     [Theory]
-    [InlineData("knowledge-devset", true, 59, 2, 8)]
+    [InlineData("knowledge-devset", true, 59, 2, 7)]
     [InlineData("knowledge-devset", false, 52, 2, 8)]
     [InlineData("knowledge-sample", true, 10, 0, 2)]
     [InlineData("knowledge-sample", false, 9, 0, 1)]
