@@ -15,6 +15,9 @@ public static class Citation
     public static string Line(Chunk chunk, bool english = false) =>
         english ? $"Source: {chunk.Section} ({chunk.Document})" : $"来源：{chunk.Section}（{chunk.Document}）";
 
+    /// <summary>The quote of a passage a search found, chosen by the words the search read the question as, in its form.</summary>
+    public static string Quote(Chunk chunk, KnowledgeSearchResult found) => Quote(chunk, found.Words ?? [], found.SearchForm);
+
     /// <summary>
     /// The clause (line or sentence; a table row under its header) of the passage that holds the most of the words
     /// that found it (<see cref="KnowledgeSearchResult.Words"/>), longer words counting more: a section answers with one

@@ -16,7 +16,7 @@ public static class KnowledgeReplies
         var reply = new StringBuilder(lead);
         foreach (var chunk in found.Hits.Take(sections).Select(h => h.Chunk))
         {
-            reply.Append(Citation.Block(chunk, Citation.Quote(chunk, found.Words ?? [], found.SearchForm), markdown, english));
+            reply.Append(Citation.Block(chunk, Citation.Quote(chunk, found), markdown, english));
         }
 
         return reply.ToString();

@@ -173,7 +173,7 @@ public sealed partial class AnswerWriter(
         var answer = await model.WriteAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, partial, facts, cancellationToken);
         var best = found.Hits[0].Chunk;
         facts.Documents = [best.Document];
-        return answer + Citation.Block(best, Citation.Quote(best, found.Words ?? [], found.SearchForm), message.Route.RendersMarkdown, english);
+        return answer + Citation.Block(best, Citation.Quote(best, found), message.Route.RendersMarkdown, english);
     }
 
     [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} reused from the earlier attempt; only its delivery is retried")]

@@ -129,7 +129,7 @@ internal static class KnowledgeCommand
                 coverage = Math.Round(answer.Coverage, 2),
                 missing = answer.Missing,
                 words = answer.Words,
-                citation = answer.Best is { } best ? Citation.Line(best) + " 「" + Citation.Quote(best, answer.Words ?? [], answer.SearchForm) + "」" : null,
+                citation = answer.Best is { } best ? Citation.Line(best) + " 「" + Citation.Quote(best, answer) + "」" : null,
                 hits = answer.Hits.Select(h => new { doc = h.Chunk.Document, section = h.Chunk.Section, score = Math.Round(h.Score, 3), text = h.Chunk.Text }),
             }, Json));
         }

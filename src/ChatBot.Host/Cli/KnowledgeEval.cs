@@ -43,7 +43,7 @@ internal static class KnowledgeEval
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
                 h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.IsIn(section!)) + 1;
-            var quote = answer.Best is { } best ? Citation.Quote(best, answer.Words ?? [], answer.SearchForm) : null;
+            var quote = answer.Best is { } best ? Citation.Quote(best, answer) : null;
             var facts = root.TryGetProperty("answer_facts", out var f) && f.ValueKind == JsonValueKind.Array
                 ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToList()
                 : [];

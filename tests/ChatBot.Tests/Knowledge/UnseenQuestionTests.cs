@@ -274,7 +274,7 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal(Grounding.Answered, written.Decision);
         Assert.Equal("第五條 喪假", written.Hits[0].Chunk.Heading);
         // Quoted as the document writes it, the clause chosen by the words as searched.
-        Assert.Equal("員工直系親屬去世的，享受喪假3天。", Citation.Quote(written.Best!, written.Words!, written.SearchForm));
+        Assert.Equal("員工直系親屬去世的，享受喪假3天。", Citation.Quote(written.Best!, written));
         Assert.Equal("下个月结婚能请几天婚假", Cedict.Simplify("下個月結婚能請幾天婚假"));
         // Full-width letters and digits, as a phone keyboard in Chinese mode types them, are searched as ASCII.
         Assert.Equal("我P5 请假(15天)", simplifiedIndex.SearchForm("我Ｐ５ 請假（１５天）"));
@@ -374,7 +374,7 @@ public sealed class UnseenQuestionTests : IDisposable
             """);
 
         var answer = KnowledgeSearch.Find(index, Glossary.Empty, "经理级出差住酒店标准多少", 3, _ => true);
-        var quote = Citation.Quote(answer.Hits[0].Chunk, answer.Words!);
+        var quote = Citation.Quote(answer.Hits[0].Chunk, answer);
 
         Assert.Equal("| 职级 | 一线城市 | 其他城市 |\n| 经理级 | 600元 | 450元 |", quote);
     }
@@ -393,7 +393,7 @@ public sealed class UnseenQuestionTests : IDisposable
         var answer = KnowledgeSearch.Find(index, Glossary.Empty, "证名什么时候能拿到", 3, _ => true);
 
         Assert.Contains("证明", answer.Words!);
-        Assert.StartsWith("人力资源部门在最后工作日出具解除劳动合同证明书", Citation.Quote(answer.Hits[0].Chunk, answer.Words!), StringComparison.Ordinal);
+        Assert.StartsWith("人力资源部门在最后工作日出具解除劳动合同证明书", Citation.Quote(answer.Hits[0].Chunk, answer), StringComparison.Ordinal);
     }
 
     /// <summary>
