@@ -14,6 +14,9 @@ public static class GroundedPrompt
         "以下是公司制度文件的原文摘录。只根据这些摘录回答员工的问题，简洁准确，不要编造摘录中没有的内容；摘录没有涉及的，就说制度中没有相关规定。\n" +
         "Below are excerpts from the company's policy documents. Answer only from them; if they do not cover the question, say so.";
 
+    /// <summary>The instruction's own pairs of characters: an answer that repeats them (制度中没有相关规定) says nothing of a passage.</summary>
+    internal static IReadOnlySet<string> InstructionPairs { get; } = Attribution.Pairs(Instruction);
+
     /// <summary>The policy text a prompt holds unless configured otherwise (<c>Knowledge:PromptBudgetChars</c>).</summary>
     public const int DefaultBudgetChars = 900;
 

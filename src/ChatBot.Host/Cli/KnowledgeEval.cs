@@ -47,9 +47,14 @@ internal static class KnowledgeEval
             var facts = root.TryGetProperty("answer_facts", out var f) && f.ValueKind == JsonValueKind.Array
                 ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToList()
                 : [];
+            // The citation an answer that states the facts would carry: what attribution does when the model says the rule.
+            var passages = answer.Hits.Select(h => h.Chunk).ToList();
+            var cited = doc is null || facts.Count == 0 || answer.Hits.Count == 0 ? null
+                : Attribution.Cite(string.Join("；", facts), question, answer, passages.Take(GroundedPrompt.Fitting(passages, GroundingThresholds.Default.PromptBudgetChars)).ToList()).Chunk;
             results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer)
             {
                 QuoteHoldsFact = quote is not null && facts.Exists(fact => Shares(quote, fact)),
+                CitedRightFromFacts = cited is not null && cited.Document.EndsWith(doc!, StringComparison.Ordinal) && cited.IsIn(section!),
             });
         }
 
@@ -72,7 +77,9 @@ internal static class KnowledgeEval
     /// The figures of a set of questions. hit@k counts retrieval (the section among the first k passages, whatever was
     /// decided); <c>wronglyRefused</c> and <c>unsure</c> count what an answerable question's asker was told;
     /// <c>refused</c> and <c>answered</c> what an unanswerable one's was; <c>citedRight</c> the answered questions whose
-    /// citation names the section that answers, and <c>quoteHoldsFact</c> those of them whose quote says an answer fact.
+    /// citation names the section that answers, and <c>quoteHoldsFact</c> those of them whose quote says an answer fact;
+    /// <c>citedRightFromFacts</c> the answered questions whose citation names it once the answer is written, were the
+    /// answer to state the set's answer facts (<see cref="Attribution"/>).
     /// </summary>
     private static object Figures(List<EvalResult> results, GroundingThresholds thresholds)
     {
@@ -87,6 +94,7 @@ internal static class KnowledgeEval
             mrr = answerable.Count == 0 ? 0 : Math.Round(answerable.Sum(r => r.Rank > 0 ? 1.0 / r.Rank : 0) / answerable.Count, 3),
             answeredCitedRight = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1),
             quoteHoldsFact = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1 && r.QuoteHoldsFact),
+            citedRightFromFacts = answerable.Count(r => decisions[r] == Grounding.Answered && r.CitedRightFromFacts),
             unsure = answerable.Count(r => decisions[r] == Grounding.Unsure),
             wronglyRefused = answerable.Count(r => decisions[r] == Grounding.Refused),
             unanswerable = unanswerable.Count,
@@ -168,5 +176,11 @@ internal static class KnowledgeEval
     {
         /// <summary>The reply's quote says one of the question's <c>answer_facts</c> (<see cref="Shares"/>).</summary>
         public bool QuoteHoldsFact { get; init; }
+
+        /// <summary>
+        /// With the question's <c>answer_facts</c> standing in for the model's answer, <see cref="Attribution"/> cites the
+        /// right section: what the reply's citation is when the model states the rule (the model is not run).
+        /// </summary>
+        public bool CitedRightFromFacts { get; init; }
     }
 }

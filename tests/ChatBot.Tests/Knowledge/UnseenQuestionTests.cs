@@ -396,6 +396,56 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.StartsWith("人力资源部门在最后工作日出具解除劳动合同证明书", Citation.Quote(answer.Hits[0].Chunk, answer), StringComparison.Ordinal);
     }
 
+    private const string PayAndInsurance = """
+        # 薪酬福利管理办法
+        ## 2.2 发薪日
+        每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。工资条在发薪当日推送。
+        ## 3.3 补充医疗保险
+        员工的配偶和子女可自愿加保，费用为每人每年600元，从当年11月工资中扣除。理赔材料在线提交，约10个工作日到账。
+        """;
+
+    [Fact]
+    public void An_answer_written_from_the_second_passage_is_cited_to_it_and_quotes_the_clause_it_says()
+    {
+        using var index = Build(PayAndInsurance);
+        // The insurance clause says both 工资 and 到账, so it covers the question best and comes first; the payday one answers.
+        var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
+        Assert.Equal("3.3 补充医疗保险", found.Hits[0].Chunk.Heading);
+        var prompt = found.Hits.Select(h => h.Chunk).ToList();
+
+        var (cited, quote) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, prompt);
+
+        Assert.Equal("2.2 发薪日", cited.Heading);
+        Assert.Equal("每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。", quote);
+    }
+
+    [Theory]
+    [InlineData("摘录中没有涉及，制度中没有相关规定。")] // the instruction's own words say nothing of a passage
+    [InlineData("工资每个月几号到账？工资到账。")] // nor do the question's
+    [InlineData("嗯嗯好的呢")] // nor words no passage holds (the tiny test model's are random)
+    [InlineData("每月发放。")] // nor a pair or two of another passage: chance
+    public void An_answer_that_does_not_say_another_passage_keeps_the_first_citation_and_its_quote(string answer)
+    {
+        using var index = Build(PayAndInsurance);
+        var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
+
+        var (cited, quote) = Attribution.Cite(answer, "工资每个月几号到账", found, found.Hits.Select(h => h.Chunk).ToList());
+
+        Assert.Equal("3.3 补充医疗保险", cited.Heading);
+        Assert.Equal(Citation.Quote(cited, found), quote);
+    }
+
+    [Fact]
+    public void A_passage_the_prompt_did_not_hold_is_never_cited()
+    {
+        using var index = Build(PayAndInsurance);
+        var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
+
+        var (cited, _) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, [found.Hits[0].Chunk]);
+
+        Assert.Equal("3.3 补充医疗保险", cited.Heading);
+    }
+
     /// <summary>
     /// The figures the README reports, as floors: a change that loses a kind fails here, not on the next company's
     /// documents. Retrieval counts the section among the first three passages whatever was decided; "not answered"
