@@ -42,9 +42,6 @@ public sealed partial class AnswerWriter(
     /// <summary>The job parameter holding the generated answer, sealed like the envelope; deleted with the job.</summary>
     public const string AnswerParameter = "answer";
 
-    // A "not sure" reply names the two closest sections: a third is rarely the one, and the reply must stay readable.
-    private const int UnsureSections = 2;
-
     /// <summary>
     /// The question with its personal data masked before the model, the documents' search or the conversation's memory
     /// sees it, and the answer opened (<see cref="AnswerFacts.Opening"/>) by one line telling the asker what was hidden.
@@ -164,8 +161,8 @@ public sealed partial class AnswerWriter(
             }
 
             facts.Outcome = "unsure_sections";
-            facts.Documents = found.Hits.Take(UnsureSections).Select(h => h.Chunk.Document).Distinct().ToList();
-            return KnowledgeReplies.Unsure(found, english ? options.UnsureTextEnglish : options.UnsureText, UnsureSections, message.Route.RendersMarkdown, english);
+            facts.Documents = found.Hits.Take(KnowledgeReplies.UnsureSections).Select(h => h.Chunk.Document).Distinct().ToList();
+            return KnowledgeReplies.Unsure(found, english ? options.UnsureTextEnglish : options.UnsureText, KnowledgeReplies.UnsureSections, message.Route.RendersMarkdown, english);
         }
 
         metrics.Knowledge("grounded");

@@ -47,6 +47,9 @@ internal static class KnowledgeEval
             var facts = root.TryGetProperty("answer_facts", out var f) && f.ValueKind == JsonValueKind.Array
                 ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToList()
                 : [];
+            // The right section among those a "not sure" reply shows, if it is there.
+            var shown = doc is null || answer.Decision != Grounding.Unsure ? null
+                : answer.Hits.Take(KnowledgeReplies.UnsureSections).Select(h => h.Chunk).FirstOrDefault(c => c.Document.EndsWith(doc, StringComparison.Ordinal) && c.IsIn(section!));
             // The citation an answer that states the facts would carry: what attribution does when the model says the rule.
             var passages = answer.Hits.Select(h => h.Chunk).ToList();
             var cited = doc is null || facts.Count == 0 || answer.Hits.Count == 0 ? null
@@ -54,6 +57,8 @@ internal static class KnowledgeEval
             results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer)
             {
                 QuoteHoldsFact = quote is not null && facts.Exists(fact => Shares(quote, fact)),
+                UnsureShowsSection = shown is not null,
+                UnsureShowsFact = shown is not null && facts.Exists(fact => Shares(Citation.Quote(shown, answer), fact)),
                 CitedRightFromFacts = cited is not null && cited.Document.EndsWith(doc!, StringComparison.Ordinal) && cited.IsIn(section!),
             });
         }
@@ -79,7 +84,8 @@ internal static class KnowledgeEval
     /// <c>refused</c> and <c>answered</c> what an unanswerable one's was; <c>citedRight</c> the answered questions whose
     /// citation names the section that answers, and <c>quoteHoldsFact</c> those of them whose quote says an answer fact;
     /// <c>citedRightFromFacts</c> the answered questions whose citation names it once the answer is written, were the
-    /// answer to state the set's answer facts (<see cref="Attribution"/>).
+    /// answer to state the set's answer facts (<see cref="Attribution"/>); <c>unsureShowsSection</c> the questions told
+    /// "not sure" whose reply shows the right section, and <c>unsureShowsFact</c> those whose quote of it says an answer fact.
     /// </summary>
     private static object Figures(List<EvalResult> results, GroundingThresholds thresholds)
     {
@@ -95,6 +101,8 @@ internal static class KnowledgeEval
             answeredCitedRight = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1),
             quoteHoldsFact = answerable.Count(r => decisions[r] == Grounding.Answered && r.Rank == 1 && r.QuoteHoldsFact),
             citedRightFromFacts = answerable.Count(r => decisions[r] == Grounding.Answered && r.CitedRightFromFacts),
+            unsureShowsSection = answerable.Count(r => r.UnsureShowsSection),
+            unsureShowsFact = answerable.Count(r => r.UnsureShowsFact),
             unsure = answerable.Count(r => decisions[r] == Grounding.Unsure),
             wronglyRefused = answerable.Count(r => decisions[r] == Grounding.Refused),
             unanswerable = unanswerable.Count,
@@ -182,5 +190,11 @@ internal static class KnowledgeEval
         /// right section: what the reply's citation is when the model states the rule (the model is not run).
         /// </summary>
         public bool CitedRightFromFacts { get; init; }
+
+        /// <summary>Told "not sure", and the right section is among those the reply shows.</summary>
+        public bool UnsureShowsSection { get; init; }
+
+        /// <summary>Told "not sure", and the right section's quote in the reply says an answer fact (<see cref="Shares"/>).</summary>
+        public bool UnsureShowsFact { get; init; }
     }
 }

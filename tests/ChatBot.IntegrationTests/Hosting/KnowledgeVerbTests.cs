@@ -64,6 +64,10 @@ public sealed class KnowledgeVerbTests : IDisposable
         // An answer that states the facts is cited to the right section more often than the search's first passage is
         // (48 against 40 of 50 answered): what attribution adds.
         Assert.True(all.GetProperty("citedRightFromFacts").GetInt32() > cited, all.ToString());
+        // Of the "not sure" replies, half show the right section (9 of 18), and a third its rule (6).
+        var unsure = all.GetProperty("unsure").GetInt32();
+        Assert.InRange(all.GetProperty("unsureShowsSection").GetInt32(), unsure / 3, unsure);
+        Assert.InRange(all.GetProperty("unsureShowsFact").GetInt32(), 1, all.GetProperty("unsureShowsSection").GetInt32());
         Assert.True(json.RootElement.GetProperty("sweep").GetArrayLength() > 4);
     }
 
