@@ -11,6 +11,14 @@ public static class Citation
 {
     private const int MaxQuoteChars = 90;
 
+    /// <summary>
+    /// A quote holds the two clauses that match best when both fit this together: a rule's condition and its figure are
+    /// often two sentences (账号锁定, then 可拨打IT服务台), and the clause that repeats the question's words is not always
+    /// the one that answers it. Measured on six public sets (docs/knowledge.md): the quote holds an answer fact in 184
+    /// of 210 answers cited right, against 160 with one clause.
+    /// </summary>
+    private const int MaxTwoClausesChars = 120;
+
     /// <summary>"来源：员工宿舍管理规定 › 四、宿舍纪律（dormitory.md）"; "Source: …" to an English question.</summary>
     public static string Line(Chunk chunk, bool english = false) =>
         english ? $"Source: {chunk.Section} ({chunk.Document})" : $"来源：{chunk.Section}（{chunk.Document}）";
@@ -20,8 +28,9 @@ public static class Citation
 
     /// <summary>
     /// The clause (line or sentence; a table row under its header) of the passage that holds the most of the words
-    /// that found it (<see cref="KnowledgeSearchResult.Words"/>), longer words counting more: a section answers with one
-    /// clause or one row, and that is what the employee checks.
+    /// that found it (<see cref="KnowledgeSearchResult.Words"/>), longer words counting more, with the next best clause
+    /// when it holds some and both are short (<see cref="MaxTwoClausesChars"/>): a section answers with a clause or two,
+    /// or one row, and that is what the employee checks.
     /// </summary>
     /// <param name="searchForm">How the search read the passage (<see cref="KnowledgeSearchResult.SearchForm"/>): the words are in that form.</param>
     public static string Quote(Chunk chunk, IReadOnlyCollection<string> found, Func<string, string>? searchForm = null)
@@ -49,9 +58,29 @@ public static class Citation
         }
 
         clauses.RemoveAll(c => c.Length <= 1);
-        var best = clauses.OrderByDescending(c => Matched(searchForm(c), words)).FirstOrDefault() ?? chunk.Text;
-        return best.Length <= MaxQuoteChars ? best : best[..MaxQuoteChars] + "…";
+        var ranked = clauses.Select((clause, at) => (Clause: clause, At: at, Score: Matched(searchForm(clause), words)))
+            .OrderByDescending(c => c.Score).ThenBy(c => c.At).ToList();
+        if (ranked.Count == 0)
+        {
+            return Cut(chunk.Text);
+        }
+
+        var (best, next) = (ranked[0], ranked.Count > 1 ? ranked[1] : default);
+        if (next.Score > 0 && !best.Clause.Contains('\n', StringComparison.Ordinal) && !next.Clause.Contains('\n', StringComparison.Ordinal)
+            && best.Clause.Length + next.Clause.Length <= MaxTwoClausesChars)
+        {
+            // In the passage's order, and a gap between them shown: the quote stays verbatim.
+            var (first, last) = best.At < next.At ? (best, next) : (next, best);
+            var joint = last.At == first.At + 1 ? (EndsSentence(first.Clause) ? "" : " ") : "…";
+            return first.Clause + joint + last.Clause;
+        }
+
+        return Cut(best.Clause);
     }
+
+    private static string Cut(string quote) => quote.Length <= MaxQuoteChars ? quote : quote[..MaxQuoteChars] + "…";
+
+    private static bool EndsSentence(string clause) => clause.Length > 0 && "。！？；：.!?;:".Contains(clause[^1], StringComparison.Ordinal);
 
     /// <summary>
     /// How much of the question a clause holds, longer words counting more. A word in a table row's own cells counts

@@ -50,6 +50,6 @@ public sealed class AnswerCitationTests : IDisposable
             && insurance < prompt.IndexOf("2.2 发薪日", StringComparison.Ordinal), prompt);
         Assert.StartsWith(answer, reply, StringComparison.Ordinal);
         Assert.Contains($"来源：薪酬福利管理办法 › {section}（pay.md）", reply, StringComparison.Ordinal);
-        Assert.Contains($"「{quote}」", reply, StringComparison.Ordinal);
+        Assert.Contains($"「{quote}", reply, StringComparison.Ordinal); // the quote opens with the clause the answer says
     }
 }

@@ -57,10 +57,10 @@ public sealed class KnowledgeVerbTests : IDisposable
         Assert.Equal(4, kinds.GetProperty("refusal").GetProperty("unanswerable").GetInt32());
         var all = json.RootElement.GetProperty("all");
         Assert.Equal(70, all.GetProperty("answerable").GetInt32());
-        // The quote holds an answer fact in three answers cited right of four (30 of 40 with the shipped glossary, 26 of
-        // 32 with none; docs/knowledge.md): a floor.
+        // The quote holds an answer fact in more than four answers cited right of five (35 of 40 with the shipped
+        // glossary, 30 of 32 with none; docs/knowledge.md): a floor.
         var cited = all.GetProperty("answeredCitedRight").GetInt32();
-        Assert.InRange(all.GetProperty("quoteHoldsFact").GetInt32(), cited * 3 / 4, cited);
+        Assert.InRange(all.GetProperty("quoteHoldsFact").GetInt32(), cited * 4 / 5, cited);
         // An answer that states the facts is cited to the right section more often than the search's first passage is
         // (48 against 40 of 50 answered): what attribution adds.
         Assert.True(all.GetProperty("citedRightFromFacts").GetInt32() > cited, all.ToString());

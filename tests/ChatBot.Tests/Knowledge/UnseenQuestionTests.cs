@@ -380,6 +380,39 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Fact]
+    public void A_quote_holds_the_two_clauses_that_match_best_in_the_passages_order_with_a_gap_shown()
+    {
+        using var index = Build("""
+            # 离职管理规定
+            ## 第五条 结算与证明
+            （一）离职员工的工资结算至最后工作日，于下一个发薪日发放。
+            （二）公司为离职员工办理社会保险和住房公积金的转移手续。
+            （三）离职证明于最后工作日当天开具，可在人事系统下载电子版。
+            """);
+
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "离职证明哪天开 最后的工资什么时候发", 3, _ => true);
+
+        Assert.Equal("（一）离职员工的工资结算至最后工作日，于下一个发薪日发放。…（三）离职证明于最后工作日当天开具，可在人事系统下载电子版。",
+            Citation.Quote(answer.Hits[0].Chunk, answer));
+    }
+
+    [Fact]
+    public void Two_clauses_too_long_together_are_quoted_as_the_best_one()
+    {
+        var filler = new string('的', 50);
+        using var index = Build($"""
+            # 离职管理规定
+            ## 第五条 结算与证明
+            离职员工的工资结算至最后工作日，{filler}。
+            离职证明于最后工作日当天开具，{filler}。
+            """);
+
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "离职证明哪天开", 3, _ => true);
+
+        Assert.StartsWith("离职证明于最后工作日当天开具", Citation.Quote(answer.Hits[0].Chunk, answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_question_with_a_homophone_typo_quotes_the_clause_that_says_the_word_meant()
     {
         using var index = Build("""
@@ -416,7 +449,7 @@ public sealed class UnseenQuestionTests : IDisposable
         var (cited, quote) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, prompt);
 
         Assert.Equal("2.2 发薪日", cited.Heading);
-        Assert.Equal("每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。", quote);
+        Assert.StartsWith("每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。", quote, StringComparison.Ordinal);
     }
 
     [Theory]
