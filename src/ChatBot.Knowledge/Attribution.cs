@@ -11,6 +11,9 @@ namespace ChatBot.Knowledge;
 /// </summary>
 public static class Attribution
 {
+    /// <summary>The passage a reply cites, its quote, and whether it is named only as related (<see cref="SaysNotCovered"/>).</summary>
+    public sealed record CitedPassage(Chunk Chunk, string Quote, bool Related);
+
     /// <summary>
     /// How many more of the answer's own character pairs another passage must hold than the first for the citation to
     /// move: any HR passage shares a pair or two with any answer (员工, 公司), so a small lead is chance.
@@ -19,11 +22,17 @@ public static class Attribution
 
     /// <summary>
     /// The passage to cite and its quote. <paramref name="prompt"/> is what the model was given, in the search's order;
-    /// the first stays unless the answer holds <see cref="Lead"/> more of its own pairs — those not in the question
+    /// an answer that says they do not cover the question names the first as related; otherwise the first stays unless the answer holds <see cref="Lead"/> more of its own pairs — those not in the question
     /// nor in the prompt's instruction — in another. The quote is chosen by the question's words and those pairs.
     /// </summary>
-    public static (Chunk Chunk, string Quote) Cite(string answer, string question, KnowledgeSearchResult found, IReadOnlyList<Chunk> prompt)
+    public static CitedPassage Cite(string answer, string question, KnowledgeSearchResult found, IReadOnlyList<Chunk> prompt)
     {
+        var first = prompt.Count == 0 ? found.Hits[0].Chunk : prompt[0];
+        if (SaysNotCovered(answer))
+        {
+            return new CitedPassage(first, Citation.Quote(first, found), Related: true);
+        }
+
         var own = Pairs(found.SearchForm(answer));
         own.ExceptWith(Pairs(found.SearchForm(question)));
         own.ExceptWith(GroundedPrompt.InstructionPairs);
@@ -37,9 +46,23 @@ public static class Attribution
             }
         }
 
-        var chunk = prompt.Count == 0 ? found.Hits[0].Chunk : prompt[cited];
-        return (chunk, Citation.Quote(chunk, [.. found.Words ?? [], .. own], found.SearchForm));
+        var chunk = prompt.Count == 0 ? first : prompt[cited];
+        return new CitedPassage(chunk, Citation.Quote(chunk, [.. found.Words ?? [], .. own], found.SearchForm), Related: false);
     }
+
+    /// <summary>
+    /// Whether the answer says the excerpts do not cover the question, as the prompt's instruction tells the model to
+    /// (制度中没有相关规定; "they do not cover it"): a source line under it would read as the rule it just said is not
+    /// there, so the section is named as related instead.
+    /// </summary>
+    public static bool SaysNotCovered(string answer) =>
+        NotCovered.Any(phrase => answer.Contains(phrase, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] NotCovered =
+    [
+        "没有相关规定", "无相关规定", "没有涉及", "未涉及", "没有提及", "未提及", "没有提到", "未提到", "没有明确规定", "未明确规定",
+        "not cover", "n't cover", "not mention", "n't mention", "not say", "n't say", "no rule", "no policy", "not specified",
+    ];
 
     /// <summary>
     /// The pairs of neighbouring Chinese characters or digits in a text (每月, 月1, 10, 0日): what an answer and the

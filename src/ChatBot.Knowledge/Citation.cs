@@ -19,9 +19,17 @@ public static class Citation
     /// </summary>
     private const int MaxTwoClausesChars = 120;
 
-    /// <summary>"来源：员工宿舍管理规定 › 四、宿舍纪律（dormitory.md）"; "Source: …" to an English question.</summary>
-    public static string Line(Chunk chunk, bool english = false) =>
-        english ? $"Source: {chunk.Section} ({chunk.Document})" : $"来源：{chunk.Section}（{chunk.Document}）";
+    /// <summary>
+    /// "来源：员工宿舍管理规定 › 四、宿舍纪律（dormitory.md）"; "Source: …" to an English question. A <paramref name="related"/>
+    /// section is named as related, not as the source: the answer said the documents do not cover the question.
+    /// </summary>
+    public static string Line(Chunk chunk, bool english = false, bool related = false) => (english, related) switch
+    {
+        (true, false) => $"Source: {chunk.Section} ({chunk.Document})",
+        (true, true) => $"Related: {chunk.Section} ({chunk.Document})",
+        (false, false) => $"来源：{chunk.Section}（{chunk.Document}）",
+        (false, true) => $"相关条款：{chunk.Section}（{chunk.Document}）",
+    };
 
     /// <summary>The quote of a passage a search found, chosen by the words the search read the question as, in its form.</summary>
     public static string Quote(Chunk chunk, KnowledgeSearchResult found) => Quote(chunk, found.Words ?? [], found.SearchForm);
@@ -95,9 +103,9 @@ public static class Citation
     }
 
     /// <summary>The citation block for a reply: markdown (a quote block) where the channel renders it, plain text elsewhere.</summary>
-    public static string Block(Chunk chunk, string quote, bool markdown, bool english = false) => markdown
-        ? $"\n\n> {Line(chunk, english)}\n> 「{quote.Replace("\n", "\n> ", StringComparison.Ordinal)}」"
-        : $"\n\n——\n{Line(chunk, english)}\n「{quote}」";
+    public static string Block(Chunk chunk, string quote, bool markdown, bool english = false, bool related = false) => markdown
+        ? $"\n\n> {Line(chunk, english, related)}\n> 「{quote.Replace("\n", "\n> ", StringComparison.Ordinal)}」"
+        : $"\n\n——\n{Line(chunk, english, related)}\n「{quote}」";
 
     /// <summary>Whether a question is written in English (Latin letters, no Chinese): the fixed texts answer in kind.</summary>
     public static bool IsEnglish(string question) => question.Any(char.IsAsciiLetter) && !question.Any(GlossBridge.Han);

@@ -169,9 +169,9 @@ public sealed partial class AnswerWriter(
         var passages = found.Hits.Select(h => h.Chunk).ToList();
         var answer = await model.WriteAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, partial, facts, cancellationToken);
         // The citation names the passage the answer was written from, which is not always the one that covered most of the question.
-        var (cited, quote) = Attribution.Cite(answer, message.Text, found, passages.Take(GroundedPrompt.Fitting(passages, options.PromptBudgetChars)).ToList());
-        facts.Documents = [cited.Document];
-        return answer + Citation.Block(cited, quote, message.Route.RendersMarkdown, english);
+        var cited = Attribution.Cite(answer, message.Text, found, passages.Take(GroundedPrompt.Fitting(passages, options.PromptBudgetChars)).ToList());
+        facts.Documents = [cited.Chunk.Document];
+        return answer + Citation.Block(cited.Chunk, cited.Quote, message.Route.RendersMarkdown, english, cited.Related);
     }
 
     [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Answer for {Platform} msg={MessageHash} reused from the earlier attempt; only its delivery is retried")]

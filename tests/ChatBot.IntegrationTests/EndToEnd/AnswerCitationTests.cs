@@ -9,7 +9,8 @@ namespace ChatBot.IntegrationTests.EndToEnd;
 /// <summary>
 /// The citation a policy answer carries names the passage the answer was written from, through the real host: the
 /// search puts first the passage holding most of the question's words, and the model, given the prompt's passages,
-/// answers from another; the reply's source line and quote follow the answer.
+/// answers from another; the reply's source line and quote follow the answer, and an answer that says the documents
+/// do not cover the question names the section as related, not as its source.
 /// </summary>
 public sealed class AnswerCitationTests : IDisposable
 {
@@ -27,9 +28,10 @@ public sealed class AnswerCitationTests : IDisposable
     public void Dispose() => Directory.Delete(_docs, recursive: true);
 
     [Theory]
-    [InlineData("每月10日发放上月工资，遇到节假日会提前到最近的工作日发放。", "2.2 发薪日", "每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。")]
-    [InlineData("嗯嗯好的呢", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保，费用为每人每年600元，从当年11月工资中扣除。")] // says nothing of either: the search's first
-    public async Task A_policy_answer_cites_the_passage_it_was_written_from(string answer, string section, string quote)
+    [InlineData("每月10日发放上月工资，遇到节假日会提前到最近的工作日发放。", "来源", "2.2 发薪日", "每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。")]
+    [InlineData("嗯嗯好的呢", "来源", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保，费用为每人每年600元，从当年11月工资中扣除。")] // says nothing of either: the search's first
+    [InlineData("制度中没有相关规定，建议咨询人力资源部。", "相关条款", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保")] // no rule: the section is only related
+    public async Task A_policy_answer_cites_the_passage_it_was_written_from(string answer, string label, string section, string quote)
     {
         var model = new ScriptedChatClient(answer);
         using var app = new ChatBotApp().WithServices(_replies.Register)
@@ -49,7 +51,8 @@ public sealed class AnswerCitationTests : IDisposable
         Assert.True(prompt.IndexOf("3.3 补充医疗保险", StringComparison.Ordinal) is var insurance and >= 0
             && insurance < prompt.IndexOf("2.2 发薪日", StringComparison.Ordinal), prompt);
         Assert.StartsWith(answer, reply, StringComparison.Ordinal);
-        Assert.Contains($"来源：薪酬福利管理办法 › {section}（pay.md）", reply, StringComparison.Ordinal);
+        Assert.Contains($"\n{label}：薪酬福利管理办法 › {section}（pay.md）", reply, StringComparison.Ordinal);
+        Assert.Single(new[] { "来源：", "相关条款：" }, l => reply.Contains(l, StringComparison.Ordinal));
         Assert.Contains($"「{quote}", reply, StringComparison.Ordinal); // the quote opens with the clause the answer says
     }
 }

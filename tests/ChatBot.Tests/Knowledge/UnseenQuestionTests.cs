@@ -446,9 +446,10 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal("3.3 补充医疗保险", found.Hits[0].Chunk.Heading);
         var prompt = found.Hits.Select(h => h.Chunk).ToList();
 
-        var (cited, quote) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, prompt);
+        var (cited, quote, related) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, prompt);
 
         Assert.Equal("2.2 发薪日", cited.Heading);
+        Assert.False(related);
         Assert.StartsWith("每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。", quote, StringComparison.Ordinal);
     }
 
@@ -462,10 +463,29 @@ public sealed class UnseenQuestionTests : IDisposable
         using var index = Build(PayAndInsurance);
         var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
 
-        var (cited, quote) = Attribution.Cite(answer, "工资每个月几号到账", found, found.Hits.Select(h => h.Chunk).ToList());
+        var (cited, quote, _) = Attribution.Cite(answer, "工资每个月几号到账", found, found.Hits.Select(h => h.Chunk).ToList());
 
         Assert.Equal("3.3 补充医疗保险", cited.Heading);
         Assert.Equal(Citation.Quote(cited, found), quote);
+    }
+
+    [Theory]
+    [InlineData("制度中没有相关规定，建议咨询人力资源部。", false)]
+    [InlineData("摘录未提及每月几号发工资。", false)]
+    [InlineData("The excerpts do not cover when pay arrives; please ask HR.", true)]
+    public void An_answer_that_says_the_documents_do_not_cover_it_names_the_section_as_related_not_as_its_source(string answer, bool english)
+    {
+        using var index = Build(PayAndInsurance);
+        var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
+
+        var cited = Attribution.Cite(answer, "工资每个月几号到账", found, found.Hits.Select(h => h.Chunk).ToList());
+        var block = Citation.Block(cited.Chunk, cited.Quote, markdown: false, english, cited.Related);
+
+        Assert.True(cited.Related);
+        Assert.Equal("3.3 补充医疗保险", cited.Chunk.Heading);
+        Assert.Contains(english ? "Related: 薪酬福利管理办法 › 3.3 补充医疗保险" : "相关条款：薪酬福利管理办法 › 3.3 补充医疗保险", block, StringComparison.Ordinal);
+        Assert.DoesNotContain(english ? "Source:" : "来源：", block, StringComparison.Ordinal);
+        Assert.False(Attribution.SaysNotCovered("每月10日发放上月工资。"));
     }
 
     [Fact]
@@ -474,7 +494,7 @@ public sealed class UnseenQuestionTests : IDisposable
         using var index = Build(PayAndInsurance);
         var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
 
-        var (cited, _) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, [found.Hits[0].Chunk]);
+        var (cited, _, _) = Attribution.Cite("每月10日发放上月工资，遇到节假日会提前发放。", "工资每个月几号到账", found, [found.Hits[0].Chunk]);
 
         Assert.Equal("3.3 补充医疗保险", cited.Heading);
     }
