@@ -21,9 +21,10 @@ public static class Attribution
     public const int Lead = 3;
 
     /// <summary>
-    /// The passage to cite and its quote. <paramref name="prompt"/> is what the model was given, in the search's order;
-    /// an answer that says they do not cover the question names the first as related; otherwise the first stays unless the answer holds <see cref="Lead"/> more of its own pairs — those not in the question
-    /// nor in the prompt's instruction — in another. The quote is chosen by the question's words and those pairs.
+    /// The passage to cite and its quote. <paramref name="prompt"/> is what the model was given, in the search's order.
+    /// An answer that says they do not cover the question names the first as related. Otherwise the first stays unless
+    /// the answer holds <see cref="Lead"/> more of its own pairs — those not in the question nor in the prompt's
+    /// instruction — in another; the quote is chosen by the question's words and those pairs.
     /// </summary>
     public static CitedPassage Cite(string answer, string question, KnowledgeSearchResult found, IReadOnlyList<Chunk> prompt)
     {
