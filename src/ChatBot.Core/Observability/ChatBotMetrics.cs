@@ -24,6 +24,7 @@ public sealed class ChatBotMetrics
     private readonly Counter<long> _quota;
     private readonly Counter<long> _screening;
     private readonly Counter<long> _knowledge;
+    private readonly Counter<long> _citations;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _queueNotices;
 
@@ -45,7 +46,9 @@ public sealed class ChatBotMetrics
         _replies = Meter.CreateCounter<long>("chatbot.replies", description: "Reply sends by platform and result (ok, retried, failed) and error code");
         _quota = Meter.CreateCounter<long>("chatbot.quota", description: "Quota events: charged, denied (daily or burst), refunded");
         _screening = Meter.CreateCounter<long>("chatbot.screening.hits", description: "Sensitive-word hits by direction (input, output) and category; never the word");
-        _knowledge = Meter.CreateCounter<long>("chatbot.knowledge.questions", description: "Questions through retrieval by result (grounded, refused, general)");
+        _knowledge = Meter.CreateCounter<long>("chatbot.knowledge.questions", description: "Questions through retrieval by result (grounded, unsure, refused, general)");
+        _citations = Meter.CreateCounter<long>("chatbot.knowledge.citations",
+            description: "Grounded answers by the passage cited: first (the search's), moved (another the answer was written from), related (the answer said the documents do not cover it)");
         _reconnects = Meter.CreateCounter<long>("chatbot.long_connection.reconnects", description: "Long-connection reconnects by connection");
         _queueNotices = Meter.CreateCounter<long>("chatbot.queue_notices", description: "Users told their place in line for the model, by result (sent, skipped_rate_limit, failed)");
     }
@@ -92,6 +95,9 @@ public sealed class ChatBotMetrics
     public void ScreeningHit(string direction, string category) => _screening.Add(1, new("direction", direction), new("category", category));
 
     public void Knowledge(string result) => _knowledge.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>How a grounded answer's citation was chosen: how often the model answers from another passage than the search's first, or says there is no rule.</summary>
+    public void Citation(string cited) => _citations.Add(1, new KeyValuePair<string, object?>("cited", cited));
 
     public void LineNotice(string result) => _queueNotices.Add(1, new KeyValuePair<string, object?>("result", result));
 

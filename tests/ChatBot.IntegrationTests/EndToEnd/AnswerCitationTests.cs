@@ -1,4 +1,5 @@
 using ChatBot.IntegrationTests.Infrastructure;
+using ChatBot.IntegrationTests.Observability;
 using ChatBot.IntegrationTests.Pipeline;
 using ChatBot.Tests.Shared;
 using Microsoft.Extensions.AI;
@@ -28,10 +29,10 @@ public sealed class AnswerCitationTests : IDisposable
     public void Dispose() => Directory.Delete(_docs, recursive: true);
 
     [Theory]
-    [InlineData("每月10日发放上月工资，遇到节假日会提前到最近的工作日发放。", "来源", "2.2 发薪日", "每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。")]
-    [InlineData("嗯嗯好的呢", "来源", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保，费用为每人每年600元，从当年11月工资中扣除。")] // says nothing of either: the search's first
-    [InlineData("制度中没有相关规定，建议咨询人力资源部。", "相关条款", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保")] // no rule: the section is only related
-    public async Task A_policy_answer_cites_the_passage_it_was_written_from(string answer, string label, string section, string quote)
+    [InlineData("每月10日发放上月工资，遇到节假日会提前到最近的工作日发放。", "来源", "2.2 发薪日", "每月10日发放上月工资，遇法定节假日或休息日提前至最近一个工作日发放。", "moved")]
+    [InlineData("嗯嗯好的呢", "来源", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保，费用为每人每年600元，从当年11月工资中扣除。", "first")] // says nothing of either: the search's first
+    [InlineData("制度中没有相关规定，建议咨询人力资源部。", "相关条款", "3.3 补充医疗保险", "员工的配偶和子女可自愿加保", "related")] // no rule: the section is only related
+    public async Task A_policy_answer_cites_the_passage_it_was_written_from(string answer, string label, string section, string quote, string cited)
     {
         var model = new ScriptedChatClient(answer);
         using var app = new ChatBotApp().WithServices(_replies.Register)
@@ -54,5 +55,9 @@ public sealed class AnswerCitationTests : IDisposable
         Assert.Contains($"\n{label}：薪酬福利管理办法 › {section}（pay.md）", reply, StringComparison.Ordinal);
         Assert.Single(new[] { "来源：", "相关条款：" }, l => reply.Contains(l, StringComparison.Ordinal));
         Assert.Contains($"「{quote}", reply, StringComparison.Ordinal); // the quote opens with the clause the answer says
+        // The operator sees how the citation was chosen, which only the real model's answers can tell.
+        var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(1, MetricsTests.Value(metrics, "chatbot_knowledge_citations_total", $"cited=\"{cited}\""));
+        Assert.Equal(1, MetricsTests.Value(metrics, "chatbot_knowledge_citations_total"));
     }
 }
