@@ -454,8 +454,6 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Theory]
-    [InlineData("摘录中没有涉及，制度中没有相关规定。")] // the instruction's own words say nothing of a passage
-    [InlineData("工资每个月几号到账？工资到账。")] // nor do the question's
     [InlineData("嗯嗯好的呢")] // nor words no passage holds (the tiny test model's are random)
     [InlineData("每月发放。")] // nor a pair or two of another passage: chance
     public void An_answer_that_does_not_say_another_passage_keeps_the_first_citation_and_its_quote(string answer)
@@ -486,6 +484,25 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Contains(english ? "Related: 薪酬福利管理办法 › 3.3 补充医疗保险" : "相关条款：薪酬福利管理办法 › 3.3 补充医疗保险", block, StringComparison.Ordinal);
         Assert.DoesNotContain(english ? "Source:" : "来源：", block, StringComparison.Ordinal);
         Assert.False(Attribution.SaysNotCovered("每月10日发放上月工资。"));
+    }
+
+    [Fact]
+    public void An_answer_that_echoes_the_prompts_instruction_is_not_cited_to_a_passage_that_happens_to_hold_its_words()
+    {
+        using var index = Build("""
+            # 薪酬制度
+            ## 1 总则
+            员工的工资每月到账一次。
+            ## 9 附则
+            以下是公司制度文件的原文摘录的汇编，员工对本制度的问题只根据这些摘录回答。
+            """);
+        var found = KnowledgeSearch.Find(index, Glossary.Empty, "工资每个月几号到账", 3, _ => true);
+        var prompt = new[] { found.Hits[0].Chunk, index.Chunks.Single(c => c.Heading == "9 附则") };
+
+        var (cited, _, related) = Attribution.Cite("以下是公司制度文件的原文摘录。只根据这些摘录回答员工的问题，简洁准确。", "工资每个月几号到账", found, prompt);
+
+        Assert.Equal("1 总则", cited.Heading);
+        Assert.False(related);
     }
 
     [Fact]
