@@ -23,7 +23,7 @@ public static class GroundedPrompt
     public static ChatMessage Context(IReadOnlyList<Chunk> passages, int budgetChars)
     {
         var text = new StringBuilder(Instruction);
-        foreach (var passage in passages.Take(Fitting(passages, budgetChars)))
+        foreach (var passage in Held(passages, budgetChars))
         {
             var block = Block(passage);
             text.Append(block.Length <= budgetChars ? block : block[..budgetChars]);
@@ -31,6 +31,9 @@ public static class GroundedPrompt
 
         return new ChatMessage(ChatRole.System, text.ToString());
     }
+
+    /// <summary>The passages the prompt holds, in order (<see cref="Fitting"/>): what the model answers from, and so what its answer may cite.</summary>
+    public static IReadOnlyList<Chunk> Held(IReadOnlyList<Chunk> passages, int budgetChars) => passages.Take(Fitting(passages, budgetChars)).ToList();
 
     /// <summary>How many of the passages, in order, the prompt holds: the first always (cut to the budget), then each that still fits.</summary>
     public static int Fitting(IReadOnlyList<Chunk> passages, int budgetChars)

@@ -169,7 +169,7 @@ public sealed partial class AnswerWriter(
         var passages = found.Hits.Select(h => h.Chunk).ToList();
         var answer = await model.WriteAsync(message, GroundedPrompt.Context(passages, options.PromptBudgetChars), hash, partial, facts, cancellationToken);
         // The citation names the passage the answer was written from, which is not always the one that covered most of the question.
-        var cited = Attribution.Cite(answer, message.Text, found, passages.Take(GroundedPrompt.Fitting(passages, options.PromptBudgetChars)).ToList());
+        var cited = Attribution.Cite(answer, message.Text, found, GroundedPrompt.Held(passages, options.PromptBudgetChars));
         metrics.Citation(cited.Related ? "related" : ReferenceEquals(cited.Chunk, passages[0]) ? "first" : "moved");
         facts.Documents = [cited.Chunk.Document];
         return answer + Citation.Block(cited.Chunk, cited.Quote, message.Route.RendersMarkdown, english, cited.Related);

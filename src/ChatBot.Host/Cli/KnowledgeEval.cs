@@ -41,25 +41,26 @@ internal static class KnowledgeEval
             var started = Stopwatch.GetTimestamp();
             var answer = KnowledgeSearch.Find(index, glossary, question, top, _ => true, questionVector: embed(question));
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h =>
-                h.Chunk.Document.EndsWith(doc, StringComparison.Ordinal) && h.Chunk.IsIn(section!)) + 1;
+            // The labelled section: a passage of its document in it or in a sub-section of it.
+            bool Right(Chunk chunk) => doc is not null && chunk.Document.EndsWith(doc, StringComparison.Ordinal) && chunk.IsIn(section!);
+            var rank = doc is null ? 0 : answer.Hits.ToList().FindIndex(h => Right(h.Chunk)) + 1;
             var quote = answer.Best is { } best ? Citation.Quote(best, answer) : null;
             var facts = root.TryGetProperty("answer_facts", out var f) && f.ValueKind == JsonValueKind.Array
                 ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToList()
                 : [];
             // The right section among those a "not sure" reply shows, if it is there.
             var shown = doc is null || answer.Decision != Grounding.Unsure ? null
-                : answer.Hits.Take(KnowledgeReplies.UnsureSections).Select(h => h.Chunk).FirstOrDefault(c => c.Document.EndsWith(doc, StringComparison.Ordinal) && c.IsIn(section!));
+                : answer.Hits.Take(KnowledgeReplies.UnsureSections).Select(h => h.Chunk).FirstOrDefault(Right);
             // The citation an answer that states the facts would carry: what attribution does when the model says the rule.
-            var passages = answer.Hits.Select(h => h.Chunk).ToList();
             var cited = doc is null || facts.Count == 0 || answer.Hits.Count == 0 ? null
-                : Attribution.Cite(string.Join("；", facts), question, answer, passages.Take(GroundedPrompt.Fitting(passages, GroundingThresholds.Default.PromptBudgetChars)).ToList()).Chunk;
+                : Attribution.Cite(string.Join("；", facts), question, answer,
+                    GroundedPrompt.Held([.. answer.Hits.Select(h => h.Chunk)], GroundingThresholds.Default.PromptBudgetChars)).Chunk;
             results.Add(new EvalResult(question, Text(root, "kind") ?? (doc is null ? "unanswerable" : "answerable"), doc, section, rank, answer)
             {
                 QuoteHoldsFact = quote is not null && facts.Exists(fact => Shares(quote, fact)),
                 UnsureShowsSection = shown is not null,
                 UnsureShowsFact = shown is not null && facts.Exists(fact => Shares(Citation.Quote(shown, answer), fact)),
-                CitedRightFromFacts = cited is not null && cited.Document.EndsWith(doc!, StringComparison.Ordinal) && cited.IsIn(section!),
+                CitedRightFromFacts = cited is not null && Right(cited),
             });
         }
 
