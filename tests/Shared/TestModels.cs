@@ -8,10 +8,16 @@ namespace ChatBot.Tests.Shared;
 /// </summary>
 public static class TestModels
 {
+    private const string FolderPrefix = "chatbot-test-models-";
+
+    // A folder per test process (two test projects run at once), removed when the process ends: the four models
+    // are ~150 MB, and a folder left by every run filled the disk of a machine that runs the suite all day.
     private static readonly Lazy<string> Folder = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"chatbot-test-models-{Environment.ProcessId}");
+        RemoveFoldersOfEndedRuns();
+        var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Environment.ProcessId);
         Directory.CreateDirectory(folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(folder);
         return folder;
     });
 
@@ -39,6 +45,43 @@ public static class TestModels
 
     /// <summary>The tiny shape with 32-wide attention heads: whole q8_0 blocks, so its KV cache can be quantised.</summary>
     public static string WholeBlockHeads => WholeBlocksModel.Value;
+
+    /// <summary>A run that was killed (a CI timeout, Ctrl+C) never reached ProcessExit: its folder goes here.</summary>
+    private static void RemoveFoldersOfEndedRuns()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(folder)[FolderPrefix.Length..], out var pid) && !IsRunning(pid))
+            {
+                TryDelete(folder);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Still mapped by a model another thread holds (Windows), or another user's: a later run removes it.
+        }
+    }
 
     private static string Forge(string name, SyntheticModelSpec spec)
     {

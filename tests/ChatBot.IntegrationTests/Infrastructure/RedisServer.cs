@@ -27,7 +27,8 @@ public sealed class RedisServer : IDisposable
     private static int _nextDatabase;
     private readonly bool _owned;
     private readonly bool _appendOnly;
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("chatbot-redis").FullName;
+    // Only a server this process runs has a data folder; the shared one scripts/test started keeps its own.
+    private readonly string? _dataDirectory;
     private Process? _process;
 
     private RedisServer(string endpoint, bool owned, bool appendOnly = false)
@@ -35,6 +36,7 @@ public sealed class RedisServer : IDisposable
         Endpoint = endpoint;
         _owned = owned;
         _appendOnly = appendOnly;
+        _dataDirectory = owned ? Directory.CreateTempSubdirectory("chatbot-redis").FullName : null;
     }
 
     public static RedisServer Shared => SharedServer.Value;
@@ -64,10 +66,11 @@ public sealed class RedisServer : IDisposable
 
     public void Start()
     {
+        var dataDirectory = _dataDirectory ?? throw new InvalidOperationException("The shared server is scripts/test's to start and stop.");
         var binary = Environment.GetEnvironmentVariable("CHATBOT_TEST_REDIS_SERVER") is { Length: > 0 } path ? path : "redis-server";
         var port = Endpoint.Split(':')[1];
         var persistence = _appendOnly ? "--appendonly yes --appendfsync always" : "--appendonly no";
-        _process = Process.Start(new ProcessStartInfo(binary, $"--bind 127.0.0.1 --port {port} --save \"\" {persistence} --dir \"{_dataDirectory}\"")
+        _process = Process.Start(new ProcessStartInfo(binary, $"--bind 127.0.0.1 --port {port} --save \"\" {persistence} --dir \"{dataDirectory}\"")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -144,7 +147,7 @@ public sealed class RedisServer : IDisposable
         {
             Stop();
             _process?.Dispose();
-            Directory.Delete(_dataDirectory, recursive: true);
+            Directory.Delete(_dataDirectory!, recursive: true);
         }
     }
 }

@@ -44,9 +44,21 @@ public sealed class NativeLayoutTests
 
     private static Dictionary<string, long> CompileAndRun()
     {
-        var include = Path.GetFullPath(Path.Combine(TestModels.VocabPath, "..", "..", "include"));
         var dir = Directory.CreateTempSubdirectory("chatbot-layout");
-        var source = Path.Combine(dir.FullName, "layout.c");
+        try
+        {
+            return CompileAndRunIn(dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static Dictionary<string, long> CompileAndRunIn(string folder)
+    {
+        var include = Path.GetFullPath(Path.Combine(TestModels.VocabPath, "..", "..", "include"));
+        var source = Path.Combine(folder, "layout.c");
         var program = new System.Text.StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include \"llama.h\"\n#include \"gguf.h\"\nint main(void){\n");
         foreach (var type in Structs)
         {
@@ -60,7 +72,7 @@ public sealed class NativeLayoutTests
 
         program.Append("return 0;}\n");
         File.WriteAllText(source, program.ToString());
-        var binary = Path.Combine(dir.FullName, "layout");
+        var binary = Path.Combine(folder, "layout");
         Run("cc", $"-I{include} -o {binary} {source}");
         return Run(binary, "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' '))
