@@ -211,25 +211,39 @@ public sealed class LlamaEngineTests(InferenceFixture fixture) : IClassFixture<I
     public void A_file_that_is_not_gguf_is_refused_before_llama_cpp_sees_it()
     {
         var path = Path.GetTempFileName();
-        File.WriteAllText(path, "this is not a model");
-        var error = Assert.Throws<InvalidOperationException>(() => LlamaModel.Load(path));
-        Assert.Contains("is not a GGUF file", error.Message, StringComparison.Ordinal);
-        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        try
+        {
+            File.WriteAllText(path, "this is not a model");
+            var error = Assert.Throws<InvalidOperationException>(() => LlamaModel.Load(path));
+            Assert.Contains("is not a GGUF file", error.Message, StringComparison.Ordinal);
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
     public void A_truncated_gguf_gives_a_clear_error()
     {
         var path = Path.GetTempFileName();
-        using (var source = File.OpenRead(TestModels.Tiny))
-        using (var target = File.Create(path))
+        try
         {
-            var buffer = new byte[1_000_000];
-            target.Write(buffer, 0, source.Read(buffer));
-        }
+            using (var source = File.OpenRead(TestModels.Tiny))
+            using (var target = File.Create(path))
+            {
+                var buffer = new byte[1_000_000];
+                target.Write(buffer, 0, source.Read(buffer));
+            }
 
-        var error = Assert.Throws<InvalidOperationException>(() => LlamaModel.Load(path));
-        Assert.Contains("could not be loaded", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Inference:ModelPath", error.Message, StringComparison.Ordinal);
+            var error = Assert.Throws<InvalidOperationException>(() => LlamaModel.Load(path));
+            Assert.Contains("could not be loaded", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Inference:ModelPath", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
