@@ -306,6 +306,27 @@ public sealed class UnseenQuestionTests : IDisposable
     }
 
     [Fact]
+    public void A_word_in_another_derived_form_than_the_dictionary_writes_reaches_it()
+    {
+        // "approval" against 批准 "to approve"; 冰箱 "refrigerator" against 冷藏 "refrigeration": one root, two forms, which
+        // stripping plural and verb endings alone did not join.
+        var bridge = new GlossBridge(Cedict, ["加班须经部门负责人批准。", "奶油须冷藏保存。"]);
+
+        Assert.Contains(bridge.FromEnglish(EnglishWords.Stems("do I need approval for overtime?")), f => f.Term == "批准");
+        Assert.Contains(bridge.FromChinese("冰箱"), f => f.Term == "冷藏");
+        Assert.Equal(EnglishWords.Stem("hire"), EnglishWords.Stem("hires"));
+        Assert.NotEqual(EnglishWords.Stem("leave"), EnglishWords.Stem("left"));
+    }
+
+    [Fact]
+    public void A_function_word_in_an_inflected_form_is_left_out_but_a_word_derived_from_it_is_not()
+    {
+        // "allowed" is "am I allowed to"; "allowance", which stems to "allow" too, is a subsidy.
+        Assert.Equal(["work", "home", "time"], EnglishWords.Stems("am I allowed to work from home? getting there needs time"));
+        Assert.Equal([EnglishWords.Stem("housing"), EnglishWords.Stem("allowance")], EnglishWords.Stems("any housing allowance?"));
+    }
+
+    [Fact]
     public void The_dictionary_keeps_words_whose_entry_only_points_to_another_and_marks_proper_names()
     {
         // CC-CEDICT writes 杭州 as "see 杭州市": scripts/lexicon gives it that entry's meaning rather than dropping it.
@@ -522,16 +543,16 @@ public sealed class UnseenQuestionTests : IDisposable
     /// is refused or "not sure" (no model call either way).
     /// </summary>
     [Theory]
-    [InlineData("knowledge-devset", true, 59, 2, 7)]
-    [InlineData("knowledge-devset", false, 52, 2, 8)]
+    [InlineData("knowledge-devset", true, 58, 2, 7)]
+    [InlineData("knowledge-devset", false, 53, 2, 8)]
     [InlineData("knowledge-sample", true, 10, 0, 2)]
     [InlineData("knowledge-sample", false, 9, 0, 1)]
     [InlineData("knowledge-holdout", true, 30, 0, 10)]
     [InlineData("knowledge-holdout", false, 28, 1, 10)]
     [InlineData("knowledge-holdout-2", true, 34, 0, 10)]
-    [InlineData("knowledge-holdout-2", false, 29, 1, 10)]
-    [InlineData("knowledge-holdout-3", true, 33, 0, 10)]
-    [InlineData("knowledge-holdout-3", false, 28, 2, 11)]
+    [InlineData("knowledge-holdout-2", false, 29, 0, 10)]
+    [InlineData("knowledge-holdout-3", true, 34, 0, 10)]
+    [InlineData("knowledge-holdout-3", false, 29, 1, 11)]
     [InlineData("knowledge-holdout-4", true, 30, 0, 9)]
     [InlineData("knowledge-holdout-4", false, 26, 0, 10)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
