@@ -25,6 +25,10 @@ public static partial class EnglishWords
         "bit", "lot", "lots", "little", "few", "more", "most", "less", "least", "other", "another", "same", "such", "own", "able", "need",
         "want", "allow", "know", "think", "tell", "say", "said", "go", "going", "come", "take", "make", "let", "put", "give", "use", "happen", "okay",
         "today", "tomorrow", "yesterday", "there", "then", "than", "way",
+        // Chat as typed on a phone: contractions without their apostrophe, and fillers.
+        "didnt", "doesnt", "isnt", "wasnt", "arent", "werent", "wont", "wouldnt", "shouldnt", "couldnt", "havent", "hasnt", "hadnt",
+        "whats", "thats", "theres", "hows", "whos", "wheres", "youre", "theyre", "ive", "kinda", "sorta", "gotta", "lemme", "oops",
+        "btw", "tbh", "plz", "thx", "yeah", "yep", "nope", "hmm", "um", "uh", "ah", "oh",
     };
 
     /// <summary>The content words' stems, in order, without repeats.</summary>
