@@ -19,6 +19,7 @@ public sealed partial class GlossBridge
     private readonly List<(int Term, string[] Stems, double Weight)> _senses = [];
     private readonly Dictionary<string, List<int>> _sensesByStem = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _idf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _byReading = new(StringComparer.Ordinal);
     private readonly Lexicon _lexicon;
 
     public GlossBridge(Lexicon lexicon, IEnumerable<string> texts)
@@ -37,6 +38,7 @@ public sealed partial class GlossBridge
                 if (seen.Add(word))
                 {
                     AddTerm(word);
+                    AddReadings(word);
                 }
             }
         }
@@ -113,6 +115,47 @@ public sealed partial class GlossBridge
 
         return found.Select(f => (f.Key, f.Value)).OrderByDescending(f => f.Item2).ToList();
     }
+
+    /// <summary>
+    /// Document words a Latin word spells in toneless pinyin ("fapiao" 发票, "hukou" 户口, "shebao" 社保): foreign staff
+    /// write the Chinese HR terms they hear that way. Asked only of a word the dictionary's English does not know.
+    /// </summary>
+    public IReadOnlyList<string> FromPinyin(string word) =>
+        word.Length >= 4 && _byReading.TryGetValue(word.ToLowerInvariant(), out var words) && !_lexicon.IsEnglish(word) ? words : [];
+
+    // Each reading of a Chinese word of two or more characters, its syllables run together ("fapiao"); a polyphonic
+    // character gives each of its readings, a few at most.
+    private void AddReadings(string word)
+    {
+        if (word.Length < 2 || !word.All(Han))
+        {
+            return;
+        }
+
+        List<string> spellings = [""];
+        foreach (var c in word)
+        {
+            var readings = _lexicon.Readings(c);
+            if (readings.Count == 0)
+            {
+                return;
+            }
+
+            spellings = [.. spellings.SelectMany(s => readings.Select(r => s + r)).Take(MaxSpellings)];
+        }
+
+        foreach (var spelling in spellings)
+        {
+            if (!_byReading.TryGetValue(spelling, out var words))
+            {
+                _byReading[spelling] = words = [];
+            }
+
+            words.Add(word);
+        }
+    }
+
+    private const int MaxSpellings = 8;
 
     private IEnumerable<int> Candidates(IEnumerable<string> stems) =>
         stems.SelectMany(s => _sensesByStem.TryGetValue(s, out var list) ? list : []).Distinct();

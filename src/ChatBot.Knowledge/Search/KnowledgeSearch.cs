@@ -116,6 +116,11 @@ public static class KnowledgeSearch
             {
                 var stem = EnglishWords.Stem(term);
                 alternatives.AddRange(fromEnglish.Where(f => f.By.Contains(stem)).Take(BridgeTermsPerWord).Select(f => (f.Term, f.Score)));
+                if (alternatives.Count == 1)
+                {
+                    // Not an English word the documents' senses know: perhaps a Chinese one spelt in pinyin (fapiao).
+                    alternatives.AddRange(index.Bridge.FromPinyin(term).Take(BridgeTermsPerWord).Select(w => (w, SoundSupport)));
+                }
             }
             else if (!written)
             {

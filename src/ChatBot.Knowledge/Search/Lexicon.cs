@@ -28,6 +28,7 @@ public sealed class Lexicon
         _simplified = simplified;
         _glosses = glosses;
         _lookup = glosses.GetAlternateLookup<ReadOnlySpan<char>>();
+        _englishUses = new(() => CountEnglish(glosses.Values));
         Longest = longest;
     }
 
@@ -147,6 +148,46 @@ public sealed class Lexicon
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Whether the dictionary's English writes the word often enough for it to be English (women, change), not a
+    /// Chinese word spelt in pinyin (fapiao, shebao; "hukou" is in three glosses). Counted once, when first asked.
+    /// </summary>
+    public bool IsEnglish(string word) => _englishUses.Value.GetValueOrDefault(word.ToLowerInvariant()) >= EnglishUses;
+
+    private const int EnglishUses = 5;
+
+    private readonly Lazy<Dictionary<string, int>> _englishUses;
+
+    private static Dictionary<string, int> CountEnglish(IEnumerable<string> glosses)
+    {
+        var uses = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lookup = uses.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> lower = stackalloc char[64];
+        foreach (var gloss in glosses)
+        {
+            var start = -1;
+            for (var i = 0; i <= gloss.Length; i++)
+            {
+                if (i < gloss.Length && char.IsAsciiLetter(gloss[i]))
+                {
+                    start = start < 0 ? i : start;
+                    continue;
+                }
+
+                if (start >= 0 && i - start <= lower.Length)
+                {
+                    var word = lower[..(i - start)];
+                    gloss.AsSpan(start, i - start).ToLowerInvariant(word);
+                    lookup[word] = lookup.TryGetValue(word, out var n) ? n + 1 : 1;
+                }
+
+                start = -1;
+            }
+        }
+
+        return uses;
     }
 
     /// <summary>Whether the dictionary only ever has the word as a proper noun (宁波, 新加坡, 春节): its pinyin is capitalised.</summary>

@@ -79,6 +79,29 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.True(Citation.IsEnglish(question));
     }
 
+    [Theory]
+    [InlineData("do I need a fapiao to get my taxi reimbursed?", "第三条 报销凭证", "发票")]
+    [InlineData("does the company pay my shebao if my hukou is in another city?", "第四条 社会保险", "社保")]
+    public void A_chinese_word_spelt_in_pinyin_in_an_english_question_finds_its_section(string question, string section, string word)
+    {
+        using var index = Build("""
+            # 费用报销管理办法
+            ## 第三条 报销凭证
+            员工报销费用须提供合规发票，无发票的支出不予报销。
+            ## 第四条 社会保险
+            公司依法为员工缴纳社保和住房公积金，户口在外地的员工同样参保。
+            ## 第五条 员工沟通
+            我们每季度召开一次员工座谈会。
+            """);
+
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, question, 3, _ => true);
+
+        Assert.Equal(section, answer.Hits[0].Chunk.Heading);
+        Assert.Contains(word, answer.Words!);
+        // "women" spells 我们 too, but it is English: the dictionary's glosses write it a hundred times.
+        Assert.DoesNotContain("我们", KnowledgeSearch.Find(index, Glossary.Empty, "what do women get", 3, _ => true).Words!);
+    }
+
     [Fact]
     public void An_everyday_word_reaches_the_policy_term_through_its_meaning()
     {
