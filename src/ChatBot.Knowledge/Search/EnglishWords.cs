@@ -93,11 +93,24 @@ public static partial class EnglishWords
         ["lent"] = "lend", ["began"] = "begin", ["begun"] = "begin", ["chose"] = "choose", ["chosen"] = "choose", ["rode"] = "ride",
         ["ridden"] = "ride", ["sold"] = "sell", ["held"] = "hold", ["brought"] = "bring", ["caught"] = "catch", ["taught"] = "teach",
         ["thought"] = "think", ["told"] = "tell", ["became"] = "become", ["won"] = "win", ["hid"] = "hide", ["hidden"] = "hide",
-        ["shook"] = "shake", ["stuck"] = "stick", ["tore"] = "tear", ["torn"] = "tear",
+        ["shook"] = "shake", ["stuck"] = "stick", ["tore"] = "tear", ["torn"] = "tear", ["laid"] = "lay", ["overslept"] = "oversleep",
+        ["ran"] = "run", ["wore"] = "wear", ["worn"] = "wear", ["withdrew"] = "withdraw", ["withdrawn"] = "withdraw", ["spoke"] = "speak",
+        ["spoken"] = "speak",
     };
 
     [ThreadStatic]
     private static EnglishStemmer? _stemmer;
+
+    /// <summary>
+    /// Words the stemmer would join to an unrelated one (as Solr's protwords.txt keeps them): department and depart
+    /// (to leave), international and intern, severance and severe, organization and organ, business and busy, personal
+    /// and person, engineer and engine, position and positive, university and universe.
+    /// </summary>
+    private static readonly HashSet<string> Whole = new(StringComparer.Ordinal)
+    {
+        "department", "international", "severance", "organization", "organisation", "business", "personal", "engineer",
+        "position", "university",
+    };
 
     /// <summary>
     /// Snowball's English (Porter2) stem, irregular past forms first: "approval" meets "approve", "hires" "hire",
@@ -112,6 +125,13 @@ public static partial class EnglishWords
         if (word.EndsWith("'s", StringComparison.Ordinal))
         {
             word = word[..^2];
+        }
+
+        // Words whose stem is another word's of another meaning, among the words HR questions and glosses use: kept whole.
+        var singular = word.Length > 3 && word[^1] == 's' && Whole.Contains(word[..^1]) ? word[..^1] : word;
+        if (Whole.Contains(singular))
+        {
+            return singular;
         }
 
         // Not thread-safe, and cheap to make: one per thread.

@@ -341,6 +341,17 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.NotEqual(EnglishWords.Stem("leave"), EnglishWords.Stem("left"));
     }
 
+    [Theory]
+    [InlineData("department", "depart")]
+    [InlineData("departments", "depart")]
+    [InlineData("severance", "severe")]
+    [InlineData("international", "intern")]
+    public void A_word_the_stemmer_would_join_to_one_of_another_meaning_is_kept_whole(string word, string other)
+    {
+        Assert.NotEqual(EnglishWords.Stem(other), EnglishWords.Stem(word));
+        Assert.Equal(EnglishWords.Stem(word.TrimEnd('s')), EnglishWords.Stem(word));
+    }
+
     [Fact]
     public void A_function_word_in_an_inflected_form_is_left_out_but_a_word_derived_from_it_is_not()
     {
