@@ -117,7 +117,7 @@ public static partial class EnglishWords
     /// "refrigerator" "refrigerate" — a question and a dictionary gloss seldom write a word in the same form. Measured
     /// against a stemmer of plural and verb endings only (2026-12-08, six public sets, both glossaries): hit@3 368 → 370,
     /// answered with the right section 210 → 217, answerable refused 8 → 6, unanswerable answered 38 → 38
-    /// (docs/knowledge.md). It joins some words it should not (engineer and engine); the bridge's weights absorb most.
+    /// (docs/knowledge.md). The few words it would join to one of another meaning are kept whole (<see cref="Whole"/>).
     /// </summary>
     public static string Stem(string word)
     {

@@ -15,6 +15,9 @@ public sealed partial class GlossBridge
     public const double MinScore = 0.5;
 
     private const int MaxSenseStems = 4;
+
+    /// <summary>The pinyin spellings kept for one word whose characters have several readings.</summary>
+    private const int MaxSpellings = 8;
     private readonly List<string> _terms = [];
     private readonly List<(int Term, string[] Stems, double Weight)> _senses = [];
     private readonly Dictionary<string, List<int>> _sensesByStem = new(StringComparer.Ordinal);
@@ -154,8 +157,6 @@ public sealed partial class GlossBridge
             words.Add(word);
         }
     }
-
-    private const int MaxSpellings = 8;
 
     private IEnumerable<int> Candidates(IEnumerable<string> stems) =>
         stems.SelectMany(s => _sensesByStem.TryGetValue(s, out var list) ? list : []).Distinct();

@@ -19,6 +19,11 @@ public sealed class Lexicon
     private readonly HashSet<string> _names;
     private readonly Dictionary<char, char> _simplified;
 
+    // How many times the dictionary's English writes each word, counted when first asked (IsEnglish); a word written
+    // this often is English.
+    private readonly Lazy<Dictionary<string, int>> _englishUses;
+    private const int EnglishUses = 5;
+
     private Lexicon(Dictionary<char, string[]> readings, Dictionary<string, string> glosses, HashSet<string> names, Dictionary<char, char> simplified, int longest,
         Thesaurus? thesaurus = null)
     {
@@ -155,10 +160,6 @@ public sealed class Lexicon
     /// Chinese word spelt in pinyin (fapiao, shebao; "hukou" is in three glosses). Counted once, when first asked.
     /// </summary>
     public bool IsEnglish(string word) => _englishUses.Value.GetValueOrDefault(word.ToLowerInvariant()) >= EnglishUses;
-
-    private const int EnglishUses = 5;
-
-    private readonly Lazy<Dictionary<string, int>> _englishUses;
 
     private static Dictionary<string, int> CountEnglish(IEnumerable<string> glosses)
     {
