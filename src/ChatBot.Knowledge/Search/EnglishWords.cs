@@ -55,10 +55,17 @@ public static partial class EnglishWords
         return stems;
     }
 
-    /// <summary>A function word, or one with a plural or verb ending: "needs", "getting", "allowed".</summary>
+    /// <summary>A function word, or one with a plural or verb ending or in an irregular form: "needs", "getting", "allowed", "taken".</summary>
     private static bool IsFunction(string word)
     {
-        if (Function.Contains(word))
+        if (Function.Contains(word) || (Irregular.TryGetValue(word, out var verb) && Function.Contains(verb)))
+        {
+            return true;
+        }
+
+        // A contraction: "don't" as "dont", "it's" and "i'll" by the word before the apostrophe.
+        if (word.IndexOf('\'', StringComparison.Ordinal) is > 0 and var apostrophe
+            && (Function.Contains(word.Replace("'", "", StringComparison.Ordinal)) || Function.Contains(word[..apostrophe])))
         {
             return true;
         }

@@ -356,7 +356,7 @@ public sealed class UnseenQuestionTests : IDisposable
     public void A_function_word_in_an_inflected_form_is_left_out_but_a_word_derived_from_it_is_not()
     {
         // "allowed" is "am I allowed to"; "allowance", which stems to "allow" too, is a subsidy.
-        Assert.Equal(["work", "home", "time"], EnglishWords.Stems("am I allowed to work from home? getting there needs time, didnt it"));
+        Assert.Equal(["work", "home", "time"], EnglishWords.Stems("am I allowed to work from home? getting there needs time, didnt it, and it's taken"));
         Assert.Equal([EnglishWords.Stem("housing"), EnglishWords.Stem("allowance")], EnglishWords.Stems("any housing allowance?"));
     }
 
@@ -589,6 +589,8 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("knowledge-holdout-3", false, 29, 1, 11)]
     [InlineData("knowledge-holdout-4", true, 30, 0, 9)]
     [InlineData("knowledge-holdout-4", false, 26, 0, 10)]
+    [InlineData("knowledge-holdout-5", true, 34, 0, 12)]
+    [InlineData("knowledge-holdout-5", false, 31, 0, 13)]
     public void On_the_public_sets_retrieval_and_refusal_hold_their_measured_figures(string set, bool shippedGlossary, int hitAt3, int wronglyRefused, int notAnswered)
     {
         var folder = Path.Combine(RepoPaths.Root, "samples", set);
