@@ -13,7 +13,7 @@ public static partial class EnglishWords
     private static readonly HashSet<string> Function = new(StringComparer.Ordinal)
     {
         "a", "an", "the", "to", "of", "in", "on", "at", "by", "for", "from", "with", "without", "into", "onto", "up", "down", "out", "off",
-        "over", "under", "about", "as", "and", "or", "but", "if", "than", "then", "so", "not", "no", "nor", "be", "is", "are", "am", "was",
+        "over", "under", "away", "about", "as", "and", "or", "but", "if", "than", "then", "so", "not", "no", "nor", "be", "is", "are", "am", "was",
         "were", "been", "being", "do", "does", "did", "done", "have", "has", "had", "can", "could", "will", "would", "shall", "should", "may",
         "might", "must", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they",
         "them", "their", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why",
@@ -22,7 +22,7 @@ public static partial class EnglishWords
         "classifier", "used", "kind", "sort", "thing", "things", "way", "lol", "pls", "ok", "okay", "hi", "hello", "hey", "thanks", "thank",
         "s", "t", "d", "ll", "m", "re", "ve", "im", "dont", "cant", "gonna", "wanna", "now", "again", "still", "even", "only",
         "before", "after", "around", "during", "since", "until", "till", "while", "ago", "soon", "ever", "never", "already", "yet", "maybe",
-        "bit", "lot", "lots", "little", "few", "more", "most", "less", "least", "other", "another", "same", "such", "own", "able", "need",
+        "bit", "lot", "lots", "couple", "little", "few", "more", "most", "less", "least", "other", "another", "same", "such", "own", "able", "need",
         "want", "allow", "know", "think", "tell", "say", "said", "go", "going", "come", "take", "make", "let", "put", "give", "use", "happen", "okay",
         "today", "tomorrow", "yesterday", "there", "then", "than", "way",
         // Chat as typed on a phone: contractions without their apostrophe, and fillers.

@@ -46,6 +46,7 @@ public static partial class KeyTerms
         "long", // "how long", as 多久 and 多长
         // When, in English, as the Chinese above: "next month", "this morning" date a question, they are not its subject.
         "next", "later", "tonight", "morning", "afternoon", "evening", "week", "weeks", "month", "months", "year", "years",
+        "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december",
     };
 
     /// <summary>
