@@ -64,6 +64,8 @@ public static partial class KeyTerms
     public static IReadOnlyList<string> Of(string question, Func<string, bool>? isWord = null)
     {
         var terms = new List<string>();
+        // "how many days" asks what 几天 asks: the unit is the answer's, not the question's subject.
+        question = HowMany().Replace(question, " ");
         foreach (Match run in Runs().Matches(question))
         {
             if (run.Value.All(c => c <= 0x7F))
@@ -141,6 +143,9 @@ public static partial class KeyTerms
     // measure word, at least one of them, then a character. Inside a lookahead, so matches may overlap (上个月加了三天班).
     [GeneratedRegex(@"(?=([\p{IsCJKUnifiedIdeographs}-[了过的一二两三四五六七八九十百半几个天周月年次趟回场]])(?:了|过)?(?=[了过0-9一二两三四五六七八九十百半几个天周月年次趟回场小时])(?:[0-9一二两三四五六七八九十百半几]+)?(?:个月|个星期|个小时|小时|[个天周月年次趟回场])?的?([\p{IsCJKUnifiedIdeographs}]))")]
     private static partial Regex SeparatedVerb();
+
+    [GeneratedRegex(@"\bhow\s+many\s+(?:more\s+)?(?:days?|hours?|weeks?|minutes?|times?|months?|years?)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HowMany();
 
     // Runs of Han characters, or of Latin letters and digits.
     [GeneratedRegex(@"[\p{IsCJKUnifiedIdeographs}]+|[A-Za-z0-9]+")]

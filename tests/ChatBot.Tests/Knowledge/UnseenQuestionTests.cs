@@ -266,6 +266,7 @@ public sealed class UnseenQuestionTests : IDisposable
     [InlineData("do night shifts pay extra?", new[] { "night", "shifts", "pay", "extra" })]
     [InlineData("maternity leave how long", new[] { "maternity", "leave" })]
     [InlineData("getting married in October, how long is marriage leave", new[] { "getting", "married", "marriage", "leave" })]
+    [InlineData("how many days of marriage leave do I get", new[] { "marriage", "leave" })]
     public void English_words_that_date_a_question_are_not_key_terms(string question, string[] terms)
     {
         Assert.Equal(terms, KeyTerms.Of(question, w => Cedict.Contains(w)));
