@@ -126,13 +126,21 @@ public sealed partial class GlossBridge
     public IReadOnlyList<string> FromPinyin(string word) =>
         word.Length >= 4 && _byReading.TryGetValue(word.ToLowerInvariant(), out var words) && !_lexicon.IsEnglish(word) ? words : [];
 
+    /// <summary>
+    /// Document words that sound as a word the documents do not write (婚家 → 婚假, 公基金 → 公积金): the word a pinyin
+    /// keyboard meant. Found by the word, not only by the sound bigrams BM25 weighs below characters, so a homophone
+    /// typo beside common words (婚家能休几天 可以分开休吗) still brings its section in.
+    /// </summary>
+    public IReadOnlyList<string> FromSound(string word) =>
+        Spellings(word).SelectMany(s => _byReading.TryGetValue(s, out var words) ? words : []).Where(w => w != word).Distinct().ToList();
+
     // Each reading of a Chinese word of two or more characters, its syllables run together ("fapiao"); a polyphonic
     // character gives each of its readings, a few at most.
-    private void AddReadings(string word)
+    private List<string> Spellings(string word)
     {
         if (word.Length < 2 || !word.All(Han))
         {
-            return;
+            return [];
         }
 
         List<string> spellings = [""];
@@ -141,13 +149,18 @@ public sealed partial class GlossBridge
             var readings = _lexicon.Readings(c);
             if (readings.Count == 0)
             {
-                return;
+                return [];
             }
 
             spellings = [.. spellings.SelectMany(s => readings.Select(r => s + r)).Take(MaxSpellings)];
         }
 
-        foreach (var spelling in spellings)
+        return spellings;
+    }
+
+    private void AddReadings(string word)
+    {
+        foreach (var spelling in Spellings(word))
         {
             if (!_byReading.TryGetValue(spelling, out var words))
             {

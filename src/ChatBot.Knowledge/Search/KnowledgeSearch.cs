@@ -125,6 +125,8 @@ public static class KnowledgeSearch
             else if (!written)
             {
                 alternatives.AddRange(index.Bridge.FromChinese(term).Take(BridgeTermsPerWord));
+                alternatives.AddRange(index.Bridge.FromSound(term).Where(w => alternatives.TrueForAll(a => a.Term != w))
+                    .Take(BridgeTermsPerWord).Select(w => (w, SoundSupport)));
             }
 
             if (!latin && (term.Length == 1 || !written))
