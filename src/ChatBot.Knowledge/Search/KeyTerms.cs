@@ -147,7 +147,8 @@ public static partial class KeyTerms
     [GeneratedRegex(@"\bhow\s+many\s+(?:more\s+)?(?:days?|hours?|weeks?|minutes?|times?|months?|years?)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HowMany();
 
-    // Runs of Han characters, or of Latin letters and digits.
-    [GeneratedRegex(@"[\p{IsCJKUnifiedIdeographs}]+|[A-Za-z0-9]+")]
+    // Runs of Han characters, or of Latin letters and digits — a contraction whole (haven't, it's), so that its halves
+    // (haven, t) are not read as words.
+    [GeneratedRegex(@"[\p{IsCJKUnifiedIdeographs}]+|[A-Za-z0-9]+(?:'[A-Za-z]+)*")]
     private static partial Regex Runs();
 }

@@ -89,6 +89,8 @@ public static class KnowledgeSearch
         thresholds ??= GroundingThresholds.Default;
         // Typed in traditional characters (請幾天假) or full-width letters (Ｐ５), searched in the index's one form.
         question = index.SearchForm(question);
+        // A phone types the curly apostrophe (haven’t): read as the straight one the dictionary writes.
+        question = question.Replace('\u2019', '\'');
         // A separable verb split by a count (请6天假) is searched and weighed as the word it is (请假) too.
         var separated = KeyTerms.Separated(question, w => index.Lexicon.Contains(w) && index.Occurs(w));
         if (separated.Count > 0)

@@ -283,6 +283,18 @@ public sealed class UnseenQuestionTests : IDisposable
         Assert.Equal(terms, KeyTerms.Of(Cedict.Simplify(question), w => Cedict.Contains(w)));
     }
 
+    [Fact]
+    public void A_contraction_is_read_whole_not_as_two_words_with_either_apostrophe()
+    {
+        using var index = Build(Leave);
+
+        // "haven't" split at its apostrophe made "haven" a key term no passage holds; a phone types ’ for '.
+        Assert.DoesNotContain("haven", KeyTerms.Of("i haven't used my annual leave", w => Cedict.Contains(w)));
+        var answer = KnowledgeSearch.Find(index, Glossary.Empty, "i haven’t taken my sick leave, isn’t it paid?", 3, _ => true);
+        Assert.DoesNotContain(answer.Words!, w => w.StartsWith("haven", StringComparison.Ordinal) || w.StartsWith("isn", StringComparison.Ordinal));
+        Assert.DoesNotContain(answer.Missing!, w => w.Contains('’', StringComparison.Ordinal) || w.Contains('\'', StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("who signs off my business trip next month?", new[] { "signs", "off", "business", "trip" })]
     [InlineData("forgot to clock in this morning", new[] { "forgot", "clock" })]
